@@ -1,0 +1,301 @@
+import { SqlClient } from "@effect/sql"
+import type { SqlError } from "@effect/sql/SqlError"
+import { Clock, Context, Effect, Either, Layer, Random, Schema } from "effect"
+import { Analysis, Clip } from "../domain/Analysis.js"
+import type { Candidate } from "../domain/Candidate.js"
+import { ManifestRow } from "../domain/ManifestRow.js"
+import { nextRetryAt, type RetryPolicy, type StageFailure } from "../domain/RetryPolicy.js"
+import {
+  ClaimingStage,
+  claimingStates,
+  IllegalTransition,
+  type Position,
+  transition,
+  Transition,
+  VideoState
+} from "../domain/VideoState.js"
+import type { VideoId } from "../domain/VideoId.js"
+import { ClaimLost, ManifestQueryError, VideoNotFound } from "./ManifestErrors.js"
+import { isClaimStale, type ClaimOwner } from "./ClaimOwner.js"
+
+export interface ManifestOptions {
+  /** Who this process is, written on every claim so a dead owner's claims can be told apart. */
+  readonly owner: ClaimOwner
+  /** A claim older than this is taken back even when its owner looks alive (hung, or on another machine). */
+  readonly staleClaimMs: number
+  readonly retry: RetryPolicy
+}
+
+export interface Decision {
+  readonly accepted: boolean
+  readonly rule: string
+  readonly detail: string
+}
+
+export interface StateCount {
+  readonly state: VideoState
+  readonly count: number
+}
+
+const allPositions: ReadonlyArray<Position> = [
+  ...VideoState.literals.filter((s) => s !== "failed").map((state) => ({ state, failedStage: null })),
+  ...ClaimingStage.literals.map((stage) => ({ state: "failed" as const, failedStage: stage }))
+]
+
+/** The positions a transition may start from, read off the pure rule book so SQL and rules cannot drift. */
+export const legalSources = (t: Transition): ReadonlyArray<Position> =>
+  allPositions.filter((p) => Either.isRight(transition(p, t)))
+
+const targetOf = (t: Transition): Position => {
+  const results = legalSources(t).map((p) => Either.getOrThrow(transition(p, t)))
+  return results[0]!
+}
+
+const decodeRows = Schema.decodeUnknown(Schema.Array(ManifestRow))
+const decodeClips = Schema.decodeUnknown(Schema.Array(Clip))
+const encodeAnalysis = Schema.encode(Schema.parseJson(Analysis))
+
+export const makeManifest = (options: ManifestOptions) =>
+  Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    const ownerId = options.owner.id
+
+    const query = (operation: string, videoId?: string) =>
+      <A, R>(effect: Effect.Effect<A, SqlError | import("effect/ParseResult").ParseError, R>) =>
+        Effect.mapError(effect, (cause) => new ManifestQueryError({ operation, videoId, cause }))
+
+    const positionClause = (positions: ReadonlyArray<Position>) =>
+      sql.or(positions.map((p) =>
+        p.failedStage === null
+          ? sql`(state = ${p.state})`
+          : sql`(state = ${p.state} AND failed_stage = ${p.failedStage})`
+      ))
+
+    const get = (id: VideoId) =>
+      sql`SELECT * FROM videos WHERE id = ${id}`.pipe(
+        Effect.flatMap(decodeRows),
+        query("read", id),
+        Effect.flatMap((rows) => rows[0] ? Effect.succeed(rows[0]) : Effect.fail(new VideoNotFound({ videoId: id })))
+      )
+
+    /**
+     * Applies one transition as one guarded UPDATE: it only matches a row in a legal source position
+     * (and, for in-flight work, still held by this owner), so concurrent writers cannot both win.
+     */
+    const apply = (
+      id: VideoId,
+      t: Transition,
+      fields: Record<string, unknown> = {},
+      heldBy: "owner" | "anyone" = "anyone"
+    ) =>
+      Effect.gen(function* () {
+        const now = yield* Clock.currentTimeMillis
+        const to = targetOf(t)
+        const changed = yield* sql`
+          UPDATE videos SET ${sql.update({ ...fields, state: to.state, failedStage: to.failedStage, updatedAt: now })}
+          WHERE id = ${id} AND ${positionClause(legalSources(t))}
+          ${heldBy === "owner" ? sql`AND claimed_by = ${ownerId}` : sql``}
+          RETURNING id`.pipe(query(`transition ${t._tag}`, id))
+        if (changed.length === 1) return
+        const row = yield* get(id)
+        if ("stage" in t && row.state === claimingStates[t.stage].inFlight) {
+          return yield* new ClaimLost({ videoId: id, stage: t.stage })
+        }
+        return yield* new IllegalTransition({ from: { state: row.state, failedStage: row.failedStage }, transition: t })
+      })
+
+    const addCandidates = (candidates: ReadonlyArray<Candidate>) =>
+      Effect.gen(function* () {
+        if (candidates.length === 0) return { added: 0, known: 0 }
+        const now = yield* Clock.currentTimeMillis
+        const rows = candidates.map((c) => ({
+          id: c.id,
+          kind: c.kind,
+          sourceUrl: c.sourceUrl,
+          title: c.title,
+          channel: c.channel,
+          declaredDurationSeconds: c.declaredDurationSeconds,
+          state: "discovered" as const,
+          createdAt: now,
+          updatedAt: now
+        }))
+        const inserted = yield* sql`INSERT INTO videos ${sql.insert(rows)} ON CONFLICT (id) DO NOTHING RETURNING id`.pipe(
+          sql.withTransaction,
+          query("add candidates")
+        )
+        return { added: inserted.length, known: candidates.length - inserted.length }
+      })
+
+    const claim = (stage: ClaimingStage, limit: number) =>
+      Effect.gen(function* () {
+        const now = yield* Clock.currentTimeMillis
+        const t = Transition.Claim({ stage })
+        const to = targetOf(t)
+        const dueFailures = sql`(state = 'failed' AND failed_stage = ${stage} AND next_retry_at IS NOT NULL AND next_retry_at <= ${now})`
+        const fresh = positionClause(legalSources(t).filter((p) => p.state !== "failed"))
+        const rows = yield* sql`
+          UPDATE videos SET state = ${to.state}, failed_stage = NULL, claimed_by = ${ownerId}, claimed_at = ${now}, updated_at = ${now}
+          WHERE id IN (SELECT id FROM videos WHERE ${fresh} OR ${dueFailures} ORDER BY created_at, id LIMIT ${limit})
+          RETURNING *`.pipe(Effect.flatMap(decodeRows), query(`claim ${stage}`))
+        return rows
+      })
+
+    const release = (stage: ClaimingStage, id: VideoId) =>
+      apply(id, Transition.Release({ stage }), { claimedBy: null, claimedAt: null }, "owner")
+
+    const completeDownload = (id: VideoId, result: { audioPath: string; measuredDurationSeconds: number }) =>
+      apply(id, Transition.Complete({ stage: "download" }), {
+        ...result,
+        claimedBy: null,
+        claimedAt: null,
+        lastErrorTag: null,
+        lastErrorMessage: null,
+        nextRetryAt: null
+      }, "owner")
+
+    const completeAnalysis = (id: VideoId, analysis: Analysis) =>
+      Effect.gen(function* () {
+        const analysisJson = yield* encodeAnalysis(analysis).pipe(query("encode analysis", id))
+        yield* apply(id, Transition.Complete({ stage: "analyze" }), {
+          analysis: analysisJson,
+          speechSeconds: analysis.speechSeconds,
+          childSpeechSeconds: analysis.childSpeechSeconds,
+          childShare: analysis.childShare,
+          language: analysis.language,
+          languageConfidence: analysis.languageConfidence,
+          claimedBy: null,
+          claimedAt: null,
+          lastErrorTag: null,
+          lastErrorMessage: null,
+          nextRetryAt: null
+        }, "owner")
+      })
+
+    /** Records a failure once: attempts counted, cause kept, and a retry time only for retryable failures. */
+    const fail = (stage: ClaimingStage, id: VideoId, failure: StageFailure) =>
+      Effect.gen(function* () {
+        const row = yield* get(id)
+        const now = yield* Clock.currentTimeMillis
+        const jitter = yield* Random.next
+        const attempts = row.attempts + 1
+        yield* apply(id, Transition.Fail({ stage }), {
+          attempts,
+          lastErrorTag: failure._tag,
+          lastErrorMessage: failure.message,
+          nextRetryAt: nextRetryAt(options.retry, failure, attempts, now, jitter),
+          claimedBy: null,
+          claimedAt: null
+        }, "owner")
+      })
+
+    /** Curate's verdict and its clips in one transaction: a crash leaves either both or neither. */
+    const decide = (id: VideoId, decision: Decision, clips: ReadonlyArray<Clip>) =>
+      Effect.gen(function* () {
+        yield* apply(id, Transition.Decide({ accepted: decision.accepted }), {
+          decisionRule: decision.rule,
+          decisionDetail: decision.detail
+        })
+        yield* sql`DELETE FROM clips WHERE video_id = ${id}`
+        if (clips.length > 0) {
+          yield* sql`INSERT INTO clips ${sql.insert(clips.map((c) => ({
+            videoId: id,
+            fileName: c.fileName,
+            startSeconds: c.start,
+            endSeconds: c.end,
+            childScore: c.childScore,
+            language: c.language
+          })))}`
+        }
+      }).pipe(sql.withTransaction, Effect.catchTag("SqlError", (cause) => new ManifestQueryError({ operation: "decide", videoId: id, cause })))
+
+    const skip = (id: VideoId, reason: { tag: string; message: string }) =>
+      apply(id, Transition.Skip(), { lastErrorTag: reason.tag, lastErrorMessage: reason.message, claimedBy: null, claimedAt: null, nextRetryAt: null })
+
+    /** Gives back claims whose owner died (same host, process gone) or that are older than the lease. */
+    const reclaimStale = Effect.gen(function* () {
+      const now = yield* Clock.currentTimeMillis
+      const inFlight = yield* sql`SELECT id, state, claimed_by, claimed_at FROM videos WHERE state IN ${sql.in(
+        ClaimingStage.literals.map((s) => claimingStates[s].inFlight)
+      )}`.pipe(query("find in-flight claims"))
+      let reclaimed = 0
+      for (const row of inFlight as ReadonlyArray<{ id: VideoId; state: VideoState; claimedBy: string | null; claimedAt: number | null }>) {
+        if (row.claimedBy === ownerId) continue
+        if (!isClaimStale(options.owner, row.claimedBy, row.claimedAt, now, options.staleClaimMs)) continue
+        const stage = ClaimingStage.literals.find((s) => claimingStates[s].inFlight === row.state)!
+        const released = yield* sql`
+          UPDATE videos SET state = ${claimingStates[stage].input}, claimed_by = NULL, claimed_at = NULL, updated_at = ${now}
+          WHERE id = ${row.id} AND state = ${row.state} AND claimed_by IS ${row.claimedBy}
+          RETURNING id`.pipe(query("reclaim stale claim", row.id))
+        reclaimed += released.length
+      }
+      return reclaimed
+    })
+
+    const counts = sql<{ state: VideoState; count: number }>`SELECT state, COUNT(*) AS count FROM videos GROUP BY state`.pipe(
+      query("count states")
+    )
+
+    /** Rows in id order after `afterId`, for exports that must not hold the whole manifest in memory. */
+    const page = (afterId: string, limit: number, states?: ReadonlyArray<VideoState>) =>
+      sql`SELECT * FROM videos WHERE id > ${afterId} ${states ? sql`AND state IN ${sql.in(states)}` : sql``}
+          ORDER BY id LIMIT ${limit}`.pipe(Effect.flatMap(decodeRows), query("read page"))
+
+    const clips = sql`
+      SELECT c.file_name, c.start_seconds AS start, c.end_seconds AS end, c.child_score, c.language, c.video_id, v.source_url
+      FROM clips c JOIN videos v ON v.id = c.video_id
+      WHERE v.state IN ('accepted', 'uploaded') ORDER BY c.file_name`.pipe(
+      Effect.flatMap((rows) =>
+        decodeClips(rows).pipe(
+          Effect.map((decoded) =>
+            decoded.map((clip, i) => ({
+              clip,
+              videoId: (rows[i] as { videoId: VideoId }).videoId,
+              sourceUrl: (rows[i] as { sourceUrl: string }).sourceUrl
+            }))
+          )
+        )
+      ),
+      query("read clips")
+    )
+
+    const failuresByTag = sql<{ lastErrorTag: string; count: number }>`
+      SELECT last_error_tag, COUNT(*) AS count FROM videos WHERE state IN ('failed', 'skipped') GROUP BY last_error_tag`.pipe(
+      query("count failures")
+    )
+
+    const totals = sql<{ speechSeconds: number | null; childSpeechSeconds: number | null; audioSeconds: number | null; clips: number; clipSeconds: number | null }>`
+      SELECT (SELECT SUM(speech_seconds) FROM videos) AS speech_seconds,
+             (SELECT SUM(child_speech_seconds) FROM videos) AS child_speech_seconds,
+             (SELECT SUM(measured_duration_seconds) FROM videos) AS audio_seconds,
+             (SELECT COUNT(*) FROM clips) AS clips,
+             (SELECT SUM(end_seconds - start_seconds) FROM clips) AS clip_seconds`.pipe(
+      Effect.map((rows) => rows[0]!),
+      query("sum totals")
+    )
+
+    return {
+      owner: options.owner,
+      addCandidates,
+      claim,
+      release,
+      completeDownload,
+      completeAnalysis,
+      fail,
+      decide,
+      skip,
+      reclaimStale,
+      get,
+      counts,
+      page,
+      clips,
+      failuresByTag,
+      totals
+    } as const
+  })
+
+export class Manifest extends Context.Tag("kidvoice/Manifest")<
+  Manifest,
+  Effect.Effect.Success<ReturnType<typeof makeManifest>>
+>() {
+  static readonly layer = (options: ManifestOptions) => Layer.effect(Manifest, makeManifest(options))
+}

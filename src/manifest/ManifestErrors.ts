@@ -1,0 +1,43 @@
+import { Data } from "effect"
+import type { ClaimingStage, IllegalTransition } from "../domain/VideoState.js"
+
+/** The manifest file cannot be opened as a database: say which file and what to do, touch nothing. */
+export class ManifestOpenError extends Data.TaggedError("ManifestOpenError")<{
+  readonly path: string
+  readonly reason: string
+}> {
+  override get message() {
+    return `cannot open the manifest ${this.path}: ${this.reason}. Nothing was changed. ` +
+      `Move the file aside and run again to start a new manifest, or restore it from a backup.`
+  }
+}
+
+/** A query failed. Carries the operation and the video it was for, and the driver's cause. */
+export class ManifestQueryError extends Data.TaggedError("ManifestQueryError")<{
+  readonly operation: string
+  readonly videoId?: string
+  readonly cause: unknown
+}> {
+  override get message() {
+    const detail = this.cause instanceof Error ? (this.cause.cause instanceof Error ? this.cause.cause.message : this.cause.message) : String(this.cause)
+    return `manifest ${this.operation}${this.videoId ? ` for ${this.videoId}` : ""} failed: ${detail}. The row was not changed.`
+  }
+}
+
+export class VideoNotFound extends Data.TaggedError("VideoNotFound")<{ readonly videoId: string }> {
+  override get message() {
+    return `no video ${this.videoId} in the manifest`
+  }
+}
+
+/** A claimed row was changed by someone else while this worker held it (e.g. reclaimed after a long stall). */
+export class ClaimLost extends Data.TaggedError("ClaimLost")<{
+  readonly videoId: string
+  readonly stage: ClaimingStage
+}> {
+  override get message() {
+    return `the ${this.stage} claim on ${this.videoId} was taken back before the work finished; its result was not recorded`
+  }
+}
+
+export type ManifestError = ManifestQueryError | VideoNotFound | IllegalTransition | ClaimLost

@@ -1,0 +1,49 @@
+import { Effect } from "effect"
+import { SqlClient } from "@effect/sql"
+
+/** Schema history of the manifest. Append only: a shipped migration is never edited. */
+export const migrations = {
+  "0001_videos": Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    yield* sql`
+      CREATE TABLE videos (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        source_url TEXT NOT NULL,
+        title TEXT,
+        channel TEXT,
+        declared_duration_seconds REAL,
+        measured_duration_seconds REAL,
+        state TEXT NOT NULL,
+        failed_stage TEXT,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error_tag TEXT,
+        last_error_message TEXT,
+        next_retry_at INTEGER,
+        claimed_by TEXT,
+        claimed_at INTEGER,
+        audio_path TEXT,
+        analysis TEXT,
+        speech_seconds REAL,
+        child_speech_seconds REAL,
+        child_share REAL,
+        language TEXT,
+        language_confidence REAL,
+        decision_rule TEXT,
+        decision_detail TEXT,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      )`
+    yield* sql`CREATE INDEX videos_state ON videos (state, next_retry_at)`
+    yield* sql`
+      CREATE TABLE clips (
+        video_id TEXT NOT NULL REFERENCES videos (id),
+        file_name TEXT NOT NULL PRIMARY KEY,
+        start_seconds REAL NOT NULL,
+        end_seconds REAL NOT NULL,
+        child_score REAL NOT NULL,
+        language TEXT NOT NULL
+      )`
+    yield* sql`CREATE INDEX clips_video ON clips (video_id)`
+  })
+}
