@@ -1,0 +1,110 @@
+import { Data, Effect, Option, Stream } from "effect"
+import { promises as fs } from "node:fs"
+
+export class WavFormatError extends Data.TaggedError("WavFormatError")<{
+  readonly path: string
+  readonly reason: string
+}> {
+  readonly retryable = false
+  override get message() {
+    return `${this.path} is not a readable 16-bit PCM WAV file: ${this.reason}. Run the download stage again for this video.`
+  }
+}
+
+export interface WavInfo {
+  readonly sampleRate: number
+  readonly channels: number
+  readonly dataOffset: number
+  readonly dataBytes: number
+  readonly durationSeconds: number
+}
+
+/** Parses a RIFF/WAVE header's `fmt ` and `data` chunks; only 16-bit PCM is accepted. */
+export const parseWavHeader = (header: Buffer, fileSize: number): WavInfo | string => {
+  if (header.length < 12 || header.toString("ascii", 0, 4) !== "RIFF" || header.toString("ascii", 8, 12) !== "WAVE") {
+    return "missing RIFF/WAVE header"
+  }
+  let offset = 12
+  let format: { channels: number; sampleRate: number; bits: number; code: number } | undefined
+  while (offset + 8 <= header.length) {
+    const id = header.toString("ascii", offset, offset + 4)
+    const size = header.readUInt32LE(offset + 4)
+    const body = offset + 8
+    if (id === "fmt " && body + 16 <= header.length) {
+      format = {
+        code: header.readUInt16LE(body),
+        channels: header.readUInt16LE(body + 2),
+        sampleRate: header.readUInt32LE(body + 4),
+        bits: header.readUInt16LE(body + 14)
+      }
+    } else if (id === "data") {
+      if (!format) return "data chunk before fmt chunk"
+      if ((format.code !== 1 && format.code !== 0xfffe) || format.bits !== 16) return `unsupported sample format (code ${format.code}, ${format.bits} bits)`
+      if (format.channels < 1 || format.sampleRate < 1) return "zero channels or sample rate"
+      // A streamed WAV may carry a placeholder size: trust the file's real length instead.
+      const dataBytes = Math.min(size, fileSize - body)
+      const frameBytes = 2 * format.channels
+      const usable = dataBytes - (dataBytes % frameBytes)
+      return {
+        sampleRate: format.sampleRate,
+        channels: format.channels,
+        dataOffset: body,
+        dataBytes: usable,
+        durationSeconds: usable / frameBytes / format.sampleRate
+      }
+    }
+    offset = body + size + (size % 2)
+  }
+  return "no data chunk in the first 64 KiB"
+}
+
+const headerBytes = 65536
+
+export const readWavInfo = (path: string) =>
+  Effect.tryPromise({
+    try: async () => {
+      const handle = await fs.open(path, "r")
+      try {
+        const { size } = await handle.stat()
+        const header = Buffer.alloc(Math.min(headerBytes, size))
+        await handle.read(header, 0, header.length, 0)
+        return parseWavHeader(header, size)
+      } finally {
+        await handle.close()
+      }
+    },
+    catch: (cause) => new WavFormatError({ path, reason: cause instanceof Error ? cause.message : String(cause) })
+  }).pipe(Effect.flatMap((info) => typeof info === "string" ? Effect.fail(new WavFormatError({ path, reason: info })) : Effect.succeed(info)))
+
+/**
+ * The samples of a mono 16-bit WAV as float windows of `windowSamples` (the last one shorter),
+ * read from disk one window at a time: memory does not grow with the file's length.
+ */
+export const streamWavWindows = (path: string, info: WavInfo, windowSamples: number): Stream.Stream<Float32Array, WavFormatError> =>
+  Stream.unwrapScoped(
+    Effect.gen(function* () {
+      if (info.channels !== 1) return yield* new WavFormatError({ path, reason: `expected mono audio, found ${info.channels} channels` })
+      const handle = yield* Effect.acquireRelease(
+        Effect.tryPromise({ try: () => fs.open(path, "r"), catch: (cause) => new WavFormatError({ path, reason: String(cause) }) }),
+        (h) => Effect.promise(() => h.close())
+      )
+      const buffer = Buffer.alloc(windowSamples * 2)
+      let position = info.dataOffset
+      const end = info.dataOffset + info.dataBytes
+      return Stream.repeatEffectOption(
+        Effect.gen(function* () {
+          if (position >= end) return yield* Effect.fail(Option.none())
+          const want = Math.min(buffer.length, end - position)
+          const { bytesRead } = yield* Effect.tryPromise({
+            try: () => handle.read(buffer, 0, want, position),
+            catch: (cause) => Option.some(new WavFormatError({ path, reason: String(cause) }))
+          })
+          if (bytesRead === 0) return yield* Effect.fail(Option.none())
+          position += bytesRead
+          const samples = new Float32Array(bytesRead >> 1)
+          for (let i = 0; i < samples.length; i++) samples[i] = buffer.readInt16LE(i * 2) / 32768
+          return samples
+        })
+      )
+    })
+  )

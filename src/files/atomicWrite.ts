@@ -1,0 +1,80 @@
+import { Data, Effect } from "effect"
+import { promises as fs } from "node:fs"
+import { basename, dirname, join } from "node:path"
+
+export class FileWriteError extends Data.TaggedError("FileWriteError")<{
+  readonly path: string
+  readonly operation: string
+  readonly cause: unknown
+}> {
+  override get message() {
+    const code = (this.cause as NodeJS.ErrnoException | undefined)?.code
+    const hint = code === "ENOSPC" ? " (the disk is full: free space and run again)" : code === "EACCES" ? " (permission denied)" : ""
+    return `could not ${this.operation} ${this.path}: ${this.cause instanceof Error ? this.cause.message : String(this.cause)}${hint}`
+  }
+}
+
+const fsyncDirectory = (dir: string) =>
+  Effect.acquireUseRelease(
+    Effect.promise(() => fs.open(dir, "r")),
+    (handle) => Effect.promise(() => handle.sync()),
+    (handle) => Effect.promise(() => handle.close())
+  )
+
+/**
+ * Moves a finished file into place so readers see the old file or the new one, never half of it,
+ * and the rename itself survives a power cut (the directory is synced after it).
+ */
+export const moveIntoPlace = (from: string, to: string) =>
+  Effect.tryPromise({
+    try: async () => {
+      await fs.mkdir(dirname(to), { recursive: true })
+      await fs.rename(from, to)
+    },
+    catch: (cause) => new FileWriteError({ path: to, operation: "move a finished file to", cause })
+  }).pipe(Effect.zipRight(fsyncDirectory(dirname(to))))
+
+/**
+ * Writes a file atomically from lines produced page by page (so a large export never sits in memory whole):
+ * a temp file in the same directory, fsync, rename, fsync the directory. Readers see the old file or the
+ * new one, never half of it; the temp file is removed whatever happens, interruption included.
+ */
+export const writeLinesAtomic = <E, R>(
+  path: string,
+  pages: (emit: (lines: ReadonlyArray<string>) => Effect.Effect<void, FileWriteError>) => Effect.Effect<void, E, R>
+) =>
+  Effect.gen(function* () {
+    const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`)
+    const handle = yield* Effect.acquireRelease(
+      Effect.tryPromise({
+        try: async () => {
+          await fs.mkdir(dirname(path), { recursive: true })
+          return await fs.open(temp, "w")
+        },
+        catch: (cause) => new FileWriteError({ path: temp, operation: "create", cause })
+      }),
+      (h) => Effect.promise(async () => {
+        await h.close().catch(() => undefined)
+        await fs.rm(temp, { force: true })
+      })
+    )
+    const emit = (lines: ReadonlyArray<string>) =>
+      lines.length === 0
+        ? Effect.void
+        : Effect.tryPromise({
+          try: () => handle.write(lines.map((line) => `${line}\n`).join("")).then(() => undefined),
+          catch: (cause) => new FileWriteError({ path, operation: "write", cause })
+        })
+    yield* pages(emit)
+    yield* Effect.tryPromise({
+      try: async () => {
+        await handle.sync()
+        await fs.rename(temp, path)
+      },
+      catch: (cause) => new FileWriteError({ path, operation: "write", cause })
+    })
+    yield* fsyncDirectory(dirname(path))
+  }).pipe(Effect.scoped)
+
+export const writeTextAtomic = (path: string, text: string) =>
+  writeLinesAtomic(path, (emit) => emit([text.endsWith("\n") ? text.slice(0, -1) : text]))
