@@ -5,7 +5,7 @@ import { estimateF0, spectralCentroid } from "./acoustics.js"
 import { ChildVoiceClassifier, type FrameFeatures } from "./ChildVoiceClassifier.js"
 import { SileroVad } from "./SileroVad.js"
 import { SpeechSegmenter } from "./SpeechSegmenter.js"
-import { readWavInfo, streamWavWindows, WavFormatError } from "./WavFile.js"
+import { readWavInfo, streamWavWindows, WavFormatError } from "../media/WavFile.js"
 
 /** Frames read from disk at a time: 1000 VAD frames, 32 s at 16 kHz. Memory per worker stays at this. */
 const framesPerWindow = 1000

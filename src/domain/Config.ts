@@ -41,6 +41,7 @@ export class KidvoiceConfig extends Schema.Class<KidvoiceConfig>("KidvoiceConfig
   rules: CurateRules,
   clips: ClipRules,
   vad: VadSettings,
+  ytDlpPath: Schema.NonEmptyTrimmedString,
   logFormat: LogFormat
 }) {}
 
@@ -61,5 +62,6 @@ export const defaultConfig = {
   },
   clips: { minSeconds: 1, maxSeconds: 30, mergeGapSeconds: 0.6 },
   vad: { threshold: 0.5, minSpeechMs: 250, minSilenceMs: 300, maxSegmentSeconds: 30 },
+  ytDlpPath: "yt-dlp",
   logFormat: "pretty"
 } as const satisfies typeof KidvoiceConfig.Encoded

@@ -7,6 +7,10 @@ export class FileWriteError extends Data.TaggedError("FileWriteError")<{
   readonly operation: string
   readonly cause: unknown
 }> {
+  /** Out of space or handles is worth another try later; a bad path or permission is not. */
+  get retryable() {
+    return ["ENOSPC", "EAGAIN", "EBUSY", "EMFILE", "ENFILE"].includes((this.cause as NodeJS.ErrnoException | undefined)?.code ?? "")
+  }
   override get message() {
     const code = (this.cause as NodeJS.ErrnoException | undefined)?.code
     const hint = code === "ENOSPC" ? " (the disk is full: free space and run again)" : code === "EACCES" ? " (permission denied)" : ""
@@ -35,13 +39,13 @@ export const moveIntoPlace = (from: string, to: string) =>
   }).pipe(Effect.zipRight(fsyncDirectory(dirname(to))))
 
 /**
- * Writes a file atomically from lines produced page by page (so a large export never sits in memory whole):
+ * Writes a file atomically from data produced piece by piece (so a large export never sits in memory whole):
  * a temp file in the same directory, fsync, rename, fsync the directory. Readers see the old file or the
  * new one, never half of it; the temp file is removed whatever happens, interruption included.
  */
-export const writeLinesAtomic = <E, R>(
+export const writeAtomic = <E, R>(
   path: string,
-  pages: (emit: (lines: ReadonlyArray<string>) => Effect.Effect<void, FileWriteError>) => Effect.Effect<void, E, R>
+  produce: (write: (data: string | Uint8Array) => Effect.Effect<void, FileWriteError>) => Effect.Effect<void, E, R>
 ) =>
   Effect.gen(function* () {
     const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`)
@@ -58,14 +62,12 @@ export const writeLinesAtomic = <E, R>(
         await fs.rm(temp, { force: true })
       })
     )
-    const emit = (lines: ReadonlyArray<string>) =>
-      lines.length === 0
-        ? Effect.void
-        : Effect.tryPromise({
-          try: () => handle.write(lines.map((line) => `${line}\n`).join("")).then(() => undefined),
-          catch: (cause) => new FileWriteError({ path, operation: "write", cause })
-        })
-    yield* pages(emit)
+    const write = (data: string | Uint8Array) =>
+      Effect.tryPromise({
+        try: () => (typeof data === "string" ? handle.write(data) : handle.write(data)).then(() => undefined),
+        catch: (cause) => new FileWriteError({ path, operation: "write", cause })
+      })
+    yield* produce(write)
     yield* Effect.tryPromise({
       try: async () => {
         await handle.sync()
@@ -76,5 +78,10 @@ export const writeLinesAtomic = <E, R>(
     yield* fsyncDirectory(dirname(path))
   }).pipe(Effect.scoped)
 
-export const writeTextAtomic = (path: string, text: string) =>
-  writeLinesAtomic(path, (emit) => emit([text.endsWith("\n") ? text.slice(0, -1) : text]))
+/** Lines produced page by page, each page one write. */
+export const writeLinesAtomic = <E, R>(
+  path: string,
+  pages: (emit: (lines: ReadonlyArray<string>) => Effect.Effect<void, FileWriteError>) => Effect.Effect<void, E, R>
+) => writeAtomic(path, (write) => pages((lines) => (lines.length === 0 ? Effect.void : write(lines.map((line) => `${line}\n`).join("")))))
+
+export const writeTextAtomic = (path: string, text: string) => writeAtomic(path, (write) => write(text))

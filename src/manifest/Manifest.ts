@@ -231,6 +231,20 @@ export const makeManifest = (options: ManifestOptions) =>
       return reclaimed
     })
 
+    /** When the earliest retryable failure of a stage becomes due, or null when none waits. */
+    const nextRetryDue = (stage: ClaimingStage) =>
+      sql<{ due: number | null }>`SELECT MIN(next_retry_at) AS due FROM videos WHERE state = 'failed' AND failed_stage = ${stage}`.pipe(
+        Effect.map((rows) => rows[0]?.due ?? null),
+        query("find pending retries")
+      )
+
+    /** Failed rows whose retry is still ahead: not final, a later run will take them. */
+    const countRetryPending =
+      sql<{ count: number }>`SELECT COUNT(*) AS count FROM videos WHERE state = 'failed' AND next_retry_at IS NOT NULL`.pipe(
+        Effect.map((rows) => rows[0]?.count ?? 0),
+        query("count pending retries")
+      )
+
     const counts = sql<{ state: VideoState; count: number }>`SELECT state, COUNT(*) AS count FROM videos GROUP BY state`.pipe(
       query("count states")
     )
@@ -284,6 +298,8 @@ export const makeManifest = (options: ManifestOptions) =>
       decide,
       skip,
       reclaimStale,
+      nextRetryDue,
+      countRetryPending,
       get,
       counts,
       page,

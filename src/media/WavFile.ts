@@ -108,3 +108,31 @@ export const streamWavWindows = (path: string, info: WavInfo, windowSamples: num
       )
     })
   )
+
+/** A canonical 44-byte header for 16-bit PCM. */
+export const wavHeader = (sampleRate: number, channels: number, dataBytes: number): Buffer => {
+  const header = Buffer.alloc(44)
+  header.write("RIFF", 0, "ascii")
+  header.writeUInt32LE(36 + dataBytes, 4)
+  header.write("WAVE", 8, "ascii")
+  header.write("fmt ", 12, "ascii")
+  header.writeUInt32LE(16, 16)
+  header.writeUInt16LE(1, 20)
+  header.writeUInt16LE(channels, 22)
+  header.writeUInt32LE(sampleRate, 24)
+  header.writeUInt32LE(sampleRate * channels * 2, 28)
+  header.writeUInt16LE(channels * 2, 32)
+  header.writeUInt16LE(16, 34)
+  header.write("data", 36, "ascii")
+  header.writeUInt32LE(dataBytes, 40)
+  return header
+}
+
+/** The byte range of [start, end) seconds inside the data chunk, clamped to it and aligned to whole frames. */
+export const excerptRange = (info: WavInfo, startSeconds: number, endSeconds: number) => {
+  const frameBytes = 2 * info.channels
+  const toByte = (seconds: number) =>
+    Math.min(info.dataBytes, Math.max(0, Math.round(seconds * info.sampleRate) * frameBytes))
+  const from = toByte(startSeconds)
+  return { offset: info.dataOffset + from, length: Math.max(0, toByte(endSeconds) - from) }
+}

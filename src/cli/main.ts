@@ -1,0 +1,119 @@
+import { Command, Options, ValidationError } from "@effect/cli"
+import { NodeContext, NodeRuntime } from "@effect/platform-node"
+import { Console, Deferred, Effect, Logger, LogLevel, Option } from "effect"
+import { join } from "node:path"
+import type { KidvoiceConfig } from "../domain/Config.js"
+import { workspacePaths } from "../domain/Workspace.js"
+import { writeExport } from "../manifest/exports.js"
+import { analyzeStage, curateStage, discover, downloadStage, reconcile, runAll } from "../pipeline/Pipeline.js"
+import { manifestLayer, pipelineLayer } from "../pipeline/layers.js"
+import { commonSettings, configFileOption, loadConfig, pipelineSettings, settingOptions } from "./settings.js"
+import { formatStatus, statusReport } from "./status.js"
+
+const logLevels = { debug: LogLevel.Debug, info: LogLevel.Info, warning: LogLevel.Warning, error: LogLevel.Error } as const
+
+const commonOptions = {
+  ...settingOptions(commonSettings),
+  config: configFileOption,
+  "log-level": Options.choice("log-level", ["debug", "info", "warning", "error"]).pipe(
+    Options.withDescription("least severe log level printed"),
+    Options.withDefault("info" as const)
+  )
+}
+const pipelineOptions = { ...commonOptions, ...settingOptions(pipelineSettings) }
+
+const inputsOption = Options.text("input").pipe(
+  Options.withDescription("a folder of media files, one media file, or a text file of URLs (one a line); repeat for several"),
+  Options.repeated
+)
+
+type CommonArgs = { readonly config: Option.Option<string>; readonly "log-level": keyof typeof logLevels } & Record<string, unknown>
+
+/** Loads and checks the settings, then runs `program` with logging set up as asked. */
+const withConfig = <A, E, R>(args: CommonArgs, program: (config: KidvoiceConfig) => Effect.Effect<A, E, R>) =>
+  Effect.gen(function* () {
+    const flags = Object.fromEntries(Object.entries(args).filter(([, v]) => Option.isOption(v))) as Record<string, Option.Option<string>>
+    const config = yield* loadConfig(flags, args.config)
+    const logger = config.logFormat === "json" ? Logger.json : Logger.pretty
+    return yield* program(config).pipe(
+      Effect.provide(logger),
+      Logger.withMinimumLogLevel(logLevels[args["log-level"]])
+    )
+  })
+
+const printStatus = (config: KidvoiceConfig) =>
+  statusReport(workspacePaths(config.out).manifest).pipe(Effect.flatMap((report) => Console.log(formatStatus(report))))
+
+const run = Command.make("run", { ...pipelineOptions, input: inputsOption }, (args) =>
+  withConfig(args, (config) =>
+    Effect.gen(function* () {
+      const { dataset } = yield* runAll(args.input, config)
+      yield* printStatus(config)
+      yield* Console.log(`metadata  ${dataset.path}`)
+    }).pipe(Effect.provide(pipelineLayer(config)))
+  )).pipe(Command.withDescription("discover, download, analyze and curate: every stage, overlapping, until nothing is left to do"))
+
+const discoverCommand = Command.make("discover", { ...commonOptions, input: inputsOption }, (args) =>
+  withConfig(args, (config) =>
+    discover(args.input).pipe(
+      Effect.flatMap((found) => Console.log(`${found.added} new videos, ${found.known} already known`)),
+      Effect.provide(pipelineLayer(config))
+    ))).pipe(Command.withDescription("record the videos found in the inputs, without downloading them"))
+
+/** A single stage on its own: its upstream is whatever the manifest already holds. */
+const stageCommand = (name: "download" | "analyze" | "curate", description: string) =>
+  Command.make(name, pipelineOptions, (args) =>
+    withConfig(args, (config) =>
+      Effect.gen(function* () {
+        yield* reconcile
+        const upstreamDone = yield* Deferred.make<void>()
+        yield* Deferred.succeed(upstreamDone, undefined)
+        if (name === "download") yield* downloadStage(config, upstreamDone)
+        if (name === "analyze") yield* analyzeStage(config, upstreamDone)
+        if (name === "curate") yield* curateStage(config, upstreamDone)
+        yield* printStatus(config)
+      }).pipe(Effect.provide(pipelineLayer(config))))).pipe(Command.withDescription(description))
+
+const status = Command.make("status", { ...commonOptions, json: Options.boolean("json").pipe(Options.withDescription("print the report as JSON")) }, (args) =>
+  withConfig(args, (config) =>
+    statusReport(workspacePaths(config.out).manifest).pipe(
+      Effect.flatMap((report) => Console.log(args.json ? JSON.stringify(report, null, 2) : formatStatus(report))),
+      Effect.provide(manifestLayer(config))
+    ))).pipe(Command.withDescription("videos per state, hours of audio and speech, clips, failures by cause"))
+
+const exportCommand = Command.make("export", {
+  ...commonOptions,
+  format: Options.choice("format", ["jsonl", "urls"]).pipe(
+    Options.withDescription("jsonl: one manifest row a line; urls: the source URL of every remote video"),
+    Options.withDefault("jsonl" as const)
+  ),
+  output: Options.text("output").pipe(Options.withDescription("file to write (default: <out>/exports/manifest.jsonl or urls.txt)"), Options.optional)
+}, (args) =>
+  withConfig(args, (config) =>
+    writeExport(args.format, Option.getOrElse(args.output, () =>
+      join(workspacePaths(config.out).exports, args.format === "jsonl" ? "manifest.jsonl" : "urls.txt"))).pipe(
+      Effect.flatMap((written) => Console.log(`wrote ${written.lines} lines to ${written.path}`)),
+      Effect.provide(manifestLayer(config))
+    ))).pipe(Command.withDescription("write a file derived from the manifest, atomically"))
+
+const kidvoice = Command.make("kidvoice").pipe(
+  Command.withDescription("mine children's speech from videos and audio into a documented dataset"),
+  Command.withSubcommands([
+    run,
+    discoverCommand,
+    stageCommand("download", "fetch and convert the audio of discovered videos"),
+    stageCommand("analyze", "find speech and score child voices in downloaded audio"),
+    stageCommand("curate", "accept or reject analyzed videos and cut the dataset's clips"),
+    status,
+    exportCommand
+  ])
+)
+
+const cli = Command.run(kidvoice, { name: "kidvoice", version: "0.1.0" })
+
+cli(process.argv).pipe(
+  // @effect/cli has already printed what was wrong with the command line; everything else is said here, once.
+  Effect.tapError((error) => ValidationError.isValidationError(error) ? Effect.void : Console.error(`kidvoice: ${error.message}`)),
+  Effect.provide(NodeContext.layer),
+  NodeRuntime.runMain({ disableErrorReporting: true })
+)

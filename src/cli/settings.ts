@@ -1,0 +1,150 @@
+import { Options } from "@effect/cli"
+import { Data, Effect, Either, Option, ParseResult, Schema } from "effect"
+import { promises as fs } from "node:fs"
+import { defaultConfig, KidvoiceConfig } from "../domain/Config.js"
+
+/** One setting a user can give by flag, environment variable or config file; the one table all three come from. */
+interface Setting {
+  readonly flag: string
+  readonly path: ReadonlyArray<string>
+  readonly kind: "text" | "number" | "list"
+  readonly description: string
+}
+
+const setting = (flag: string, path: string, kind: Setting["kind"], description: string): Setting => ({
+  flag,
+  path: path.split("."),
+  kind,
+  description
+})
+
+export const commonSettings: ReadonlyArray<Setting> = [
+  setting("out", "out", "text", "working directory: manifest, audio, dataset, exports"),
+  setting("log-format", "logFormat", "text", "pretty for people, json for one JSON object a line")
+]
+
+export const pipelineSettings: ReadonlyArray<Setting> = [
+  setting("download-concurrency", "downloadConcurrency", "number", "downloads at once"),
+  setting("analysis-concurrency", "analysisConcurrency", "number", "analysis workers at once (CPU-bound; default: core count)"),
+  setting("max-attempts", "maxAttempts", "number", "tries per video before a retryable failure is final"),
+  setting("retry-base-seconds", "retryBaseSeconds", "number", "first retry delay; doubles each attempt"),
+  setting("stale-claim-minutes", "staleClaimMinutes", "number", "a claim older than this is taken back from a hung or remote worker"),
+  setting("min-child-speech-seconds", "rules.minChildSpeechSeconds", "number", "child speech a video needs to be accepted"),
+  setting("min-child-share", "rules.minChildShare", "number", "share (0-1) of the speech that must be a child's"),
+  setting("min-child-score", "rules.minChildScore", "number", "child-voice score (0-1) from which a segment counts as a child's"),
+  setting("languages", "rules.allowedLanguages", "list", "comma-separated languages to keep (empty: any, unknown included)"),
+  setting("min-duration-seconds", "rules.minDurationSeconds", "number", "shorter videos are rejected"),
+  setting("max-duration-seconds", "rules.maxDurationSeconds", "number", "longer videos are skipped before download"),
+  setting("clip-min-seconds", "clips.minSeconds", "number", "shortest clip kept"),
+  setting("clip-max-seconds", "clips.maxSeconds", "number", "longer speech is split into clips of at most this"),
+  setting("clip-merge-gap-seconds", "clips.mergeGapSeconds", "number", "child speech closer than this is joined into one clip"),
+  setting("vad-threshold", "vad.threshold", "number", "speech probability (0-1) at which speech starts"),
+  setting("yt-dlp", "ytDlpPath", "text", "the yt-dlp program to run")
+]
+
+const envName = (s: Setting) => `KIDVOICE_${s.flag.toUpperCase().replace(/-/g, "_")}`
+
+const getPath = (object: unknown, path: ReadonlyArray<string>): unknown =>
+  path.reduce<unknown>((at, key) => (at !== null && typeof at === "object" ? (at as Record<string, unknown>)[key] : undefined), object)
+
+/** Each setting as an optional text flag: values are checked once, by the config schema, whatever their source. */
+export const settingOptions = (settings: ReadonlyArray<Setting>) =>
+  Object.fromEntries(settings.map((s) => [
+    s.flag,
+    Options.text(s.flag).pipe(
+      Options.withDescription(`${s.description} (default ${JSON.stringify(getPath(defaultConfig, s.path))}; env ${envName(s)})`),
+      Options.optional
+    )
+  ])) as Record<string, Options.Options<Option.Option<string>>>
+
+export const configFileOption = Options.file("config").pipe(
+  Options.withDescription("a JSON file of settings, same names as the config schema (env KIDVOICE_CONFIG)"),
+  Options.optional
+)
+
+export class ConfigError extends Data.TaggedError("ConfigError")<{
+  readonly problems: ReadonlyArray<string>
+}> {
+  override get message() {
+    return `invalid settings:\n${this.problems.map((p) => `  - ${p}`).join("\n")}\nSee --help for every setting and its default.`
+  }
+}
+
+type Layered = { readonly value: unknown; readonly source: string }
+
+const fromText = (s: Setting, text: string): unknown => {
+  if (s.kind === "list") return text.split(",").map((part) => part.trim()).filter((part) => part !== "")
+  if (s.kind === "number" && /^\s*-?\d+(\.\d+)?\s*$/.test(text)) return Number(text)
+  return text
+}
+
+const setPath = (target: Record<string, unknown>, path: ReadonlyArray<string>, value: unknown) => {
+  let at = target
+  for (const key of path.slice(0, -1)) {
+    at[key] = { ...(at[key] as Record<string, unknown> | undefined) }
+    at = at[key] as Record<string, unknown>
+  }
+  at[path.at(-1)!] = value
+}
+
+const readConfigFile = (path: string) =>
+  Effect.tryPromise({ try: () => fs.readFile(path, "utf8"), catch: (e) => new ConfigError({ problems: [`config file ${path}: ${String(e)}`] }) }).pipe(
+    Effect.flatMap((text) =>
+      Effect.try({
+        try: () => JSON.parse(text) as unknown,
+        catch: (e) => new ConfigError({ problems: [`config file ${path} is not valid JSON: ${(e as Error).message}`] })
+      })
+    ),
+    Effect.filterOrFail(
+      (json): json is Record<string, unknown> => json !== null && typeof json === "object" && !Array.isArray(json),
+      () => new ConfigError({ problems: [`config file ${path} must hold a JSON object`] })
+    )
+  )
+
+const decodeConfig = Schema.decodeUnknownEither(KidvoiceConfig, { onExcessProperty: "error", errors: "all" })
+
+/**
+ * The settings in force: defaults, then the config file, then KIDVOICE_* environment variables, then flags.
+ * Every problem is reported with the field and where its value came from.
+ */
+export const loadConfig = (
+  flags: Record<string, Option.Option<string>>,
+  configFile: Option.Option<string>,
+  env: Record<string, string | undefined> = process.env
+) =>
+  Effect.gen(function* () {
+    const settings = [...commonSettings, ...pipelineSettings]
+    const filePath = Option.getOrUndefined(configFile) ?? env["KIDVOICE_CONFIG"]
+    const file = filePath ? yield* readConfigFile(filePath) : {}
+    const merged = structuredClone(defaultConfig) as unknown as Record<string, unknown>
+    const sources = new Map<string, string>()
+    for (const key of Object.keys(file)) {
+      const value = file[key]
+      if (value !== null && typeof value === "object" && !Array.isArray(value)) {
+        merged[key] = { ...(merged[key] as object | undefined), ...(value as object) }
+        for (const inner of Object.keys(value)) sources.set(`${key}.${inner}`, `config file ${filePath}`)
+      } else {
+        merged[key] = value
+        sources.set(key, `config file ${filePath}`)
+      }
+    }
+    const layer = (s: Setting, given: Layered | undefined) => {
+      if (!given) return
+      setPath(merged, s.path, given.value)
+      sources.set(s.path.join("."), given.source)
+    }
+    for (const s of settings) {
+      const fromEnv = env[envName(s)]
+      if (fromEnv !== undefined) layer(s, { value: fromText(s, fromEnv), source: `env ${envName(s)}` })
+      const fromFlag = flags[s.flag]
+      if (fromFlag && Option.isSome(fromFlag)) layer(s, { value: fromText(s, fromFlag.value), source: `--${s.flag}` })
+    }
+    const decoded = decodeConfig(merged)
+    if (Either.isRight(decoded)) return decoded.right
+    const problems = ParseResult.ArrayFormatter.formatErrorSync(decoded.left).map((issue) => {
+      const field = issue.path.join(".")
+      const source = sources.get(field) ?? [...sources.entries()].find(([key]) => field.startsWith(`${key}.`))?.[1] ?? "default"
+      return `${field || "(settings)"} (from ${source}): ${issue.message}`
+    })
+    return yield* new ConfigError({ problems })
+  })

@@ -1,0 +1,99 @@
+import { Context, Data, Effect, Layer } from "effect"
+import { promises as fs } from "node:fs"
+import { join } from "node:path"
+import { Clip } from "../domain/Analysis.js"
+import type { ClipRules, CurateRules } from "../domain/Config.js"
+import type { ManifestRow } from "../domain/ManifestRow.js"
+import { Workspace } from "../domain/Workspace.js"
+import { type FileWriteError, writeAtomic, writeLinesAtomic } from "../files/atomicWrite.js"
+import { Manifest } from "../manifest/Manifest.js"
+import type { ManifestError, ManifestQueryError } from "../manifest/ManifestErrors.js"
+import { excerptRange, readWavInfo, wavHeader, type WavFormatError } from "../media/WavFile.js"
+import { clipFileName, planClips } from "./clipPlan.js"
+import { decide, type Verdict } from "./rules.js"
+
+export class NotAnalyzed extends Data.TaggedError("NotAnalyzed")<{ readonly videoId: string }> {
+  override get message() {
+    return `${this.videoId} has no analysis or audio to curate; run analyze first`
+  }
+}
+
+export interface CurateSettings {
+  readonly rules: CurateRules
+  readonly clips: ClipRules
+}
+
+export type CurateError = NotAnalyzed | WavFormatError | FileWriteError | ManifestError
+
+export interface CuratorApi {
+  /** Decides an analyzed video and, if accepted, cuts its clips; the verdict and clips land in one transaction. */
+  readonly curate: (row: ManifestRow, settings: CurateSettings) => Effect.Effect<Verdict & { readonly clips: number }, CurateError>
+  /** Rewrites `<dataset>/metadata.jsonl` (Hugging Face audiofolder) from the manifest. */
+  readonly writeMetadata: Effect.Effect<{ readonly path: string; readonly clips: number }, FileWriteError | ManifestQueryError>
+}
+
+export class Curator extends Context.Tag("kidvoice/Curator")<Curator, CuratorApi>() {
+  static readonly layer = Layer.effect(
+    Curator,
+    Effect.gen(function* () {
+      const workspace = yield* Workspace
+      const manifest = yield* Manifest
+
+      /** Copies the clip's samples straight out of the WAV; a clip already in place (same name, same range) is kept. */
+      const cutClip = (audioPath: string, clip: Clip) =>
+        Effect.gen(function* () {
+          const target = join(workspace.dataset, clip.fileName)
+          const info = yield* readWavInfo(audioPath)
+          const range = excerptRange(info, clip.start, clip.end)
+          const existing = yield* Effect.promise(() => fs.stat(target).then((s) => s.size, () => -1))
+          if (existing === 44 + range.length) return
+          const samples = Buffer.alloc(range.length)
+          yield* Effect.promise(async () => {
+            const handle = await fs.open(audioPath, "r")
+            try {
+              await handle.read(samples, 0, range.length, range.offset)
+            } finally {
+              await handle.close()
+            }
+          })
+          yield* writeAtomic(target, (write) => write(Buffer.concat([wavHeader(info.sampleRate, info.channels, range.length), samples])))
+        })
+
+      const curate = (row: ManifestRow, settings: CurateSettings) =>
+        Effect.gen(function* () {
+          if (!row.analysis || !row.audioPath) return yield* new NotAnalyzed({ videoId: row.id })
+          const verdict = decide(row.analysis, settings.rules)
+          const language = row.analysis.language
+          const clips = verdict.accepted
+            ? planClips(row.analysis.segments, settings.rules.minChildScore, settings.clips).map((planned) =>
+              Clip.make({ fileName: clipFileName(row.id, language, planned), start: planned.start, end: planned.end, childScore: planned.childScore, language })
+            )
+            : []
+          yield* Effect.forEach(clips, (clip) => cutClip(row.audioPath!, clip), { discard: true })
+          yield* manifest.decide(row.id, verdict, clips)
+          return { ...verdict, clips: clips.length }
+        }).pipe(Effect.withSpan("Curator.curate", { attributes: { videoId: row.id } }))
+
+      const writeMetadata = Effect.gen(function* () {
+        const clips = yield* manifest.clips
+        const path = join(workspace.dataset, "metadata.jsonl")
+        yield* writeLinesAtomic(path, (emit) =>
+          emit(clips.map(({ clip, videoId, sourceUrl }) =>
+            JSON.stringify({
+              file_name: clip.fileName,
+              video_id: videoId,
+              source_url: sourceUrl,
+              start: Number(clip.start.toFixed(3)),
+              end: Number(clip.end.toFixed(3)),
+              duration: Number((clip.end - clip.start).toFixed(3)),
+              child_score: Number(clip.childScore.toFixed(4)),
+              language: clip.language
+            })
+          )))
+        return { path, clips: clips.length }
+      })
+
+      return { curate, writeMetadata }
+    })
+  )
+}

@@ -1,0 +1,38 @@
+import type { Analysis } from "../domain/Analysis.js"
+import type { CurateRules } from "../domain/Config.js"
+
+export interface Verdict {
+  readonly accepted: boolean
+  /** The rule that decided, stable for counting: `accepted`, `too-short`, `no-speech`, ... */
+  readonly rule: string
+  /** The numbers behind it, for people. */
+  readonly detail: string
+}
+
+const seconds = (value: number) => `${value.toFixed(1)} s`
+
+/** Curate's verdict on one analyzed video. The first rule that rejects decides; the order is the order people check. */
+export const decide = (analysis: Analysis, rules: CurateRules): Verdict => {
+  const reject = (rule: string, detail: string): Verdict => ({ accepted: false, rule, detail })
+  if (analysis.durationSeconds < rules.minDurationSeconds) {
+    return reject("too-short", `${seconds(analysis.durationSeconds)} of audio, below the ${seconds(rules.minDurationSeconds)} minimum`)
+  }
+  if (analysis.durationSeconds > rules.maxDurationSeconds) {
+    return reject("too-long", `${seconds(analysis.durationSeconds)} of audio, above the ${seconds(rules.maxDurationSeconds)} maximum`)
+  }
+  if (analysis.speechSeconds === 0) return reject("no-speech", "voice activity detection found no speech")
+  if (rules.allowedLanguages.length > 0 && !rules.allowedLanguages.includes(analysis.language)) {
+    return reject("language", `language ${analysis.language} is not one of ${rules.allowedLanguages.join(", ")}`)
+  }
+  if (analysis.childSpeechSeconds < rules.minChildSpeechSeconds) {
+    return reject("child-speech-seconds", `${seconds(analysis.childSpeechSeconds)} of child speech, below the ${seconds(rules.minChildSpeechSeconds)} minimum`)
+  }
+  if (analysis.childShare < rules.minChildShare) {
+    return reject("child-share", `${(analysis.childShare * 100).toFixed(0)} % of the speech is a child's, below ${(rules.minChildShare * 100).toFixed(0)} %`)
+  }
+  return {
+    accepted: true,
+    rule: "accepted",
+    detail: `${seconds(analysis.childSpeechSeconds)} of child speech (${(analysis.childShare * 100).toFixed(0)} % of ${seconds(analysis.speechSeconds)} speech)`
+  }
+}

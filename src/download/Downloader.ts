@@ -1,0 +1,134 @@
+import { FileSystem } from "@effect/platform"
+import { Context, Data, Effect, Layer } from "effect"
+import { execa } from "execa"
+import { promises as fs } from "node:fs"
+import { join } from "node:path"
+import { readWavInfo } from "../media/WavFile.js"
+import type { ManifestRow } from "../domain/ManifestRow.js"
+import { Workspace } from "../domain/Workspace.js"
+import { moveIntoPlace } from "../files/atomicWrite.js"
+import { FfmpegFailed, probeAudio, transcodeToWav, UndecodableMedia } from "../media/Ffmpeg.js"
+import { classifyYtDlpFailure, ytDlpErrorLines } from "./ytDlpFailure.js"
+
+export class SourceFileMissing extends Data.TaggedError("SourceFileMissing")<{ readonly videoId: string; readonly path: string }> {
+  readonly retryable = false
+  override get message() {
+    return `the source file of ${this.videoId} is gone: ${this.path}. Put it back and reset the row, or leave it failed.`
+  }
+}
+
+export class YtDlpFailed extends Data.TaggedError("YtDlpFailed")<{
+  readonly videoId: string
+  readonly url: string
+  readonly kind: string
+  readonly retryable: boolean
+  readonly detail: string
+}> {
+  override get message() {
+    return `yt-dlp could not fetch ${this.url} (${this.videoId}, ${this.kind}): ${this.detail}`
+  }
+}
+
+/** A video that will never be worth downloading (too long, for instance): recorded as skipped, not failed. */
+export class DownloadSkipped extends Data.TaggedError("DownloadSkipped")<{ readonly videoId: string; readonly reason: string }> {
+  override get message() {
+    return `skipped ${this.videoId}: ${this.reason}`
+  }
+}
+
+export class TempDirError extends Data.TaggedError("TempDirError")<{ readonly path: string; readonly cause: unknown }> {
+  readonly retryable = true
+  override get message() {
+    return `cannot create a temp directory under ${this.path}: ${String(this.cause)}`
+  }
+}
+
+export type DownloadError = SourceFileMissing | YtDlpFailed | DownloadSkipped | UndecodableMedia | FfmpegFailed | TempDirError |
+  import("../media/WavFile.js").WavFormatError | import("../files/atomicWrite.js").FileWriteError
+
+export interface DownloadResult {
+  readonly audioPath: string
+  readonly measuredDurationSeconds: number
+}
+
+export interface DownloaderOptions {
+  readonly maxDurationSeconds: number
+  readonly ytDlpPath: string
+}
+
+export interface DownloaderApi {
+  /** Fetches a video's audio and places it as `<out>/audio/<id>.wav`, 16 kHz mono; temp files never outlive the call. */
+  readonly download: (row: ManifestRow, options: DownloaderOptions) => Effect.Effect<DownloadResult, DownloadError>
+}
+
+/** Temp directories are named after the owning process, so a later run can tell a crashed run's leftovers. */
+export const tempDirPrefix = () => `${process.pid}-`
+
+export class Downloader extends Context.Tag("kidvoice/Downloader")<Downloader, DownloaderApi>() {
+  static readonly layer = Layer.effect(
+    Downloader,
+    Effect.gen(function* () {
+      const workspace = yield* Workspace
+      const fileSystem = yield* FileSystem.FileSystem
+
+      const fetchWithYtDlp = (row: ManifestRow, dir: string, ytDlpPath: string) =>
+        Effect.tryPromise({
+          // An argument array, never a shell line; the abort signal kills yt-dlp when the fiber is interrupted.
+          try: (signal) =>
+            execa(ytDlpPath, [
+              "--no-playlist",
+              "--no-progress",
+              "--no-part",
+              "-f", "bestaudio/best",
+              "-o", join(dir, "source.%(ext)s"),
+              "--", row.sourceUrl
+            ], { cancelSignal: signal, reject: true, stdin: "ignore" }),
+          catch: (error) => {
+            const stderr = String((error as { stderr?: unknown }).stderr ?? error)
+            const failure = classifyYtDlpFailure(stderr)
+            return new YtDlpFailed({ videoId: row.id, url: row.sourceUrl, kind: failure.kind, retryable: failure.retryable, detail: ytDlpErrorLines(stderr) })
+          }
+        }).pipe(
+          Effect.flatMap(() => Effect.promise(() => fs.readdir(dir))),
+          Effect.flatMap((files) => {
+            const fetched = files.find((f) => f.startsWith("source."))
+            return fetched
+              ? Effect.succeed(join(dir, fetched))
+              : Effect.fail(new YtDlpFailed({ videoId: row.id, url: row.sourceUrl, kind: "unknown", retryable: true, detail: "yt-dlp exited 0 but wrote no file" }))
+          })
+        )
+
+      const localSource = (row: ManifestRow) =>
+        Effect.tryPromise({ try: () => fs.access(row.sourceUrl), catch: () => new SourceFileMissing({ videoId: row.id, path: row.sourceUrl }) }).pipe(
+          Effect.as(row.sourceUrl)
+        )
+
+      const download = (row: ManifestRow, options: DownloaderOptions) =>
+        Effect.gen(function* () {
+          yield* Effect.promise(() => fs.mkdir(workspace.tmp, { recursive: true }))
+          const dir = yield* fileSystem.makeTempDirectoryScoped({ directory: workspace.tmp, prefix: tempDirPrefix() }).pipe(
+            Effect.mapError((cause) => new TempDirError({ path: workspace.tmp, cause }))
+          )
+          const source = row.kind === "local" ? yield* localSource(row) : yield* fetchWithYtDlp(row, dir, options.ytDlpPath)
+          const probe = yield* probeAudio(source)
+          if (probe.durationSeconds !== null && probe.durationSeconds > options.maxDurationSeconds) {
+            return yield* new DownloadSkipped({
+              videoId: row.id,
+              reason: `${Math.round(probe.durationSeconds)} s is longer than the ${options.maxDurationSeconds} s limit`
+            })
+          }
+          const wav = join(dir, `${row.id}.wav`)
+          yield* transcodeToWav(source, wav)
+          const info = yield* readWavInfo(wav)
+          const audioPath = join(workspace.audio, `${row.id}.wav`)
+          yield* moveIntoPlace(wav, audioPath)
+          return { audioPath, measuredDurationSeconds: info.durationSeconds }
+        }).pipe(
+          Effect.scoped,
+          Effect.withSpan("Downloader.download", { attributes: { videoId: row.id } })
+        )
+
+      return { download }
+    })
+  )
+}

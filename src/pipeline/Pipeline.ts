@@ -1,0 +1,132 @@
+import { Deferred, Effect } from "effect"
+import { Analyzer } from "../analyze/Analyzer.js"
+import { Curator } from "../curate/Curator.js"
+import type { KidvoiceConfig } from "../domain/Config.js"
+import type { StageFailure } from "../domain/RetryPolicy.js"
+import { Workspace } from "../domain/Workspace.js"
+import { removeAbandonedTempDirs } from "../download/abandonedTemp.js"
+import { Downloader } from "../download/Downloader.js"
+import { Manifest } from "../manifest/Manifest.js"
+import { Source } from "../source/Source.js"
+import { runClaimingStage } from "./stageWorkers.js"
+
+/** Puts the working directory back in order after a crash: stale claims return to the pool, abandoned temp files go. */
+export const reconcile = Effect.gen(function* () {
+  const manifest = yield* Manifest
+  const workspace = yield* Workspace
+  const reclaimed = yield* manifest.reclaimStale
+  const removed = yield* removeAbandonedTempDirs(workspace.tmp, manifest.owner.isAlive)
+  if (reclaimed > 0 || removed.length > 0) {
+    yield* Effect.logInfo(`recovered from an earlier run: ${reclaimed} stale claims reclaimed, ${removed.length} abandoned temp dirs removed`)
+  }
+  return { reclaimed, removedTempDirs: removed.length }
+})
+
+/** Finds candidates in every input and records them, one transaction per input. */
+export const discover = (inputs: ReadonlyArray<string>) =>
+  Effect.gen(function* () {
+    const source = yield* Source
+    const manifest = yield* Manifest
+    let added = 0
+    let known = 0
+    for (const input of inputs) {
+      const found = yield* source.discover(input)
+      for (const skipped of found.passedOver) yield* Effect.logWarning(`passed over ${skipped.where}: ${skipped.reason}`)
+      const result = yield* manifest.addCandidates(found.candidates)
+      added += result.added
+      known += result.known
+      yield* Effect.logInfo(`${input}: ${found.candidates.length} candidates, ${result.added} new`)
+    }
+    return { added, known }
+  }).pipe(Effect.annotateLogs({ stage: "discover" }))
+
+const asFailure = (error: StageFailure & { readonly _tag: string }): StageFailure => ({
+  _tag: error._tag,
+  message: error.message,
+  retryable: error.retryable
+})
+
+export const downloadStage = (config: KidvoiceConfig, upstreamDone: Deferred.Deferred<void>) =>
+  Effect.gen(function* () {
+    const downloader = yield* Downloader
+    const manifest = yield* Manifest
+    yield* runClaimingStage({
+      stage: "download",
+      workers: config.downloadConcurrency,
+      upstreamDone,
+      handle: (row) => downloader.download(row, { maxDurationSeconds: config.rules.maxDurationSeconds, ytDlpPath: config.ytDlpPath }),
+      complete: (row, result) => manifest.completeDownload(row.id, result),
+      classify: (error) =>
+        error._tag === "DownloadSkipped"
+          ? { _tag: "Skip", failure: { _tag: error._tag, message: error.message, retryable: false } }
+          : { _tag: "Fail", failure: asFailure(error) }
+    })
+  })
+
+export const analyzeStage = (config: KidvoiceConfig, upstreamDone: Deferred.Deferred<void>) =>
+  Effect.gen(function* () {
+    const analyzer = yield* Analyzer
+    const manifest = yield* Manifest
+    yield* runClaimingStage({
+      stage: "analyze",
+      workers: config.analysisConcurrency,
+      upstreamDone,
+      handle: (row) => analyzer.analyze(row.audioPath ?? "", config.vad, config.rules.minChildScore),
+      complete: (row, analysis) => manifest.completeAnalysis(row.id, analysis),
+      classify: (error) => ({ _tag: "Fail", failure: asFailure(error) })
+    })
+  })
+
+/**
+ * Decides every analyzed row. A row that cannot be curated now (its audio vanished, say) is logged and left
+ * analyzed for `doctor`; the stage ends after a full sweep that decided nothing once upstream is done.
+ */
+export const curateStage = (config: KidvoiceConfig, upstreamDone: Deferred.Deferred<void>) =>
+  Effect.gen(function* () {
+    const curator = yield* Curator
+    const manifest = yield* Manifest
+    let afterId = ""
+    let decidedThisSweep = 0
+    while (true) {
+      const rows = yield* manifest.page(afterId, 100, ["analyzed"])
+      if (rows.length > 0) {
+        for (const row of rows) {
+          const verdict = yield* curator.curate(row, config).pipe(
+            Effect.tap((v) => Effect.logInfo(`${v.accepted ? "accepted" : "rejected"} (${v.rule}): ${v.detail}${v.accepted ? `; ${v.clips} clips` : ""}`)),
+            Effect.catchTags({
+              IllegalTransition: () => Effect.succeed(null), // decided meanwhile by another process
+              NotAnalyzed: (e) => Effect.logError(e.message).pipe(Effect.as(null)),
+              WavFormatError: (e) => Effect.logError(e.message).pipe(Effect.as(null))
+            }),
+            Effect.annotateLogs({ videoId: row.id, stage: "curate" })
+          )
+          if (verdict) decidedThisSweep++
+        }
+        afterId = rows.at(-1)!.id
+        continue
+      }
+      const upstreamFinished = yield* Deferred.isDone(upstreamDone)
+      if (upstreamFinished && decidedThisSweep === 0) break
+      afterId = ""
+      decidedThisSweep = 0
+      if (!upstreamFinished) yield* Effect.sleep("200 millis")
+    }
+    return yield* curator.writeMetadata
+  })
+
+/** All stages at once, each feeding the next through the manifest: download and analysis overlap. */
+export const runAll = (inputs: ReadonlyArray<string>, config: KidvoiceConfig) =>
+  Effect.gen(function* () {
+    yield* reconcile
+    const discovered = yield* discover(inputs)
+    const downloadsDone = yield* Deferred.make<void>()
+    const analysisDone = yield* Deferred.make<void>()
+    const noUpstream = yield* Deferred.make<void>()
+    yield* Deferred.succeed(noUpstream, undefined)
+    const [, , dataset] = yield* Effect.all([
+      downloadStage(config, noUpstream).pipe(Effect.ensuring(Deferred.succeed(downloadsDone, undefined))),
+      analyzeStage(config, downloadsDone).pipe(Effect.ensuring(Deferred.succeed(analysisDone, undefined))),
+      curateStage(config, analysisDone)
+    ], { concurrency: "unbounded" })
+    return { discovered, dataset }
+  })

@@ -1,0 +1,34 @@
+import { NodeFileSystem } from "@effect/platform-node"
+import { Effect, Layer } from "effect"
+import { promises as fs } from "node:fs"
+import { Analyzer } from "../analyze/Analyzer.js"
+import { acousticClassifierLayer } from "../analyze/ChildVoiceClassifier.js"
+import { SileroVad } from "../analyze/SileroVad.js"
+import type { KidvoiceConfig } from "../domain/Config.js"
+import { Workspace, workspacePaths } from "../domain/Workspace.js"
+import { Curator } from "../curate/Curator.js"
+import { Downloader } from "../download/Downloader.js"
+import { currentProcessOwner } from "../manifest/ClaimOwner.js"
+import { sqliteManifestLayer } from "../manifest/ManifestStore.js"
+import { Source } from "../source/Source.js"
+
+/** The working directory and its manifest: all that `status` and `export` need. */
+export const manifestLayer = (config: KidvoiceConfig) => {
+  const paths = workspacePaths(config.out)
+  const ensureOut = Layer.effectDiscard(Effect.promise(() => fs.mkdir(paths.root, { recursive: true })))
+  const manifest = sqliteManifestLayer(paths.manifest, {
+    owner: currentProcessOwner(),
+    staleClaimMs: config.staleClaimMinutes * 60_000,
+    retry: { maxAttempts: config.maxAttempts, baseDelayMs: config.retryBaseSeconds * 1000, maxDelayMs: 3_600_000 }
+  }).pipe(Layer.provide(ensureOut))
+  return Layer.merge(Workspace.layer(config.out), manifest)
+}
+
+/** Every stage's service over one working directory. */
+export const pipelineLayer = (config: KidvoiceConfig) => {
+  const base = manifestLayer(config)
+  const analyzer = Analyzer.layer.pipe(Layer.provide(Layer.merge(SileroVad.layer, acousticClassifierLayer())))
+  const downloader = Downloader.layer.pipe(Layer.provide(Layer.merge(base, NodeFileSystem.layer)))
+  const curator = Curator.layer.pipe(Layer.provide(base))
+  return Layer.mergeAll(base, Source.layer, downloader, analyzer, curator)
+}

@@ -1,0 +1,103 @@
+import { Clock, Deferred, Duration, Effect, Metric, MetricLabel } from "effect"
+import type { ManifestRow } from "../domain/ManifestRow.js"
+import type { StageFailure } from "../domain/RetryPolicy.js"
+import type { ClaimingStage } from "../domain/VideoState.js"
+import { Manifest } from "../manifest/Manifest.js"
+import type { ManifestError } from "../manifest/ManifestErrors.js"
+import { failuresByTag, stageOutcomes, stageSeconds } from "./metrics.js"
+
+/** How a handler's failure is recorded: a failure (retry or not, by its own flag) or a permanent skip. */
+export type Outcome = { readonly _tag: "Fail"; readonly failure: StageFailure } | { readonly _tag: "Skip"; readonly failure: StageFailure }
+
+export interface ClaimingStageSpec<A, E, R> {
+  readonly stage: ClaimingStage
+  readonly workers: number
+  /** The stage's work on one row: a plain function of the row, independent of scheduling. */
+  readonly handle: (row: ManifestRow) => Effect.Effect<A, E, R>
+  /** Records success in the manifest. */
+  readonly complete: (row: ManifestRow, result: A) => Effect.Effect<void, ManifestError>
+  readonly classify: (error: E) => Outcome
+  /** Completes when no more input can arrive from earlier stages. */
+  readonly upstreamDone: Deferred.Deferred<void>
+}
+
+const idlePoll = Duration.millis(200)
+
+/**
+ * A pool of workers for one stage. Each claims one row at a time from the manifest, so memory stays flat however
+ * many rows wait, and a claim interrupted by Ctrl-C is handed back. A worker stops when the stage's input is
+ * exhausted for good: upstream finished, nothing claimable, no retry pending.
+ */
+export const runClaimingStage = <A, E, R>(spec: ClaimingStageSpec<A, E, R>) =>
+  Effect.gen(function* () {
+    const manifest = yield* Manifest
+
+    const processRow = (row: ManifestRow) =>
+      Effect.gen(function* () {
+        const started = yield* Clock.currentTimeMillis
+        const outcome = yield* spec.handle(row).pipe(
+          Effect.flatMap((result) => spec.complete(row, result).pipe(Effect.as("done" as const))),
+          Effect.catchAll((error: E | ManifestError) => {
+            if (isManifestError(error)) return Effect.fail(error)
+            const recorded = spec.classify(error)
+            return Effect.gen(function* () {
+              yield* Metric.increment(Metric.tagged(failuresByTag, "tag", recorded.failure._tag))
+              if (recorded._tag === "Skip") {
+                yield* Effect.logInfo(`skipped: ${recorded.failure.message}`)
+                yield* manifest.skip(row.id, { tag: recorded.failure._tag, message: recorded.failure.message })
+                return "skipped" as const
+              }
+              yield* Effect.logWarning(`${recorded.failure.retryable ? "failed, will retry" : "failed"}: ${recorded.failure.message}`)
+              yield* manifest.fail(spec.stage, row.id, recorded.failure)
+              return "failed" as const
+            })
+          }),
+          Effect.onInterrupt(() =>
+            manifest.release(spec.stage, row.id).pipe(
+              Effect.zipRight(Effect.logInfo("interrupted; claim handed back")),
+              Effect.catchAll((e) => Effect.logWarning(`could not hand back the claim: ${e.message}`))
+            )
+          )
+        )
+        const finished = yield* Clock.currentTimeMillis
+        yield* Metric.update(Metric.tagged(stageSeconds, "stage", spec.stage), (finished - started) / 1000)
+        yield* Metric.increment(Metric.taggedWithLabels(stageOutcomes, [MetricLabel.make("stage", spec.stage), MetricLabel.make("outcome", outcome)]))
+      }).pipe(
+        // Another process took the claim back (lease ran out): its work counts, this result does not.
+        Effect.catchTag("ClaimLost", (e) => Effect.logWarning(e.message)),
+        Effect.annotateLogs({ videoId: row.id, stage: spec.stage, attempt: row.attempts + 1 })
+      )
+
+    const worker: Effect.Effect<void, ManifestError, R> = Effect.gen(function* () {
+      while (true) {
+        const [row] = yield* manifest.claim(spec.stage, 1)
+        if (row) {
+          yield* processRow(row)
+          continue
+        }
+        if (!(yield* Deferred.isDone(spec.upstreamDone))) {
+          yield* Effect.sleep(idlePoll)
+          continue
+        }
+        const due = yield* manifest.nextRetryDue(spec.stage)
+        if (due === null) {
+          // Upstream is done, but a row claimed earlier may still be in another worker's hands and fail into a retry.
+          const again = yield* manifest.claim(spec.stage, 1)
+          if (again.length === 0) return
+          yield* processRow(again[0]!)
+          continue
+        }
+        const now = yield* Clock.currentTimeMillis
+        yield* Effect.logDebug(`waiting ${Math.ceil((due - now) / 1000)} s for a retry`)
+        yield* Effect.sleep(Duration.millis(Math.max(idlePoll.pipe(Duration.toMillis), due - now)))
+      }
+    })
+
+    yield* Effect.forEach(Array.from({ length: spec.workers }), () => worker, { concurrency: "unbounded", discard: true })
+  })
+
+const manifestErrorTags: ReadonlySet<string> = new Set<ManifestError["_tag"]>(["ManifestQueryError", "VideoNotFound", "IllegalTransition", "ClaimLost"])
+
+/** Manifest errors are not a video's failure: they stop the stage (or, for a lost claim, are logged above). */
+const isManifestError = <E>(error: E | ManifestError): error is ManifestError =>
+  typeof error === "object" && error !== null && manifestErrorTags.has((error as { _tag?: string })._tag ?? "")

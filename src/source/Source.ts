@@ -1,0 +1,107 @@
+import { Context, Data, Effect, Layer } from "effect"
+import { createHash } from "node:crypto"
+import { createReadStream, promises as fs } from "node:fs"
+import { basename, extname, join, resolve } from "node:path"
+import { Candidate } from "../domain/Candidate.js"
+import { localVideoId } from "../domain/VideoId.js"
+import { parseUrlList, type RejectedLine } from "./urlList.js"
+
+export class SourceNotFound extends Data.TaggedError("SourceNotFound")<{ readonly input: string; readonly reason: string }> {
+  override get message() {
+    return `cannot read the input ${this.input}: ${this.reason}. Pass a folder of media files or a text file of URLs.`
+  }
+}
+
+/** File name endings taken from a folder: what ffmpeg decodes that people keep audio and video in. */
+export const mediaExtensions = new Set([
+  ".wav", ".flac", ".mp3", ".ogg", ".oga", ".opus", ".m4a", ".aac", ".wma", ".aiff", ".aif",
+  ".mp4", ".m4v", ".mkv", ".webm", ".mov", ".avi", ".ts", ".3gp"
+])
+
+export interface Discovery {
+  readonly candidates: ReadonlyArray<Candidate>
+  /** Entries passed over, each with why: junk URL lines, files that are not media. */
+  readonly passedOver: ReadonlyArray<{ readonly where: string; readonly reason: string }>
+}
+
+const sha256OfFile = (path: string) =>
+  Effect.async<string, SourceNotFound>((resume) => {
+    const hash = createHash("sha256")
+    const stream = createReadStream(path)
+    stream.on("data", (chunk) => hash.update(chunk))
+    stream.on("error", (e) => resume(Effect.fail(new SourceNotFound({ input: path, reason: e.message }))))
+    stream.on("end", () => resume(Effect.succeed(hash.digest("hex"))))
+    return Effect.sync(() => stream.destroy())
+  })
+
+const listFiles = (dir: string): Effect.Effect<ReadonlyArray<string>, SourceNotFound> =>
+  Effect.tryPromise({
+    try: () => fs.readdir(dir, { withFileTypes: true, recursive: true }),
+    catch: (e) => new SourceNotFound({ input: dir, reason: String(e) })
+  }).pipe(
+    Effect.map((entries) =>
+      entries
+        .filter((e) => e.isFile() && !e.name.startsWith("."))
+        .map((e) => join(e.parentPath, e.name))
+        .sort()
+    )
+  )
+
+const localCandidate = (file: string) =>
+  sha256OfFile(file).pipe(Effect.map((digest) =>
+    Candidate.make({
+      id: localVideoId(digest),
+      kind: "local",
+      sourceUrl: file,
+      title: basename(file, extname(file)),
+      channel: null,
+      declaredDurationSeconds: null
+    })
+  ))
+
+/** A folder: every media file becomes a candidate whose id comes from its content, so renames and copies are the same video. */
+const discoverFolder = (dir: string) =>
+  Effect.gen(function* () {
+    const files = yield* listFiles(dir)
+    const passedOver: Array<{ where: string; reason: string }> = []
+    const media = files.filter((file) => {
+      const known = mediaExtensions.has(extname(file).toLowerCase())
+      if (!known) passedOver.push({ where: file, reason: "not a media file name ending" })
+      return known
+    })
+    const candidates = yield* Effect.forEach(media, localCandidate, { concurrency: 4 })
+    return { candidates, passedOver } satisfies Discovery
+  })
+
+const discoverUrlList = (file: string) =>
+  Effect.tryPromise({ try: () => fs.readFile(file, "utf8"), catch: (e) => new SourceNotFound({ input: file, reason: String(e) }) }).pipe(
+    Effect.map((text) => {
+      const parsed = parseUrlList(text)
+      return {
+        candidates: parsed.candidates,
+        passedOver: parsed.rejected.map((r: RejectedLine) => ({ where: `${file}:${r.line}`, reason: `${r.reason}: ${r.text}` }))
+      } satisfies Discovery
+    })
+  )
+
+export interface SourceApi {
+  /** Candidates from a folder of media files, one media file, or a text file of URLs. */
+  readonly discover: (input: string) => Effect.Effect<Discovery, SourceNotFound>
+}
+
+export class Source extends Context.Tag("kidvoice/Source")<Source, SourceApi>() {
+  static readonly layer = Layer.succeed(Source, {
+    discover: (input) =>
+      Effect.gen(function* () {
+        const path = resolve(input)
+        const stat = yield* Effect.tryPromise({
+          try: () => fs.stat(path),
+          catch: (e) => new SourceNotFound({ input, reason: (e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file or folder" : String(e) })
+        })
+        if (stat.isDirectory()) return yield* discoverFolder(path)
+        return mediaExtensions.has(extname(path).toLowerCase())
+          ? { candidates: [yield* localCandidate(path)], passedOver: [] }
+          : yield* discoverUrlList(path)
+      }).pipe(Effect.withSpan("Source.discover", { attributes: { input } }))
+  })
+}

@@ -1,0 +1,51 @@
+import { Candidate } from "../domain/Candidate.js"
+import { urlVideoId, youTubeIdOfUrl, VideoId } from "../domain/VideoId.js"
+
+export interface RejectedLine {
+  readonly line: number
+  readonly text: string
+  readonly reason: string
+}
+
+export interface ParsedUrlList {
+  readonly candidates: ReadonlyArray<Candidate>
+  readonly rejected: ReadonlyArray<RejectedLine>
+}
+
+const bareYouTubeId = /^[A-Za-z0-9_-]{11}$/
+
+/**
+ * One URL (or bare YouTube id) a line; blank lines and `#` comments are skipped, junk lines are
+ * reported with their line number rather than failing the whole list. Duplicates keep their first line.
+ */
+export const parseUrlList = (text: string): ParsedUrlList => {
+  const candidates = new Map<string, Candidate>()
+  const rejected: Array<RejectedLine> = []
+  text.split(/\r?\n/).forEach((raw, index) => {
+    const line = index + 1
+    const entry = raw.replace(/^\uFEFF/, "").trim()
+    if (entry === "" || entry.startsWith("#")) return
+    const candidate = candidateOfEntry(entry)
+    if (typeof candidate === "string") rejected.push({ line, text: entry.slice(0, 200), reason: candidate })
+    else if (!candidates.has(candidate.id)) candidates.set(candidate.id, candidate)
+  })
+  return { candidates: [...candidates.values()], rejected }
+}
+
+const candidateOfEntry = (entry: string): Candidate | string => {
+  if (bareYouTubeId.test(entry)) return youTube(VideoId.make(entry))
+  let url: URL
+  try {
+    url = new URL(entry)
+  } catch {
+    return "not a URL or an 11-character YouTube id"
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") return `unsupported scheme ${url.protocol} (http and https only)`
+  const youTubeId = youTubeIdOfUrl(entry)
+  if (youTubeId) return youTube(youTubeId)
+  if (/(^|\.)youtube\.com$|^youtu\.be$/.test(url.hostname)) return "a YouTube URL without a video id (channels and playlists come with discovery by search)"
+  return Candidate.make({ id: urlVideoId(url.href), kind: "url", sourceUrl: url.href, title: null, channel: null, declaredDurationSeconds: null })
+}
+
+const youTube = (id: VideoId) =>
+  Candidate.make({ id, kind: "youtube", sourceUrl: `https://www.youtube.com/watch?v=${id}`, title: null, channel: null, declaredDurationSeconds: null })
