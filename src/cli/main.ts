@@ -34,7 +34,11 @@ const withConfig = <A, E, R>(args: CommonArgs, program: (config: KidvoiceConfig)
   Effect.gen(function* () {
     const flags = Object.fromEntries(Object.entries(args).filter(([, v]) => Option.isOption(v))) as Record<string, Option.Option<string>>
     const config = yield* loadConfig(flags, args.config)
-    const logger = config.logFormat === "json" ? Logger.json : Logger.pretty
+    // Logs go to stderr, so stdout carries only results (a status report, a path) for scripts to read.
+    const logger = Logger.replace(
+      Logger.defaultLogger,
+      config.logFormat === "json" ? Logger.withConsoleError(Logger.jsonLogger) : Logger.prettyLogger({ stderr: true })
+    )
     return yield* program(config).pipe(
       Effect.provide(logger),
       Logger.withMinimumLogLevel(logLevels[args["log-level"]])
@@ -115,5 +119,5 @@ cli(process.argv).pipe(
   // @effect/cli has already printed what was wrong with the command line; everything else is said here, once.
   Effect.tapError((error) => ValidationError.isValidationError(error) ? Effect.void : Console.error(`kidvoice: ${error.message}`)),
   Effect.provide(NodeContext.layer),
-  NodeRuntime.runMain({ disableErrorReporting: true })
+  NodeRuntime.runMain({ disableErrorReporting: true, disablePrettyLogger: true })
 )

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs what kidvoice needs on a Debian/Ubuntu machine with Node.js 20: ffmpeg and yt-dlp from the
+# distribution, then the npm dependencies from the lockfile. Safe to run again; installs only what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+if [ "$node_major" -lt 20 ]; then
+  echo "kidvoice needs Node.js 20 or newer (found: $(node --version 2>/dev/null || echo none))" >&2
+  exit 1
+fi
+
+missing=()
+for tool in ffmpeg ffprobe yt-dlp; do
+  command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing system packages for: ${missing[*]}"
+  sudo_cmd=()
+  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq ffmpeg yt-dlp >/dev/null
+fi
+
+# onnxruntime-node's install step would fetch GPU libraries from the internet; .npmrc skips it (the CPU build ships inside).
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+echo "setup done: $(ffmpeg -version | head -n1 | cut -d' ' -f1-3), yt-dlp $(yt-dlp --version), node $(node --version)"
