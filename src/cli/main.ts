@@ -1,6 +1,6 @@
 import { Command, Options, ValidationError } from "@effect/cli"
 import { NodeContext, NodeRuntime } from "@effect/platform-node"
-import { Console, Deferred, Effect, Logger, LogLevel, Option } from "effect"
+import { Cause, Console, Deferred, Effect, Exit, Logger, LogLevel, Option } from "effect"
 import { join } from "node:path"
 import type { KidvoiceConfig } from "../domain/Config.js"
 import { workspacePaths } from "../domain/Workspace.js"
@@ -119,5 +119,11 @@ cli(process.argv).pipe(
   // @effect/cli has already printed what was wrong with the command line; everything else is said here, once.
   Effect.tapError((error) => ValidationError.isValidationError(error) ? Effect.void : Console.error(`kidvoice: ${error.message}`)),
   Effect.provide(NodeContext.layer),
-  NodeRuntime.runMain({ disableErrorReporting: true, disablePrettyLogger: true })
+  Effect.onInterrupt(() => Console.error("kidvoice: interrupted; work in progress was handed back to the manifest. Run again to resume.")),
+  NodeRuntime.runMain({
+    disableErrorReporting: true,
+    disablePrettyLogger: true,
+    // The shell's convention: 130 after Ctrl-C, 1 after an error.
+    teardown: (exit, onExit) => onExit(Exit.isSuccess(exit) ? 0 : Exit.isFailure(exit) && Cause.isInterruptedOnly(exit.cause) ? 130 : 1)
+  })
 )

@@ -1,0 +1,128 @@
+import { describe, expect, it } from "@effect/vitest"
+import { FastCheck as fc } from "effect"
+import { decide } from "../../src/curate/rules.js"
+import { Analysis } from "../../src/domain/Analysis.js"
+import { CurateRules } from "../../src/domain/Config.js"
+
+const rules = CurateRules.make({
+  minChildSpeechSeconds: 5,
+  minChildShare: 0.5,
+  minChildScore: 0.5,
+  allowedLanguages: ["vi", "en"],
+  minDurationSeconds: 3,
+  maxDurationSeconds: 3600
+})
+
+const good = {
+  durationSeconds: 120,
+  speechSeconds: 60,
+  childSpeechSeconds: 45,
+  childShare: 0.75,
+  language: "vi",
+  languageConfidence: 0.9,
+  languageSource: "test",
+  classifier: "test",
+  segments: []
+}
+const analysis = (overrides: Partial<typeof good> = {}) => Analysis.make({ ...good, ...overrides })
+
+describe("decide", () => {
+  it("accepts a video that passes every rule, with its numbers", () => {
+    expect(decide(analysis(), rules)).toEqual({
+      accepted: true,
+      rule: "accepted",
+      detail: "45.0 s of child speech (75 % of 60.0 s speech)"
+    })
+  })
+
+  it("rejects audio shorter than the minimum", () => {
+    const v = decide(analysis({ durationSeconds: 2.04 }), rules)
+    expect(v).toMatchObject({ accepted: false, rule: "too-short" })
+    expect(v.detail).toContain("2.0 s")
+    expect(v.detail).toContain("3.0 s")
+    expect(decide(analysis({ durationSeconds: 3 }), rules).accepted).toBe(true)
+  })
+
+  it("rejects audio longer than the maximum", () => {
+    const v = decide(analysis({ durationSeconds: 3700.26 }), rules)
+    expect(v).toMatchObject({ accepted: false, rule: "too-long" })
+    expect(v.detail).toContain("3700.3 s")
+    expect(v.detail).toContain("3600.0 s")
+    expect(decide(analysis({ durationSeconds: 3600 }), rules).accepted).toBe(true)
+  })
+
+  it("rejects a video without speech", () => {
+    const v = decide(analysis({ speechSeconds: 0, childSpeechSeconds: 0, childShare: 0 }), rules)
+    expect(v).toMatchObject({ accepted: false, rule: "no-speech" })
+    expect(v.detail).toContain("no speech")
+  })
+
+  it("rejects a language that is not allowed, naming it and the allowed ones", () => {
+    const v = decide(analysis({ language: "fr" }), rules)
+    expect(v).toMatchObject({ accepted: false, rule: "language" })
+    expect(v.detail).toContain("fr")
+    expect(v.detail).toContain("vi, en")
+    expect(decide(analysis({ language: "unknown" }), rules).rule).toBe("language")
+    expect(decide(analysis({ language: "en" }), rules).accepted).toBe(true)
+  })
+
+  it("accepts any language, unknown included, when none are listed", () => {
+    const any = CurateRules.make({ ...rules, allowedLanguages: [] })
+    for (const language of ["unknown", "fr", "zh-Hant", ""]) {
+      expect(decide(analysis({ language }), any)).toMatchObject({ accepted: true, rule: "accepted" })
+    }
+  })
+
+  it("rejects too little child speech", () => {
+    const v = decide(analysis({ childSpeechSeconds: 4.44, childShare: 0.9 }), rules)
+    expect(v).toMatchObject({ accepted: false, rule: "child-speech-seconds" })
+    expect(v.detail).toContain("4.4 s")
+    expect(v.detail).toContain("5.0 s")
+    expect(decide(analysis({ childSpeechSeconds: 5 }), rules).accepted).toBe(true)
+  })
+
+  it("rejects a small child share", () => {
+    const v = decide(analysis({ childShare: 0.3 }), rules)
+    expect(v).toMatchObject({ accepted: false, rule: "child-share" })
+    expect(v.detail).toContain("30 %")
+    expect(v.detail).toContain("50 %")
+    expect(decide(analysis({ childShare: 0.5 }), rules).accepted).toBe(true)
+  })
+
+  it("lets the first failing rule decide", () => {
+    const allBad = { durationSeconds: 1, speechSeconds: 0, language: "fr", childSpeechSeconds: 0, childShare: 0 }
+    expect(decide(analysis(allBad), rules).rule).toBe("too-short")
+    expect(decide(analysis({ ...allBad, durationSeconds: 5000 }), rules).rule).toBe("too-long")
+    expect(decide(analysis({ ...allBad, durationSeconds: 60 }), rules).rule).toBe("no-speech")
+    expect(decide(analysis({ ...allBad, durationSeconds: 60, speechSeconds: 10 }), rules).rule).toBe("language")
+    expect(decide(analysis({ ...allBad, durationSeconds: 60, speechSeconds: 10, language: "en" }), rules).rule).toBe("child-speech-seconds")
+    expect(decide(analysis({ ...allBad, durationSeconds: 60, speechSeconds: 10, language: "en", childSpeechSeconds: 6 }), rules).rule)
+      .toBe("child-share")
+  })
+
+  it.prop("rejects by the first failing check in order, accepts only when all pass", [
+    fc.record({
+      durationSeconds: fc.double({ min: 0, max: 5000, noNaN: true }),
+      speechSeconds: fc.oneof(fc.constant(0), fc.double({ min: 0, max: 100, noNaN: true })),
+      childSpeechSeconds: fc.double({ min: 0, max: 20, noNaN: true }),
+      childShare: fc.double({ min: 0, max: 1, noNaN: true }),
+      language: fc.constantFrom("vi", "en", "fr", "unknown")
+    }),
+    fc.subarray(["vi", "en", "fr"])
+  ], ([a, allowedLanguages]) => {
+    const r = CurateRules.make({ ...rules, allowedLanguages })
+    const checks: ReadonlyArray<[string, boolean]> = [
+      ["too-short", a.durationSeconds >= r.minDurationSeconds],
+      ["too-long", a.durationSeconds <= r.maxDurationSeconds],
+      ["no-speech", a.speechSeconds !== 0],
+      ["language", allowedLanguages.length === 0 || allowedLanguages.includes(a.language)],
+      ["child-speech-seconds", a.childSpeechSeconds >= r.minChildSpeechSeconds],
+      ["child-share", a.childShare >= r.minChildShare]
+    ]
+    const firstFailing = checks.find(([, passes]) => !passes)
+    const verdict = decide(analysis(a), r)
+    expect(verdict.accepted).toBe(firstFailing === undefined)
+    expect(verdict.rule).toBe(firstFailing?.[0] ?? "accepted")
+    expect(verdict.detail.length).toBeGreaterThan(0)
+  })
+})

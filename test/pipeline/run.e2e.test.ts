@@ -1,0 +1,111 @@
+import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
+import Database from "better-sqlite3"
+import { mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { parseWavHeader } from "../../src/media/WavFile.js"
+import { filesBelow, kidvoice, mtimes, samplesDir } from "../support/cli.js"
+
+interface StatusJson {
+  total: number
+  unfinished: number
+  byState: Record<string, number>
+  clips: number
+  failuresByTag: Record<string, number>
+}
+
+const status = async (out: string): Promise<StatusJson> => {
+  const result = await kidvoice(["status", "--out", out, "--json"])
+  expect(result.exitCode, result.stderr).toBe(0)
+  return JSON.parse(result.stdout) as StatusJson
+}
+
+const metadataLines = (out: string) =>
+  readFileSync(join(out, "dataset", "metadata.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { file_name: string; video_id: string; start: number; end: number })
+
+describe("kidvoice run on the bundled demo media", () => {
+  const out = mkdtempSync(join(tmpdir(), "kidvoice-e2e-"))
+  let first: Awaited<ReturnType<typeof kidvoice>>
+
+  beforeAll(async () => {
+    first = await kidvoice(["run", "--input", samplesDir, "--out", out])
+  })
+  afterAll(() => rmSync(out, { recursive: true, force: true }))
+
+  it("ends with every video in a final state, the broken file failed with its reason", async () => {
+    expect(first.exitCode, first.stderr).toBe(0)
+    const report = await status(out)
+    expect(report.total).toBe(8)
+    expect(report.unfinished).toBe(0)
+    expect(report.byState).toMatchObject({ accepted: 3, rejected: 4, failed: 1 })
+    expect(report.failuresByTag).toEqual({ UndecodableMedia: 1 })
+    expect(first.stdout).toContain(join(out, "dataset", "metadata.jsonl"))
+    const db = new Database(join(out, "manifest.sqlite"), { readonly: true })
+    const broken = db.prepare("SELECT state, last_error_tag, last_error_message, next_retry_at FROM videos WHERE source_url LIKE '%broken-upload.mp3'").get() as Record<string, unknown>
+    const verdicts = db.prepare("SELECT title, state, decision_rule FROM videos WHERE state IN ('accepted','rejected') ORDER BY title").all()
+    db.close()
+    expect(broken).toMatchObject({ state: "failed", last_error_tag: "UndecodableMedia", next_retry_at: null })
+    expect(String(broken["last_error_message"])).toContain("broken-upload.mp3")
+    expect(verdicts).toEqual([
+      { title: "adult-en-kal", state: "rejected", decision_rule: "child-speech-seconds" },
+      { title: "adult-en-librivox", state: "rejected", decision_rule: "child-speech-seconds" },
+      { title: "child-cs-poem", state: "accepted", decision_rule: "accepted" },
+      { title: "child-cs-story", state: "accepted", decision_rule: "accepted" },
+      { title: "child-like-espeak-vi", state: "accepted", decision_rule: "accepted" },
+      { title: "music-no-speech", state: "rejected", decision_rule: "no-speech" },
+      { title: "silence", state: "rejected", decision_rule: "no-speech" }
+    ])
+  })
+
+  it("writes a dataset whose metadata lists exactly the clip files, each a 16 kHz mono WAV of its stated length", async () => {
+    const lines = metadataLines(out)
+    const report = await status(out)
+    expect(lines.length).toBe(report.clips)
+    expect(lines.length).toBeGreaterThan(3)
+    const clipFiles = filesBelow(join(out, "dataset")).filter((f) => f.endsWith(".wav"))
+    expect(clipFiles).toEqual(lines.map((l) => l.file_name).sort())
+    for (const line of lines) {
+      const bytes = readFileSync(join(out, "dataset", line.file_name))
+      const info = parseWavHeader(bytes, bytes.length)
+      if (typeof info === "string") throw new Error(info)
+      expect(info).toMatchObject({ sampleRate: 16000, channels: 1 })
+      expect(info.durationSeconds).toBeCloseTo(line.end - line.start, 2)
+    }
+  })
+
+  it("leaves no temp files behind", () => {
+    expect(filesBelow(join(out, "tmp"))).toEqual([])
+    expect(filesBelow(out).filter((f) => f.endsWith(".tmp"))).toEqual([])
+  })
+
+  it("changes nothing when run again", async () => {
+    const before = { files: mtimes(out + "/dataset"), metadata: readFileSync(join(out, "dataset", "metadata.jsonl"), "utf8"), report: await status(out) }
+    const again = await kidvoice(["run", "--input", samplesDir, "--out", out])
+    expect(again.exitCode, again.stderr).toBe(0)
+    const after = { files: mtimes(out + "/dataset"), metadata: readFileSync(join(out, "dataset", "metadata.jsonl"), "utf8"), report: await status(out) }
+    // metadata.jsonl is rewritten from the manifest each run: same content, new mtime; clips are untouched.
+    const { "metadata.jsonl": _before, ...clipsBefore } = before.files
+    const { "metadata.jsonl": _after, ...clipsAfter } = after.files
+    expect(clipsAfter).toEqual(clipsBefore)
+    expect(after.metadata).toBe(before.metadata)
+    expect(after.report).toEqual(before.report)
+  })
+
+  it("curate on its own, run twice, changes nothing", async () => {
+    const before = readFileSync(join(out, "dataset", "metadata.jsonl"), "utf8")
+    for (let i = 0; i < 2; i++) {
+      const curate = await kidvoice(["curate", "--out", out])
+      expect(curate.exitCode, curate.stderr).toBe(0)
+    }
+    expect(readFileSync(join(out, "dataset", "metadata.jsonl"), "utf8")).toBe(before)
+  })
+
+  it("exports the manifest as JSONL, one row per video, atomically", async () => {
+    const result = await kidvoice(["export", "--format", "jsonl", "--out", out])
+    expect(result.exitCode, result.stderr).toBe(0)
+    const rows = readFileSync(join(out, "exports", "manifest.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { id: string; state: string })
+    expect(rows.length).toBe(8)
+    expect(new Set(rows.map((r) => r.id)).size).toBe(8)
+    expect(filesBelow(join(out, "exports"))).toEqual(["manifest.jsonl"])
+  })
+})

@@ -1,0 +1,25 @@
+import { execa, type ResultPromise } from "execa"
+import { readdirSync, statSync } from "node:fs"
+import { join, relative, resolve } from "node:path"
+
+export const projectRoot = resolve(import.meta.dirname, "..", "..")
+export const samplesDir = join(projectRoot, "samples")
+const bin = join(projectRoot, "bin", "kidvoice.js")
+
+/** The real CLI in a child process, as a user runs it; never throws on a non-zero exit. */
+export const kidvoice = (args: ReadonlyArray<string>, env: Record<string, string> = {}): ResultPromise<{ reject: false; env: Record<string, string> }> =>
+  execa("node", [bin, ...args], { reject: false, env: { ...env, CI: "true" }, stdin: "ignore" } as { reject: false; env: Record<string, string> })
+
+/** Every file below `dir`, relative to it, sorted. */
+export const filesBelow = (dir: string): Array<string> => {
+  try {
+    return readdirSync(dir, { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile())
+      .map((e) => relative(dir, join(e.parentPath, e.name)))
+      .sort()
+  } catch {
+    return []
+  }
+}
+
+export const mtimes = (dir: string) => Object.fromEntries(filesBelow(dir).map((f) => [f, statSync(join(dir, f)).mtimeMs]))
