@@ -45,8 +45,8 @@ export const classifyYtDlpFailure = (stderr: string): YtDlpFailureClass => {
   return { kind: "unknown", retryable: true }
 }
 
-/** yt-dlp's ERROR lines, which say what went wrong, without its progress chatter. */
+/** yt-dlp's ERROR lines, which say what went wrong, without its progress chatter or its bug-report boilerplate. */
 export const ytDlpErrorLines = (stderr: string): string => {
-  const errors = stderr.split("\n").filter((l) => l.startsWith("ERROR:"))
+  const errors = stderr.split("\n").filter((l) => l.startsWith("ERROR:")).map((l) => l.replace(/;? ?please report this issue.*$/i, ""))
   return (errors.length > 0 ? errors : stderr.split("\n").filter((l) => l.trim() !== "").slice(-2)).join(" | ").slice(0, 1000)
 }

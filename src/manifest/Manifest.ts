@@ -171,21 +171,23 @@ export const makeManifest = (options: ManifestOptions) =>
         }, "owner")
       })
 
-    /** Records a failure once: attempts counted, cause kept, and a retry time only for retryable failures. */
+    /** Records a failure once: attempts counted, cause kept, and a retry time only for retryable failures with attempts left. */
     const fail = (stage: ClaimingStage, id: VideoId, failure: StageFailure) =>
       Effect.gen(function* () {
         const row = yield* get(id)
         const now = yield* Clock.currentTimeMillis
         const jitter = yield* Random.next
         const attempts = row.attempts + 1
+        const retryAt = nextRetryAt(options.retry, failure, attempts, now, jitter)
         yield* apply(id, Transition.Fail({ stage }), {
           attempts,
           lastErrorTag: failure._tag,
           lastErrorMessage: failure.message,
-          nextRetryAt: nextRetryAt(options.retry, failure, attempts, now, jitter),
+          nextRetryAt: retryAt,
           claimedBy: null,
           claimedAt: null
         }, "owner")
+        return { attempts, nextRetryAt: retryAt }
       })
 
     /** Curate's verdict and its clips in one transaction: a crash leaves either both or neither. */

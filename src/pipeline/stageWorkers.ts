@@ -47,8 +47,9 @@ export const runClaimingStage = <A, E, R>(spec: ClaimingStageSpec<A, E, R>) =>
                 yield* manifest.skip(row.id, { tag: recorded.failure._tag, message: recorded.failure.message })
                 return "skipped" as const
               }
-              yield* Effect.logWarning(`${recorded.failure.retryable ? "failed, will retry" : "failed"}: ${recorded.failure.message}`)
-              yield* manifest.fail(spec.stage, row.id, recorded.failure)
+              const recordedFailure = yield* manifest.fail(spec.stage, row.id, recorded.failure)
+              const retry = recordedFailure.nextRetryAt === null ? "no retry" : `retry after ${new Date(recordedFailure.nextRetryAt).toISOString()}`
+              yield* Effect.logWarning(`failed (attempt ${recordedFailure.attempts}, ${retry}): ${recorded.failure.message}`)
               return "failed" as const
             })
           }),

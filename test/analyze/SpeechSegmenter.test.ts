@@ -58,6 +58,11 @@ describe("SpeechSegmenter", () => {
     expect(segments.map((s) => s.frames.length)).toEqual([10, 10, 5])
   })
 
+  it("keeps one-frame segments when maxSegmentFrames is 1", () => {
+    const segments = run({ threshold: 0.5, minSpeechFrames: 1, minSilenceFrames: 2, maxSegmentFrames: 1 }, frames([0.9, 3], [0.1, 3]))
+    expect(bounds(segments)).toEqual([[0, 1], [1, 2], [2, 3]])
+  })
+
   it("flushes the open segment without its trailing silence", () => {
     const segmenter = new SpeechSegmenter<string>(settings)
     for (const [i, p] of frames([0.1, 2], [0.9, 6], [0.1, 2]).entries()) expect(segmenter.push(p, `f${i}`)).toBeNull()
@@ -118,9 +123,14 @@ describe("SpeechSegmenter", () => {
     }
   }, { fastCheck: { numRuns: 500 } })
 
-  it("covers every frame of a speech run when no cut is needed", () => {
+  it("drops a short tail of speech after a cut at maxSegmentFrames (see the property above)", () => {
+    const segments = run({ threshold: 0.5, minSpeechFrames: 3, minSilenceFrames: 2, maxSegmentFrames: 10 }, frames([0.9, 11], [0.1, 5]))
+    expect(bounds(segments)).toEqual([[0, 10]])
+  })
+
+  it("segments a mixed sequence, flushing the last one", () => {
     const probabilities = frames([0.1, 2], [0.9, 7], [0.3, 3], [0.6, 4], [0.2, 9], [0.95, 3], [0.1, 1])
     const segments = run(settings, probabilities)
-    expect(bounds(segments)).toEqual([[2, 9], [12, 16], [25, 28]])
+    expect(bounds(segments)).toEqual([[2, 16], [25, 28]])
   })
 })

@@ -1,0 +1,88 @@
+import { describe, expect, it } from "@effect/vitest"
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { kidvoice } from "../support/cli.js"
+
+const withTempDir = async (use: (dir: string) => Promise<void>) => {
+  const dir = mkdtempSync(join(tmpdir(), "kidvoice-cli-"))
+  try {
+    await use(dir)
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+describe("the CLI refuses bad input clearly and touches nothing", () => {
+  it.each([
+    [["run", "--download-concurrency", "abc"], "downloadConcurrency (from --download-concurrency)"],
+    [["run", "--download-concurrency", "0"], "downloadConcurrency (from --download-concurrency)"],
+    [["run", "--min-child-share", "1.5"], "rules.minChildShare (from --min-child-share)"],
+    [["status", "--log-format", "xml"], "logFormat (from --log-format)"]
+  ])("%j names the field and the flag", async (args, expected) =>
+    withTempDir(async (dir) => {
+      const out = join(dir, "out")
+      const result = await kidvoice([...args, "--out", out])
+      expect(result.exitCode).toBe(1)
+      expect(result.stderr).toContain(expected)
+      expect(existsSync(out)).toBe(false)
+    }))
+
+  it("an unknown flag is refused by the parser", async () => {
+    const result = await kidvoice(["run", "--no-such-flag"])
+    expect(result.exitCode).toBe(1)
+    expect(result.stdout + result.stderr).toContain("--no-such-flag")
+  })
+
+  it("a config file with a typo, or that is not JSON, is named in the error", async () =>
+    withTempDir(async (dir) => {
+      const typo = join(dir, "typo.json")
+      writeFileSync(typo, JSON.stringify({ downloadConcurency: 8 }))
+      const broken = join(dir, "broken.json")
+      writeFileSync(broken, "{ downloadConcurrency: ")
+      const typoRun = await kidvoice(["status", "--config", typo, "--out", join(dir, "out")])
+      expect(typoRun.exitCode).toBe(1)
+      expect(typoRun.stderr).toContain("downloadConcurency")
+      const brokenRun = await kidvoice(["status", "--config", broken, "--out", join(dir, "out")])
+      expect(brokenRun.exitCode).toBe(1)
+      expect(brokenRun.stderr).toContain(`config file ${broken} is not valid JSON`)
+    }))
+
+  it("environment variables are checked like flags, and flags win over them", async () =>
+    withTempDir(async (dir) => {
+      const bad = await kidvoice(["status", "--out", join(dir, "out")], { KIDVOICE_LOG_FORMAT: "yaml" })
+      expect(bad.exitCode).toBe(1)
+      expect(bad.stderr).toContain("env KIDVOICE_LOG_FORMAT")
+      const overridden = await kidvoice(["status", "--out", join(dir, "out"), "--log-format", "json"], { KIDVOICE_LOG_FORMAT: "yaml" })
+      expect(overridden.exitCode, overridden.stderr).toBe(0)
+    }))
+
+  it("a manifest that is not a database is refused with its path, and left as it was", async () =>
+    withTempDir(async (dir) => {
+      const out = join(dir, "out")
+      const manifest = join(out, "manifest.sqlite")
+      const { mkdirSync, readFileSync } = await import("node:fs")
+      mkdirSync(out)
+      writeFileSync(manifest, "{\"records\": []}")
+      const result = await kidvoice(["status", "--out", out])
+      expect(result.exitCode).toBe(1)
+      expect(result.stderr).toContain(`cannot open the manifest ${manifest}`)
+      expect(readFileSync(manifest, "utf8")).toBe("{\"records\": []}")
+      expect(readdirSync(out)).toEqual(["manifest.sqlite"])
+    }))
+
+  it("an input that does not exist is named", async () =>
+    withTempDir(async (dir) => {
+      const result = await kidvoice(["run", "--input", join(dir, "nowhere"), "--out", join(dir, "out")])
+      expect(result.exitCode).toBe(1)
+      expect(result.stderr).toContain(`cannot read the input ${join(dir, "nowhere")}: no such file or folder`)
+    }))
+
+  it("every command has help", async () => {
+    for (const command of ["run", "discover", "download", "analyze", "curate", "status", "export"]) {
+      const result = await kidvoice([command, "--help"])
+      expect(result.exitCode).toBe(0)
+      expect(result.stdout).toContain(command)
+    }
+  })
+})
