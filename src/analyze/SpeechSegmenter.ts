@@ -33,7 +33,7 @@ export class SpeechSegmenter<F> {
       this.start = index
       this.silentFrames = 0
       this.frames = [payload]
-      return null
+      return this.frames.length >= maxSegmentFrames ? this.close(index + 1) : null
     }
     this.frames.push(payload)
     if (probability < threshold - 0.15) this.silentFrames++

@@ -74,7 +74,8 @@ type Layered = { readonly value: unknown; readonly source: string }
 
 const fromText = (s: Setting, text: string): unknown => {
   if (s.kind === "list") return text.split(",").map((part) => part.trim()).filter((part) => part !== "")
-  if (s.kind === "number" && /^\s*-?\d+(\.\d+)?\s*$/.test(text)) return Number(text)
+  // Anything JavaScript reads as a finite number (".5", "1e-1"); the rest stays text for the schema to reject by name.
+  if (s.kind === "number" && text.trim() !== "" && Number.isFinite(Number(text))) return Number(text)
   return text
 }
 

@@ -19,7 +19,7 @@ export const planClips = (segments: ReadonlyArray<SpeechSegment>, minChildScore:
     const last = merged.at(-1)
     const duration = s.end - s.start
     if (last && s.start - last.end <= rules.mergeGapSeconds && s.end - last.start <= rules.maxSeconds) {
-      last.end = s.end
+      last.end = Math.max(last.end, s.end)
       last.scoreSeconds += s.childScore * duration
       last.speechSeconds += duration
     } else {

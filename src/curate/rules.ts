@@ -28,7 +28,7 @@ export const decide = (analysis: Analysis, rules: CurateRules): Verdict => {
     return reject("child-speech-seconds", `${seconds(analysis.childSpeechSeconds)} of child speech, below the ${seconds(rules.minChildSpeechSeconds)} minimum`)
   }
   if (analysis.childShare < rules.minChildShare) {
-    return reject("child-share", `${(analysis.childShare * 100).toFixed(0)} % of the speech is a child's, below ${(rules.minChildShare * 100).toFixed(0)} %`)
+    return reject("child-share", `${(analysis.childShare * 100).toFixed(1)} % of the speech is a child's, below ${(rules.minChildShare * 100).toFixed(1)} %`)
   }
   return {
     accepted: true,

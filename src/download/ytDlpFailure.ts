@@ -32,7 +32,7 @@ const transient = [
   /temporary failure in name resolution/i,
   /network is unreachable/i,
   /incomplete ?read/i,
-  /got \d+ bytes, \d+ more expected/i,
+  /\d+ bytes read, \d+ more expected/i,
   /content-length mismatch|did not match the expected/i,
   /unable to download/i
 ]

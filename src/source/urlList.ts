@@ -41,7 +41,7 @@ const candidateOfEntry = (entry: string): Candidate | string => {
     return "not a URL or an 11-character YouTube id"
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") return `unsupported scheme ${url.protocol} (http and https only)`
-  const youTubeId = youTubeIdOfUrl(entry)
+  const youTubeId = youTubeIdOfUrl(url.href)
   if (youTubeId) return youTube(youTubeId)
   if (/(^|\.)youtube\.com$|^youtu\.be$/.test(url.hostname)) return "a YouTube URL without a video id (channels and playlists come with discovery by search)"
   return Candidate.make({ id: urlVideoId(url.href), kind: "url", sourceUrl: url.href, title: null, channel: null, declaredDurationSeconds: null })

@@ -57,6 +57,12 @@ describe("loadConfig", () => {
       expect((yield* loadConfig({}, Option.some(path), {})).downloadConcurrency).toBe(2)
     }))
 
+  it.effect("reads every way of writing a number that people type", () =>
+    Effect.gen(function* () {
+      const config = yield* loadConfig(flags({ "min-child-share": ".5", "vad-threshold": "6e-1", "max-attempts": "+4" }), Option.none(), {})
+      expect([config.rules.minChildShare, config.vad.threshold, config.maxAttempts]).toEqual([0.5, 0.6, 4])
+    }))
+
   it.scoped("merges nested file settings with the defaults and with flags", () =>
     Effect.gen(function* () {
       const path = yield* configFile({ rules: { minChildShare: 0.8 }, clips: { maxSeconds: 12 } })

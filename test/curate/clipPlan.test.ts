@@ -22,6 +22,10 @@ describe("planClips", () => {
     expect(clips[0]!.childScore).toBeCloseTo((0.6 * 1 + 0.9 * 3) / 4, 10)
   })
 
+  it("keeps a clip whole when a later segment lies inside it", () => {
+    expect(span(planClips([seg(0, 10), seg(2, 5)], 0.5, rules))).toEqual([[0, 10]])
+  })
+
   it("does not merge across a longer gap", () => {
     expect(span(planClips([seg(0, 2), seg(2.75, 4)], 0.5, rules))).toEqual([[0, 2], [2.75, 4]])
   })

@@ -84,9 +84,11 @@ describe("decide", () => {
   it("rejects a small child share", () => {
     const v = decide(analysis({ childShare: 0.3 }), rules)
     expect(v).toMatchObject({ accepted: false, rule: "child-share" })
-    expect(v.detail).toContain("30 %")
-    expect(v.detail).toContain("50 %")
+    expect(v.detail).toContain("30.0 %")
+    expect(v.detail).toContain("50.0 %")
     expect(decide(analysis({ childShare: 0.5 }), rules).accepted).toBe(true)
+    // A share just under the minimum must not read as equal to it.
+    expect(decide(analysis({ childShare: 0.499 }), rules).detail).toContain("49.9 % of the speech is a child's, below 50.0 %")
   })
 
   it("lets the first failing rule decide", () => {

@@ -6,6 +6,12 @@ import { parseUrlList } from "../../src/source/urlList.js"
 const idChars = /^[A-Za-z0-9_-]{11}$/
 
 describe("parseUrlList", () => {
+  it("reads a YouTube URL whatever the case of its host", () => {
+    const { candidates, rejected } = parseUrlList("HTTPS://WWW.YOUTUBE.COM/watch?v=dQw4w9WgXcQ")
+    expect(rejected).toEqual([])
+    expect(candidates.map((c) => [c.kind, c.id])).toEqual([["youtube", "dQw4w9WgXcQ"]])
+  })
+
   it("maps watch, shorts, embed, youtu.be URLs and bare ids to youtube candidates", () => {
     const text = [
       "https://www.youtube.com/watch?v=dQw4w9WgXcQ",
