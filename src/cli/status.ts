@@ -1,6 +1,15 @@
 import { Effect } from "effect"
-import { isFinal, VideoState } from "../domain/VideoState.js"
+import { ClaimingStage, claimingStates, isFinal, VideoState } from "../domain/VideoState.js"
 import { Manifest } from "../manifest/Manifest.js"
+
+export interface StageFigures {
+  /** Rows this stage has finished with (they are in a later state). */
+  readonly done: number
+  readonly inFlight: number
+  /** Rows waiting for this stage, retries included. */
+  readonly waiting: number
+  readonly failed: number
+}
 
 export interface StatusReport {
   readonly manifest: string
@@ -8,6 +17,7 @@ export interface StatusReport {
   readonly byState: Record<VideoState, number>
   /** Rows that a later run would still work on (in flight, waiting for a stage, or failed with a retry pending). */
   readonly unfinished: number
+  readonly stages: Record<ClaimingStage | "curate", StageFigures>
   readonly audioHours: number
   readonly speechHours: number
   readonly childSpeechHours: number
@@ -16,22 +26,46 @@ export interface StatusReport {
   readonly failuresByTag: Record<string, number>
 }
 
+const laterThan: Record<ClaimingStage | "curate", ReadonlyArray<VideoState>> = {
+  download: ["downloaded", "analyzing", "analyzed", "accepted", "rejected", "uploaded"],
+  analyze: ["analyzed", "accepted", "rejected", "uploaded"],
+  curate: ["accepted", "rejected", "uploaded"]
+}
+
+/** Where each stage stands, from the rows per position. */
+export const stageFigures = (
+  counts: ReadonlyArray<{ readonly state: VideoState; readonly failedStage: ClaimingStage | null; readonly count: number }>
+): Record<ClaimingStage | "curate", StageFigures> => {
+  const sum = (match: (c: (typeof counts)[number]) => boolean) => counts.filter(match).reduce((n, c) => n + c.count, 0)
+  const claiming = (stage: ClaimingStage): StageFigures => ({
+    done: sum((c) => laterThan[stage].includes(c.state)),
+    inFlight: sum((c) => c.state === claimingStates[stage].inFlight),
+    waiting: sum((c) => c.state === claimingStates[stage].input),
+    failed: sum((c) => c.state === "failed" && c.failedStage === stage)
+  })
+  return {
+    download: claiming("download"),
+    analyze: claiming("analyze"),
+    curate: { done: sum((c) => laterThan.curate.includes(c.state)), inFlight: 0, waiting: sum((c) => c.state === "analyzed"), failed: 0 }
+  }
+}
+
 export const statusReport = (manifestPath: string) =>
   Effect.gen(function* () {
     const manifest = yield* Manifest
     const counts = yield* manifest.counts
     const totals = yield* manifest.totals
     const failures = yield* manifest.failuresByTag
+    const retriesPending = yield* manifest.countRetryPending
     const byState = Object.fromEntries(VideoState.literals.map((s) => [s, 0])) as Record<VideoState, number>
-    for (const c of counts) byState[c.state] = c.count
-    const failedWaiting = yield* manifest.countRetryPending
-    const unfinished = counts.filter((c) => !isFinal(c.state, false)).reduce((sum, c) => sum + c.count, 0) + failedWaiting
+    for (const c of counts) byState[c.state] += c.count
     const hours = (seconds: number | null) => (seconds ?? 0) / 3600
     return {
       manifest: manifestPath,
       total: counts.reduce((sum, c) => sum + c.count, 0),
       byState,
-      unfinished,
+      unfinished: counts.filter((c) => !isFinal(c.state, false)).reduce((sum, c) => sum + c.count, 0) + retriesPending,
+      stages: stageFigures(counts),
       audioHours: hours(totals.audioSeconds),
       speechHours: hours(totals.speechSeconds),
       childSpeechHours: hours(totals.childSpeechSeconds),
@@ -43,10 +77,16 @@ export const statusReport = (manifestPath: string) =>
 
 export const formatStatus = (report: StatusReport): string => {
   const width = Math.max(...VideoState.literals.map((s) => s.length))
+  const stage = (name: string, f: StageFigures) =>
+    `  ${name.padEnd(width)}  done ${f.done}, in flight ${f.inFlight}, waiting ${f.waiting}, failed ${f.failed}`
   const lines = [
     `manifest  ${report.manifest}`,
     `videos    ${report.total} (${report.unfinished === 0 ? "all in a final state" : `${report.unfinished} still to do`})`,
     ...VideoState.literals.filter((s) => report.byState[s] > 0).map((s) => `  ${s.padEnd(width)}  ${report.byState[s]}`),
+    `stages`,
+    stage("download", report.stages.download),
+    stage("analyze", report.stages.analyze),
+    `  ${"curate".padEnd(width)}  decided ${report.stages.curate.done}, waiting ${report.stages.curate.waiting}`,
     `audio     ${report.audioHours.toFixed(3)} h, speech ${report.speechHours.toFixed(3)} h, child speech ${report.childSpeechHours.toFixed(3)} h`,
     `dataset   ${report.clips} clips, ${report.clipHours.toFixed(3)} h`
   ]

@@ -51,6 +51,11 @@ const targetOf = (t: Transition): Position => {
   return results[0]!
 }
 
+/** Fields cleared when a worker lets go of a row. */
+const droppedClaim = { claimedBy: null, claimedAt: null } as const
+/** ...and when it finished the work: an earlier failure no longer describes the row. */
+const finishedClaim = { ...droppedClaim, lastErrorTag: null, lastErrorMessage: null, nextRetryAt: null } as const
+
 const decodeRows = Schema.decodeUnknown(Schema.Array(ManifestRow))
 const decodeClips = Schema.decodeUnknown(Schema.Array(Clip))
 const encodeAnalysis = Schema.encode(Schema.parseJson(Analysis))
@@ -140,18 +145,10 @@ export const makeManifest = (options: ManifestOptions) =>
         return rows
       })
 
-    const release = (stage: ClaimingStage, id: VideoId) =>
-      apply(id, Transition.Release({ stage }), { claimedBy: null, claimedAt: null }, "owner")
+    const release = (stage: ClaimingStage, id: VideoId) => apply(id, Transition.Release({ stage }), droppedClaim, "owner")
 
     const completeDownload = (id: VideoId, result: { audioPath: string; measuredDurationSeconds: number }) =>
-      apply(id, Transition.Complete({ stage: "download" }), {
-        ...result,
-        claimedBy: null,
-        claimedAt: null,
-        lastErrorTag: null,
-        lastErrorMessage: null,
-        nextRetryAt: null
-      }, "owner")
+      apply(id, Transition.Complete({ stage: "download" }), { ...result, ...finishedClaim }, "owner")
 
     const completeAnalysis = (id: VideoId, analysis: Analysis) =>
       Effect.gen(function* () {
@@ -163,11 +160,7 @@ export const makeManifest = (options: ManifestOptions) =>
           childShare: analysis.childShare,
           language: analysis.language,
           languageConfidence: analysis.languageConfidence,
-          claimedBy: null,
-          claimedAt: null,
-          lastErrorTag: null,
-          lastErrorMessage: null,
-          nextRetryAt: null
+          ...finishedClaim
         }, "owner")
       })
 
@@ -184,8 +177,7 @@ export const makeManifest = (options: ManifestOptions) =>
           lastErrorTag: failure._tag,
           lastErrorMessage: failure.message,
           nextRetryAt: retryAt,
-          claimedBy: null,
-          claimedAt: null
+          ...droppedClaim
         }, "owner")
         return { attempts, nextRetryAt: retryAt }
       })
@@ -211,7 +203,7 @@ export const makeManifest = (options: ManifestOptions) =>
       }).pipe(sql.withTransaction, Effect.catchTag("SqlError", (cause) => new ManifestQueryError({ operation: "decide", videoId: id, cause })))
 
     const skip = (id: VideoId, reason: { tag: string; message: string }) =>
-      apply(id, Transition.Skip(), { lastErrorTag: reason.tag, lastErrorMessage: reason.message, claimedBy: null, claimedAt: null, nextRetryAt: null })
+      apply(id, Transition.Skip(), { lastErrorTag: reason.tag, lastErrorMessage: reason.message, nextRetryAt: null, ...droppedClaim })
 
     /** Gives back claims whose owner died (same host, process gone) or that are older than the lease. */
     const reclaimStale = Effect.gen(function* () {
@@ -247,7 +239,9 @@ export const makeManifest = (options: ManifestOptions) =>
         query("count pending retries")
       )
 
-    const counts = sql<{ state: VideoState; count: number }>`SELECT state, COUNT(*) AS count FROM videos GROUP BY state`.pipe(
+    /** Rows per position: state, and for failed rows the stage they failed in. */
+    const counts = sql<{ state: VideoState; failedStage: ClaimingStage | null; count: number }>`
+      SELECT state, failed_stage, COUNT(*) AS count FROM videos GROUP BY state, failed_stage ORDER BY state, failed_stage`.pipe(
       query("count states")
     )
 

@@ -29,7 +29,7 @@ describe("Manifest", () => {
       expect(first).toEqual({ added: 2, known: 0 })
       expect(again).toEqual({ added: 1, known: 1 })
       const counts = yield* manifest.counts
-      expect(counts).toEqual([{ state: "discovered", count: 3 }])
+      expect(counts).toEqual([{ state: "discovered", failedStage: null, count: 3 }])
     }).pipe(Effect.provide(freshManifest())))
 
   it.scoped("hands each row to one claim only", () =>

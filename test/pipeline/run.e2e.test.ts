@@ -12,6 +12,7 @@ interface StatusJson {
   byState: Record<string, number>
   clips: number
   failuresByTag: Record<string, number>
+  stages: Record<string, { done: number; inFlight: number; waiting: number; failed: number }>
 }
 
 const status = async (out: string): Promise<StatusJson> => {
@@ -39,6 +40,8 @@ describe("kidvoice run on the bundled demo media", () => {
     expect(report.unfinished).toBe(0)
     expect(report.byState).toMatchObject({ accepted: 3, rejected: 4, failed: 1 })
     expect(report.failuresByTag).toEqual({ UndecodableMedia: 1 })
+    expect(report.stages.download).toEqual({ done: 7, inFlight: 0, waiting: 0, failed: 1 })
+    expect(report.stages.curate).toMatchObject({ done: 7, waiting: 0 })
     expect(first.stdout).toContain(join(out, "dataset", "metadata.jsonl"))
     const db = new Database(join(out, "manifest.sqlite"), { readonly: true })
     const broken = db.prepare("SELECT state, last_error_tag, last_error_message, next_retry_at FROM videos WHERE source_url LIKE '%broken-upload.mp3'").get() as Record<string, unknown>
