@@ -268,6 +268,39 @@ export const makeManifest = (options: ManifestOptions) =>
       query("read clips")
     )
 
+    /** Clips of accepted videos that `target` does not hold yet, in a stable order. */
+    const clipsToUpload = (target: string, limit: number) =>
+      sql<{ fileName: string; videoId: VideoId; language: string }>`
+        SELECT c.file_name, c.video_id, c.language FROM clips c JOIN videos v ON v.id = c.video_id
+        WHERE v.state = 'accepted'
+          AND NOT EXISTS (SELECT 1 FROM uploads u WHERE u.file_name = c.file_name AND u.target = ${target})
+        ORDER BY c.file_name LIMIT ${limit}`.pipe(query("find clips to upload"))
+
+    /**
+     * Records that `target` holds a clip; when it holds every clip of the video, the video becomes `uploaded`.
+     * One transaction, so a crash leaves the record and the state change together or not at all.
+     */
+    const recordUpload = (upload: { fileName: string; videoId: VideoId; target: string; sha256: string; remote: string }) =>
+      Effect.gen(function* () {
+        const now = yield* Clock.currentTimeMillis
+        yield* sql`INSERT INTO uploads ${sql.insert({
+          fileName: upload.fileName,
+          target: upload.target,
+          sha256: upload.sha256,
+          remote: upload.remote,
+          uploadedAt: now
+        })} ON CONFLICT (file_name, target) DO NOTHING`
+        const [left] = yield* sql<{ missing: number }>`
+          SELECT COUNT(*) AS missing FROM clips c WHERE c.video_id = ${upload.videoId}
+            AND NOT EXISTS (SELECT 1 FROM uploads u WHERE u.file_name = c.file_name AND u.target = ${upload.target})`
+        if (left?.missing === 0) yield* apply(upload.videoId, Transition.Upload(), {}).pipe(Effect.catchTag("IllegalTransition", () => Effect.void))
+      }).pipe(sql.withTransaction, Effect.catchTag("SqlError", (cause) => new ManifestQueryError({ operation: "record upload", videoId: upload.videoId, cause })))
+
+    const uploadsFor = (target: string) =>
+      sql<{ fileName: string; sha256: string; remote: string }>`SELECT file_name, sha256, remote FROM uploads WHERE target = ${target} ORDER BY file_name`.pipe(
+        query("read uploads")
+      )
+
     const failuresByTag = sql<{ lastErrorTag: string; count: number }>`
       SELECT last_error_tag, COUNT(*) AS count FROM videos WHERE state IN ('failed', 'skipped') GROUP BY last_error_tag`.pipe(
       query("count failures")
@@ -300,6 +333,9 @@ export const makeManifest = (options: ManifestOptions) =>
       counts,
       page,
       clips,
+      clipsToUpload,
+      recordUpload,
+      uploadsFor,
       failuresByTag,
       totals
     } as const

@@ -45,5 +45,18 @@ export const migrations = {
         language TEXT NOT NULL
       )`
     yield* sql`CREATE INDEX clips_video ON clips (video_id)`
+  }),
+  "0002_uploads": Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    // One row per clip and target once the target holds it; what is not here is still to send.
+    yield* sql`
+      CREATE TABLE uploads (
+        file_name TEXT NOT NULL REFERENCES clips (file_name),
+        target TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        remote TEXT NOT NULL,
+        uploaded_at INTEGER NOT NULL,
+        PRIMARY KEY (file_name, target)
+      )`
   })
 }
