@@ -1,10 +1,9 @@
 import { Command, Options, ValidationError } from "@effect/cli"
 import { NodeContext, NodeRuntime } from "@effect/platform-node"
 import { Cause, Console, Deferred, Effect, Exit, Logger, LogLevel, Option } from "effect"
-import { join } from "node:path"
 import type { KidvoiceConfig } from "../domain/Config.js"
 import { workspacePaths } from "../domain/Workspace.js"
-import { writeExport } from "../manifest/exports.js"
+import { defaultExportPath, ExportFormat, writeExport } from "../manifest/exports.js"
 import { analyzeStage, curateStage, discover, downloadStage, reconcile, runAll } from "../pipeline/Pipeline.js"
 import { manifestLayer, pipelineLayer } from "../pipeline/layers.js"
 import { commonSettings, configFileOption, loadConfig, pipelineSettings, settingOptions } from "./settings.js"
@@ -53,7 +52,7 @@ const run = Command.make("run", { ...pipelineOptions, input: inputsOption }, (ar
     Effect.gen(function* () {
       const { dataset } = yield* runAll(args.input, config)
       yield* printStatus(config)
-      yield* Console.log(`metadata  ${dataset.path}`)
+      yield* Console.log(`dataset   ${dataset.card}`)
     }).pipe(Effect.provide(pipelineLayer(config)))
   )).pipe(Command.withDescription("discover, download, analyze and curate: every stage, overlapping, until nothing is left to do"))
 
@@ -87,15 +86,20 @@ const status = Command.make("status", { ...commonOptions, json: Options.boolean(
 
 const exportCommand = Command.make("export", {
   ...commonOptions,
-  format: Options.choice("format", ["jsonl", "urls"]).pipe(
-    Options.withDescription("jsonl: one manifest row a line; urls: the source URL of every remote video"),
-    Options.withDefault("jsonl" as const)
+  format: Options.choice("format", ExportFormat.literals).pipe(
+    Options.withDescription(
+      "hf: Hugging Face audiofolder metadata.jsonl; nemo: NeMo JSONL (audio_filepath, duration, text); csv: one clip a row; " +
+        "urls: the source URL of every remote video; jsonl: one manifest row a line"
+    ),
+    Options.withDefault("hf" as const)
   ),
-  output: Options.text("output").pipe(Options.withDescription("file to write (default: <out>/exports/manifest.jsonl or urls.txt)"), Options.optional)
+  output: Options.text("output").pipe(
+    Options.withDescription("file to write (default: <out>/dataset/metadata.jsonl for hf, else <out>/exports/<format file>)"),
+    Options.optional
+  )
 }, (args) =>
   withConfig(args, (config) =>
-    writeExport(args.format, Option.getOrElse(args.output, () =>
-      join(workspacePaths(config.out).exports, args.format === "jsonl" ? "manifest.jsonl" : "urls.txt"))).pipe(
+    writeExport(args.format, Option.getOrElse(args.output, () => defaultExportPath(workspacePaths(config.out), args.format)), workspacePaths(config.out)).pipe(
       Effect.flatMap((written) => Console.log(`wrote ${written.lines} lines to ${written.path}`)),
       Effect.provide(manifestLayer(config))
     ))).pipe(Command.withDescription("write a file derived from the manifest, atomically"))

@@ -5,9 +5,9 @@ import { Clip } from "../domain/Analysis.js"
 import type { ClipRules, CurateRules } from "../domain/Config.js"
 import type { ManifestRow } from "../domain/ManifestRow.js"
 import { Workspace } from "../domain/Workspace.js"
-import { type FileWriteError, writeAtomic, writeLinesAtomic } from "../files/atomicWrite.js"
+import { type FileWriteError, writeAtomic } from "../files/atomicWrite.js"
 import { Manifest } from "../manifest/Manifest.js"
-import type { ManifestError, ManifestQueryError } from "../manifest/ManifestErrors.js"
+import type { ManifestError } from "../manifest/ManifestErrors.js"
 import { excerptRange, readWavInfo, wavHeader, type WavFormatError } from "../media/WavFile.js"
 import { clipFileName, planClips } from "./clipPlan.js"
 import { decide, type Verdict } from "./rules.js"
@@ -28,8 +28,6 @@ export type CurateError = NotAnalyzed | WavFormatError | FileWriteError | Manife
 export interface CuratorApi {
   /** Decides an analyzed video and, if accepted, cuts its clips; the verdict and clips land in one transaction. */
   readonly curate: (row: ManifestRow, settings: CurateSettings) => Effect.Effect<Verdict & { readonly clips: number }, CurateError>
-  /** Rewrites `<dataset>/metadata.jsonl` (Hugging Face audiofolder) from the manifest. */
-  readonly writeMetadata: Effect.Effect<{ readonly path: string; readonly clips: number }, FileWriteError | ManifestQueryError>
 }
 
 export class Curator extends Context.Tag("kidvoice/Curator")<Curator, CuratorApi>() {
@@ -74,26 +72,7 @@ export class Curator extends Context.Tag("kidvoice/Curator")<Curator, CuratorApi
           return { ...verdict, clips: clips.length }
         }).pipe(Effect.withSpan("Curator.curate", { attributes: { videoId: row.id } }))
 
-      const writeMetadata = Effect.gen(function* () {
-        const clips = yield* manifest.clips
-        const path = join(workspace.dataset, "metadata.jsonl")
-        yield* writeLinesAtomic(path, (emit) =>
-          emit(clips.map(({ clip, videoId, sourceUrl }) =>
-            JSON.stringify({
-              file_name: clip.fileName,
-              video_id: videoId,
-              source_url: sourceUrl,
-              start: Number(clip.start.toFixed(3)),
-              end: Number(clip.end.toFixed(3)),
-              duration: Number((clip.end - clip.start).toFixed(3)),
-              child_score: Number(clip.childScore.toFixed(4)),
-              language: clip.language
-            })
-          )))
-        return { path, clips: clips.length }
-      })
-
-      return { curate, writeMetadata }
+      return { curate }
     })
   )
 }

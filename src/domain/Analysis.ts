@@ -23,6 +23,19 @@ export class Analysis extends Schema.Class<Analysis>("Analysis")({
   segments: Schema.Array(SpeechSegment)
 }) {}
 
+/** A clip as the dataset lists it: the clip and where it came from. */
+export class DatasetClip extends Schema.Class<DatasetClip>("DatasetClip")({
+  fileName: Schema.String,
+  start: Schema.Number,
+  end: Schema.Number,
+  childScore: Schema.Number,
+  language: Schema.String,
+  videoId: Schema.String,
+  sourceUrl: Schema.String,
+  title: Schema.NullOr(Schema.String),
+  licence: Schema.NullOr(Schema.String)
+}) {}
+
 /** A piece of accepted speech cut into the dataset. */
 export class Clip extends Schema.Class<Clip>("Clip")({
   /** Relative to the dataset folder, e.g. `unknown/local-0123456789abcdef_000012340_000018000.wav`. */

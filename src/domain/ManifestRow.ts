@@ -30,6 +30,7 @@ export class ManifestRow extends Schema.Class<ManifestRow>("ManifestRow")({
   languageConfidence: Schema.NullOr(Schema.Number),
   decisionRule: Schema.NullOr(Schema.String),
   decisionDetail: Schema.NullOr(Schema.String),
+  licence: Schema.NullOr(Schema.String),
   createdAt: Schema.Number,
   updatedAt: Schema.Number
 }) {}

@@ -1,7 +1,7 @@
 import { SqlClient } from "@effect/sql"
 import type { SqlError } from "@effect/sql/SqlError"
 import { Clock, Context, Effect, Either, Layer, Random, Schema } from "effect"
-import { Analysis, Clip } from "../domain/Analysis.js"
+import { Analysis, type Clip, DatasetClip } from "../domain/Analysis.js"
 import type { Candidate } from "../domain/Candidate.js"
 import { ManifestRow } from "../domain/ManifestRow.js"
 import { nextRetryAt, type RetryPolicy, type StageFailure } from "../domain/RetryPolicy.js"
@@ -24,6 +24,12 @@ export interface ManifestOptions {
   /** A claim older than this is taken back even when its owner looks alive (hung, or on another machine). */
   readonly staleClaimMs: number
   readonly retry: RetryPolicy
+}
+
+export interface DownloadedAudio {
+  readonly audioPath: string
+  readonly measuredDurationSeconds: number
+  readonly reported?: { readonly title?: string | null; readonly channel?: string | null; readonly licence?: string | null }
 }
 
 export interface Decision {
@@ -57,7 +63,7 @@ const droppedClaim = { claimedBy: null, claimedAt: null } as const
 const finishedClaim = { ...droppedClaim, lastErrorTag: null, lastErrorMessage: null, nextRetryAt: null } as const
 
 const decodeRows = Schema.decodeUnknown(Schema.Array(ManifestRow))
-const decodeClips = Schema.decodeUnknown(Schema.Array(Clip))
+const decodeDatasetClips = Schema.decodeUnknown(Schema.Array(DatasetClip))
 const encodeAnalysis = Schema.encode(Schema.parseJson(Analysis))
 
 export const makeManifest = (options: ManifestOptions) =>
@@ -147,8 +153,14 @@ export const makeManifest = (options: ManifestOptions) =>
 
     const release = (stage: ClaimingStage, id: VideoId) => apply(id, Transition.Release({ stage }), droppedClaim, "owner")
 
-    const completeDownload = (id: VideoId, result: { audioPath: string; measuredDurationSeconds: number }) =>
-      apply(id, Transition.Complete({ stage: "download" }), { ...result, ...finishedClaim }, "owner")
+    /** The audio is in place; what the host said about the video (title, channel, licence) is kept when it said it. */
+    const completeDownload = (id: VideoId, result: DownloadedAudio) =>
+      apply(id, Transition.Complete({ stage: "download" }), {
+        audioPath: result.audioPath,
+        measuredDurationSeconds: result.measuredDurationSeconds,
+        ...Object.fromEntries(Object.entries(result.reported ?? {}).filter(([, v]) => v !== null && v !== undefined)),
+        ...finishedClaim
+      }, "owner")
 
     const completeAnalysis = (id: VideoId, analysis: Analysis) =>
       Effect.gen(function* () {
@@ -250,23 +262,14 @@ export const makeManifest = (options: ManifestOptions) =>
       sql`SELECT * FROM videos WHERE id > ${afterId} ${states ? sql`AND state IN ${sql.in(states)}` : sql``}
           ORDER BY id LIMIT ${limit}`.pipe(Effect.flatMap(decodeRows), query("read page"))
 
-    const clips = sql`
-      SELECT c.file_name, c.start_seconds AS start, c.end_seconds AS end, c.child_score, c.language, c.video_id, v.source_url
-      FROM clips c JOIN videos v ON v.id = c.video_id
-      WHERE v.state IN ('accepted', 'uploaded') ORDER BY c.file_name`.pipe(
-      Effect.flatMap((rows) =>
-        decodeClips(rows).pipe(
-          Effect.map((decoded) =>
-            decoded.map((clip, i) => ({
-              clip,
-              videoId: (rows[i] as { videoId: VideoId }).videoId,
-              sourceUrl: (rows[i] as { sourceUrl: string }).sourceUrl
-            }))
-          )
-        )
-      ),
-      query("read clips")
-    )
+    /** The dataset's clips (of accepted or uploaded videos) after `afterFileName`, in file name order. */
+    const clipsPage = (afterFileName: string, limit: number) =>
+      sql`
+        SELECT c.file_name, c.start_seconds AS start, c.end_seconds AS end, c.child_score, c.language,
+               c.video_id, v.source_url, v.title, v.licence
+        FROM clips c JOIN videos v ON v.id = c.video_id
+        WHERE v.state IN ('accepted', 'uploaded') AND c.file_name > ${afterFileName}
+        ORDER BY c.file_name LIMIT ${limit}`.pipe(Effect.flatMap(decodeDatasetClips), query("read clips"))
 
     /** Clips of accepted videos that `target` does not hold yet, in a stable order. */
     const clipsToUpload = (target: string, limit: number) =>
@@ -332,7 +335,7 @@ export const makeManifest = (options: ManifestOptions) =>
       get,
       counts,
       page,
-      clips,
+      clipsPage,
       clipsToUpload,
       recordUpload,
       uploadsFor,

@@ -58,5 +58,10 @@ export const migrations = {
         uploaded_at INTEGER NOT NULL,
         PRIMARY KEY (file_name, target)
       )`
+  }),
+  "0003_licence": Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    // The licence the video host reports (yt-dlp's `license`), for the dataset card.
+    yield* sql`ALTER TABLE videos ADD COLUMN licence TEXT`
   })
 }

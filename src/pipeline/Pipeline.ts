@@ -1,6 +1,8 @@
 import { Deferred, Effect } from "effect"
 import { Analyzer } from "../analyze/Analyzer.js"
+import { ChildVoiceClassifier } from "../analyze/ChildVoiceClassifier.js"
 import { Curator } from "../curate/Curator.js"
+import { commandLine, writeDatasetFiles } from "../curate/datasetFiles.js"
 import type { KidvoiceConfig } from "../domain/Config.js"
 import type { StageFailure } from "../domain/RetryPolicy.js"
 import { Workspace } from "../domain/Workspace.js"
@@ -81,9 +83,10 @@ export const analyzeStage = (config: KidvoiceConfig, upstreamDone: Deferred.Defe
  * Decides every analyzed row. A row that cannot be curated now (its audio vanished, say) is logged and left
  * analyzed for `doctor`; the stage ends after a full sweep that decided nothing once upstream is done.
  */
-export const curateStage = (config: KidvoiceConfig, upstreamDone: Deferred.Deferred<void>) =>
+export const curateStage = (config: KidvoiceConfig, upstreamDone: Deferred.Deferred<void>, producedBy = commandLine()) =>
   Effect.gen(function* () {
     const curator = yield* Curator
+    const classifier = yield* ChildVoiceClassifier
     const manifest = yield* Manifest
     let afterId = ""
     let decidedThisSweep = 0
@@ -111,11 +114,11 @@ export const curateStage = (config: KidvoiceConfig, upstreamDone: Deferred.Defer
       decidedThisSweep = 0
       if (!upstreamFinished) yield* Effect.sleep("200 millis")
     }
-    return yield* curator.writeMetadata
+    return yield* writeDatasetFiles(config, classifier.name, producedBy)
   })
 
 /** All stages at once, each feeding the next through the manifest: download and analysis overlap. */
-export const runAll = (inputs: ReadonlyArray<string>, config: KidvoiceConfig) =>
+export const runAll = (inputs: ReadonlyArray<string>, config: KidvoiceConfig, producedBy = commandLine()) =>
   Effect.gen(function* () {
     yield* reconcile
     const discovered = yield* discover(inputs)
@@ -126,7 +129,7 @@ export const runAll = (inputs: ReadonlyArray<string>, config: KidvoiceConfig) =>
     const [, , dataset] = yield* Effect.all([
       downloadStage(config, noUpstream).pipe(Effect.ensuring(Deferred.succeed(downloadsDone, undefined))),
       analyzeStage(config, downloadsDone).pipe(Effect.ensuring(Deferred.succeed(analysisDone, undefined))),
-      curateStage(config, analysisDone)
+      curateStage(config, analysisDone, producedBy)
     ], { concurrency: "unbounded" })
     return { discovered, dataset }
   })

@@ -27,7 +27,8 @@ export const manifestLayer = (config: KidvoiceConfig) => {
 /** Every stage's service over one working directory. */
 export const pipelineLayer = (config: KidvoiceConfig) => {
   const base = manifestLayer(config)
-  const analyzer = Analyzer.layer.pipe(Layer.provide(Layer.merge(SileroVad.layer, acousticClassifierLayer())))
+  // The models stay visible beside the analyzer: curate names the classifier in the dataset card.
+  const analyzer = Analyzer.layer.pipe(Layer.provideMerge(Layer.merge(SileroVad.layer, acousticClassifierLayer())))
   const downloader = Downloader.layer.pipe(Layer.provide(Layer.merge(base, NodeFileSystem.layer)))
   const curator = Curator.layer.pipe(Layer.provide(base))
   return Layer.mergeAll(base, Source.layer, downloader, analyzer, curator)

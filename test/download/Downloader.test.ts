@@ -33,6 +33,7 @@ const rowFor = (candidate: Candidate) =>
     languageConfidence: null,
     decisionRule: null,
     decisionDetail: null,
+    licence: null,
     createdAt: 0,
     updatedAt: 0
   })

@@ -97,8 +97,9 @@ describe("Manifest", () => {
       yield* manifest.decide(row!.id, { accepted: true, rule: "accepted", detail: "ok" }, [clip])
       const again = yield* manifest.decide(row!.id, { accepted: true, rule: "accepted", detail: "ok" }, [clip]).pipe(Effect.flip)
       expect(again._tag).toBe("IllegalTransition")
-      const clips = yield* manifest.clips
-      expect(clips.map((c) => c.clip.fileName)).toEqual(["unknown/a_1.wav"])
+      const clips = yield* manifest.clipsPage("", 10)
+      expect(clips.map((c) => [c.fileName, c.videoId, c.sourceUrl])).toEqual([["unknown/a_1.wav", row!.id, row!.sourceUrl]])
+      expect(yield* manifest.clipsPage("unknown/a_1.wav", 10)).toEqual([])
       const stored = yield* manifest.get(row!.id)
       expect(stored.analysis).toEqual(analysis)
       expect(stored).toMatchObject({ state: "accepted", childSpeechSeconds: 4, decisionRule: "accepted" })

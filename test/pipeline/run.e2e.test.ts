@@ -42,7 +42,7 @@ describe("kidvoice run on the bundled demo media", () => {
     expect(report.failuresByTag).toEqual({ UndecodableMedia: 1 })
     expect(report.stages.download).toEqual({ done: 7, inFlight: 0, waiting: 0, failed: 1 })
     expect(report.stages.curate).toMatchObject({ done: 7, waiting: 0 })
-    expect(first.stdout).toContain(join(out, "dataset", "metadata.jsonl"))
+    expect(first.stdout).toContain(join(out, "dataset", "README.md"))
     const db = new Database(join(out, "manifest.sqlite"), { readonly: true })
     const broken = db.prepare("SELECT state, last_error_tag, last_error_message, next_retry_at FROM videos WHERE source_url LIKE '%broken-upload.mp3'").get() as Record<string, unknown>
     const verdicts = db.prepare("SELECT title, state, decision_rule FROM videos WHERE state IN ('accepted','rejected') ORDER BY title").all()
@@ -76,21 +76,30 @@ describe("kidvoice run on the bundled demo media", () => {
     }
   })
 
+  it("writes a dataset card with the counts, languages, selection and the command", () => {
+    const card = readFileSync(join(out, "dataset", "README.md"), "utf8")
+    expect(card).toMatch(/\d+ clips, [\d.]+ hours, from 3 videos/)
+    expect(card).toContain(`kidvoice run --input ${samplesDir} --out ${out}`)
+    expect(card).toContain("| unknown |")
+  })
+
   it("leaves no temp files behind", () => {
     expect(filesBelow(join(out, "tmp"))).toEqual([])
     expect(filesBelow(out).filter((f) => f.endsWith(".tmp"))).toEqual([])
   })
 
   it("changes nothing when run again", async () => {
-    const before = { files: mtimes(out + "/dataset"), metadata: readFileSync(join(out, "dataset", "metadata.jsonl"), "utf8"), report: await status(out) }
+    const datasetFiles = () => ({ metadata: readFileSync(join(out, "dataset", "metadata.jsonl"), "utf8"), card: readFileSync(join(out, "dataset", "README.md"), "utf8") })
+    const before = { files: mtimes(out + "/dataset"), ...datasetFiles(), report: await status(out) }
     const again = await kidvoice(["run", "--input", samplesDir, "--out", out])
     expect(again.exitCode, again.stderr).toBe(0)
-    const after = { files: mtimes(out + "/dataset"), metadata: readFileSync(join(out, "dataset", "metadata.jsonl"), "utf8"), report: await status(out) }
-    // metadata.jsonl is rewritten from the manifest each run: same content, new mtime; clips are untouched.
-    const { "metadata.jsonl": _before, ...clipsBefore } = before.files
-    const { "metadata.jsonl": _after, ...clipsAfter } = after.files
-    expect(clipsAfter).toEqual(clipsBefore)
+    const after = { files: mtimes(out + "/dataset"), ...datasetFiles(), report: await status(out) }
+    // metadata.jsonl and README.md are rewritten from the manifest each run: same content, new mtime; clips are untouched.
+    const clipTimes = (files: Record<string, number>) => Object.fromEntries(Object.entries(files).filter(([f]) => f.endsWith(".wav")))
+    expect(clipTimes(after.files)).toEqual(clipTimes(before.files))
+    expect(Object.keys(clipTimes(after.files)).length).toBe(after.report.clips)
     expect(after.metadata).toBe(before.metadata)
+    expect(after.card).toBe(before.card)
     expect(after.report).toEqual(before.report)
   })
 
@@ -103,12 +112,28 @@ describe("kidvoice run on the bundled demo media", () => {
     expect(readFileSync(join(out, "dataset", "metadata.jsonl"), "utf8")).toBe(before)
   })
 
+  it("exports the clips for NeMo and as CSV, each line naming a clip that exists", async () => {
+    const count = metadataLines(out).length
+    for (const format of ["nemo", "csv"]) {
+      const result = await kidvoice(["export", "--format", format, "--out", out])
+      expect(result.exitCode, result.stderr).toBe(0)
+    }
+    const nemo = readFileSync(join(out, "exports", "nemo_manifest.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { audio_filepath: string; duration: number; text: string })
+    expect(nemo.length).toBe(count)
+    for (const line of nemo) {
+      expect(line.text).toBe("")
+      expect(readFileSync(line.audio_filepath).length).toBe(44 + Math.round(line.duration * 16000) * 2)
+    }
+    const csv = readFileSync(join(out, "exports", "clips.csv"), "utf8").trim().split("\n")
+    expect(csv.length).toBe(count + 1)
+  })
+
   it("exports the manifest as JSONL, one row per video, atomically", async () => {
     const result = await kidvoice(["export", "--format", "jsonl", "--out", out])
     expect(result.exitCode, result.stderr).toBe(0)
     const rows = readFileSync(join(out, "exports", "manifest.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { id: string; state: string })
     expect(rows.length).toBe(8)
     expect(new Set(rows.map((r) => r.id)).size).toBe(8)
-    expect(filesBelow(join(out, "exports"))).toEqual(["manifest.jsonl"])
+    expect(filesBelow(join(out, "exports")).filter((f) => f.endsWith(".tmp"))).toEqual([])
   })
 })
