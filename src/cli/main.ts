@@ -7,7 +7,10 @@ import { defaultExportPath, ExportFormat, writeExport } from "../manifest/export
 import { analyzeStage, curateStage, discover, downloadStage, reconcile, runAll } from "../pipeline/Pipeline.js"
 import { manifestLayer, pipelineLayer } from "../pipeline/layers.js"
 import { commonSettings, configFileOption, loadConfig, pipelineSettings, settingOptions } from "./settings.js"
+import { gatherReport, renderReportHtml } from "./report.js"
 import { formatStatus, statusReport } from "./status.js"
+import { writeTextAtomic } from "../files/atomicWrite.js"
+import { join } from "node:path"
 
 const logLevels = { debug: LogLevel.Debug, info: LogLevel.Info, warning: LogLevel.Warning, error: LogLevel.Error } as const
 
@@ -77,12 +80,21 @@ const stageCommand = (name: "download" | "analyze" | "curate", description: stri
         yield* printStatus(config)
       }).pipe(Effect.provide(pipelineLayer(config))))).pipe(Command.withDescription(description))
 
-const status = Command.make("status", { ...commonOptions, json: Options.boolean("json").pipe(Options.withDescription("print the report as JSON")) }, (args) =>
+const status = Command.make("status", {
+  ...commonOptions,
+  json: Options.boolean("json").pipe(Options.withDescription("print the report as JSON")),
+  report: Options.boolean("report").pipe(Options.withDescription("also write <out>/reports/report.html: score histogram, hours by language"))
+}, (args) =>
   withConfig(args, (config) =>
-    statusReport(workspacePaths(config.out).manifest).pipe(
-      Effect.flatMap((report) => Console.log(args.json ? JSON.stringify(report, null, 2) : formatStatus(report))),
-      Effect.provide(manifestLayer(config))
-    ))).pipe(Command.withDescription("videos per state, hours of audio and speech, clips, failures by cause"))
+    Effect.gen(function* () {
+      const paths = workspacePaths(config.out)
+      const report = yield* statusReport(paths.manifest)
+      yield* Console.log(args.json ? JSON.stringify(report, null, 2) : formatStatus(report))
+      if (!args.report) return
+      const html = join(paths.root, "reports", "report.html")
+      yield* writeTextAtomic(html, renderReportHtml(yield* gatherReport(report)))
+      yield* Console.log(`report    ${html}`)
+    }).pipe(Effect.provide(manifestLayer(config))))).pipe(Command.withDescription("videos per state, hours of audio and speech, clips, failures by cause"))
 
 const exportCommand = Command.make("export", {
   ...commonOptions,

@@ -83,6 +83,14 @@ describe("kidvoice run on the bundled demo media", () => {
     expect(card).toContain("| unknown |")
   })
 
+  it("status --report writes an HTML report with the score histogram and hours by language", async () => {
+    const result = await kidvoice(["status", "--out", out, "--report"])
+    expect(result.exitCode, result.stderr).toBe(0)
+    const html = readFileSync(join(out, "reports", "report.html"), "utf8")
+    expect(html).toContain("<svg")
+    expect(html).toMatch(/<tr><td>unknown<\/td><td>0\.0\d\d<\/td><\/tr>/)
+  })
+
   it("leaves no temp files behind", () => {
     expect(filesBelow(join(out, "tmp"))).toEqual([])
     expect(filesBelow(out).filter((f) => f.endsWith(".tmp"))).toEqual([])
