@@ -4,7 +4,8 @@ import { Cause, Console, Deferred, Effect, Exit, Logger, LogLevel, Option } from
 import type { KidvoiceConfig } from "../domain/Config.js"
 import { workspacePaths } from "../domain/Workspace.js"
 import { defaultExportPath, ExportFormat, writeExport } from "../manifest/exports.js"
-import { analyzeStage, curateStage, discover, downloadStage, reconcile, runAll } from "../pipeline/Pipeline.js"
+import { analyzeStage, curateStage, discover, downloadStage, reconcile, runAll, uploadStage } from "../pipeline/Pipeline.js"
+import { UploadEndpointMissing, type UploadSummary } from "../upload/Uploader.js"
 import { manifestLayer, pipelineLayer } from "../pipeline/layers.js"
 import { commonSettings, configFileOption, loadConfig, pipelineSettings, settingOptions } from "./settings.js"
 import { gatherReport, renderReportHtml } from "./report.js"
@@ -53,9 +54,10 @@ const printStatus = (config: KidvoiceConfig) =>
 const run = Command.make("run", { ...pipelineOptions, input: inputsOption }, (args) =>
   withConfig(args, (config) =>
     Effect.gen(function* () {
-      const { dataset } = yield* runAll(args.input, config)
+      const { dataset, uploaded } = yield* runAll(args.input, config)
       yield* printStatus(config)
       yield* Console.log(`dataset   ${dataset.card}`)
+      if (uploaded) yield* Console.log(formatUpload(uploaded))
     }).pipe(Effect.provide(pipelineLayer(config)))
   )).pipe(Command.withDescription("discover, download, analyze and curate: every stage, overlapping, until nothing is left to do"))
 
@@ -79,6 +81,20 @@ const stageCommand = (name: "download" | "analyze" | "curate", description: stri
         if (name === "curate") yield* curateStage(config, upstreamDone)
         yield* printStatus(config)
       }).pipe(Effect.provide(pipelineLayer(config))))).pipe(Command.withDescription(description))
+
+const formatUpload = (summary: UploadSummary) =>
+  `upload    ${summary.sent} sent, ${summary.alreadyThere} already there, ${summary.failed.length} failed` +
+  summary.failed.map((f) => `\n  ${f.fileName}: ${f.reason}`).join("")
+
+const upload = Command.make("upload", pipelineOptions, (args) =>
+  withConfig(args, (config) =>
+    Effect.gen(function* () {
+      if (config.upload.endpoint === null) return yield* new UploadEndpointMissing()
+      const summary = yield* uploadStage(config)
+      if (summary) yield* Console.log(formatUpload(summary))
+    }).pipe(Effect.provide(pipelineLayer(config))))).pipe(
+  Command.withDescription("send the dataset's clips to the upload endpoint; clips it already holds are not sent again")
+)
 
 const status = Command.make("status", {
   ...commonOptions,
@@ -124,6 +140,7 @@ const kidvoice = Command.make("kidvoice").pipe(
     stageCommand("download", "fetch and convert the audio of discovered videos"),
     stageCommand("analyze", "find speech and score child voices in downloaded audio"),
     stageCommand("curate", "accept or reject analyzed videos and cut the dataset's clips"),
+    upload,
     status,
     exportCommand
   ])

@@ -38,7 +38,11 @@ export const pipelineSettings: ReadonlyArray<Setting> = [
   setting("clip-min-seconds", "clips.minSeconds", "number", "shortest clip kept"),
   setting("clip-max-seconds", "clips.maxSeconds", "number", "longer speech is split into clips of at most this"),
   setting("clip-merge-gap-seconds", "clips.mergeGapSeconds", "number", "child speech closer than this is joined into one clip"),
+  setting("clip-loudness-dbfs", "clips.loudnessDbfs", "number", "normalise clips cut from now on to this RMS level, e.g. -23 (peaks stay under -1 dBFS)"),
   setting("vad-threshold", "vad.threshold", "number", "speech probability (0-1) at which speech starts"),
+  setting("upload-endpoint", "upload.endpoint", "text", "clip server to upload accepted clips to (token: env KIDVOICE_UPLOAD_TOKEN); run uploads when set"),
+  setting("upload-concurrency", "upload.concurrency", "number", "clips uploaded at once"),
+  setting("upload-timeout-seconds", "upload.requestTimeoutSeconds", "number", "limit for one upload request"),
   setting("yt-dlp", "ytDlpPath", "text", "the yt-dlp program to run")
 ]
 

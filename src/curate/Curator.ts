@@ -10,6 +10,7 @@ import { Manifest } from "../manifest/Manifest.js"
 import type { ManifestError } from "../manifest/ManifestErrors.js"
 import { excerptRange, readWavInfo, wavHeader, type WavFormatError } from "../media/WavFile.js"
 import { clipFileName, planClips } from "./clipPlan.js"
+import { applyGain, loudnessGain } from "./loudness.js"
 import { decide, type Verdict } from "./rules.js"
 
 export class NotAnalyzed extends Data.TaggedError("NotAnalyzed")<{ readonly videoId: string }> {
@@ -38,7 +39,7 @@ export class Curator extends Context.Tag("kidvoice/Curator")<Curator, CuratorApi
       const manifest = yield* Manifest
 
       /** Copies the clip's samples straight out of the WAV; a clip already in place (same name, same range) is kept. */
-      const cutClip = (audioPath: string, clip: Clip) =>
+      const cutClip = (audioPath: string, clip: Clip, loudnessDbfs: number | null) =>
         Effect.gen(function* () {
           const target = join(workspace.dataset, clip.fileName)
           const info = yield* readWavInfo(audioPath)
@@ -54,7 +55,10 @@ export class Curator extends Context.Tag("kidvoice/Curator")<Curator, CuratorApi
               await handle.close()
             }
           })
-          yield* writeAtomic(target, (write) => write(Buffer.concat([wavHeader(info.sampleRate, info.channels, range.length), samples])))
+          const pcm = new Int16Array(samples.buffer, samples.byteOffset, samples.length >> 1)
+          const leveled = loudnessDbfs === null ? pcm : applyGain(pcm, loudnessGain(pcm, loudnessDbfs))
+          yield* writeAtomic(target, (write) =>
+            write(Buffer.concat([wavHeader(info.sampleRate, info.channels, range.length), Buffer.from(leveled.buffer, leveled.byteOffset, leveled.byteLength)])))
         })
 
       const curate = (row: ManifestRow, settings: CurateSettings) =>
@@ -67,7 +71,7 @@ export class Curator extends Context.Tag("kidvoice/Curator")<Curator, CuratorApi
               Clip.make({ fileName: clipFileName(row.id, language, planned), start: planned.start, end: planned.end, childScore: planned.childScore, language })
             )
             : []
-          yield* Effect.forEach(clips, (clip) => cutClip(row.audioPath!, clip), { discard: true })
+          yield* Effect.forEach(clips, (clip) => cutClip(row.audioPath!, clip, settings.clips.loudnessDbfs), { discard: true })
           yield* manifest.decide(row.id, verdict, clips)
           return { ...verdict, clips: clips.length }
         }).pipe(Effect.withSpan("Curator.curate", { attributes: { videoId: row.id } }))

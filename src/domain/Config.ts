@@ -19,7 +19,9 @@ export class CurateRules extends Schema.Class<CurateRules>("CurateRules")({
 export class ClipRules extends Schema.Class<ClipRules>("ClipRules")({
   minSeconds: Schema.Number.pipe(Schema.positive()),
   maxSeconds: Schema.Number.pipe(Schema.positive()),
-  mergeGapSeconds: NonNegative
+  mergeGapSeconds: NonNegative,
+  /** RMS level (dBFS, e.g. -23) to normalise clips to, peaks kept under -1 dBFS; null leaves levels as recorded. */
+  loudnessDbfs: Schema.NullOr(Schema.Number.pipe(Schema.between(-70, 0)))
 }) {}
 
 export class VadSettings extends Schema.Class<VadSettings>("VadSettings")({
@@ -27,6 +29,13 @@ export class VadSettings extends Schema.Class<VadSettings>("VadSettings")({
   minSpeechMs: NonNegative,
   minSilenceMs: NonNegative,
   maxSegmentSeconds: Schema.Number.pipe(Schema.positive())
+}) {}
+
+export class UploadSettings extends Schema.Class<UploadSettings>("UploadSettings")({
+  /** The clip server (see src/upload/Uploader.ts for its protocol); null: no upload. The token comes from KIDVOICE_UPLOAD_TOKEN. */
+  endpoint: Schema.NullOr(Schema.NonEmptyTrimmedString),
+  concurrency: PositiveInt,
+  requestTimeoutSeconds: Schema.Number.pipe(Schema.positive())
 }) {}
 
 export const LogFormat = Schema.Literal("pretty", "json")
@@ -41,6 +50,7 @@ export class KidvoiceConfig extends Schema.Class<KidvoiceConfig>("KidvoiceConfig
   rules: CurateRules,
   clips: ClipRules,
   vad: VadSettings,
+  upload: UploadSettings,
   ytDlpPath: Schema.NonEmptyTrimmedString,
   logFormat: LogFormat
 }) {}
@@ -60,8 +70,9 @@ export const defaultConfig = {
     minDurationSeconds: 3,
     maxDurationSeconds: 3 * 3600
   },
-  clips: { minSeconds: 1, maxSeconds: 30, mergeGapSeconds: 0.6 },
+  clips: { minSeconds: 1, maxSeconds: 30, mergeGapSeconds: 0.6, loudnessDbfs: null },
   vad: { threshold: 0.5, minSpeechMs: 250, minSilenceMs: 300, maxSegmentSeconds: 30 },
+  upload: { endpoint: null, concurrency: 4, requestTimeoutSeconds: 120 },
   ytDlpPath: "yt-dlp",
   logFormat: "pretty"
 } as const satisfies typeof KidvoiceConfig.Encoded

@@ -271,11 +271,14 @@ export const makeManifest = (options: ManifestOptions) =>
         WHERE v.state IN ('accepted', 'uploaded') AND c.file_name > ${afterFileName}
         ORDER BY c.file_name LIMIT ${limit}`.pipe(Effect.flatMap(decodeDatasetClips), query("read clips"))
 
-    /** Clips of accepted videos that `target` does not hold yet, in a stable order. */
-    const clipsToUpload = (target: string, limit: number) =>
+    /**
+     * Clips of the dataset (accepted or uploaded videos: another target may already hold them) that `target`
+     * does not hold yet, after `afterFileName`, in file name order.
+     */
+    const clipsToUpload = (target: string, limit: number, afterFileName = "") =>
       sql<{ fileName: string; videoId: VideoId; language: string }>`
         SELECT c.file_name, c.video_id, c.language FROM clips c JOIN videos v ON v.id = c.video_id
-        WHERE v.state = 'accepted'
+        WHERE v.state IN ('accepted', 'uploaded') AND c.file_name > ${afterFileName}
           AND NOT EXISTS (SELECT 1 FROM uploads u WHERE u.file_name = c.file_name AND u.target = ${target})
         ORDER BY c.file_name LIMIT ${limit}`.pipe(query("find clips to upload"))
 

@@ -1,4 +1,4 @@
-import { Deferred, Effect } from "effect"
+import { Config, Deferred, Effect } from "effect"
 import { Analyzer } from "../analyze/Analyzer.js"
 import { ChildVoiceClassifier } from "../analyze/ChildVoiceClassifier.js"
 import { Curator } from "../curate/Curator.js"
@@ -10,6 +10,7 @@ import { removeAbandonedTempDirs } from "../download/abandonedTemp.js"
 import { Downloader } from "../download/Downloader.js"
 import { Manifest } from "../manifest/Manifest.js"
 import { Source } from "../source/Source.js"
+import { Uploader } from "../upload/Uploader.js"
 import { runClaimingStage } from "./stageWorkers.js"
 
 /** Puts the working directory back in order after a crash: stale claims return to the pool, abandoned temp files go. */
@@ -117,7 +118,26 @@ export const curateStage = (config: KidvoiceConfig, upstreamDone: Deferred.Defer
     return yield* writeDatasetFiles(config, classifier.name, producedBy)
   })
 
-/** All stages at once, each feeding the next through the manifest: download and analysis overlap. */
+/** The upload token, from the environment only: never in a config file, a flag (shell history, `ps`) or a log. */
+export const uploadToken = Config.option(Config.redacted("KIDVOICE_UPLOAD_TOKEN"))
+
+/** Sends the dataset's clips to the configured server; does nothing when none is configured. */
+export const uploadStage = (config: KidvoiceConfig) =>
+  Effect.gen(function* () {
+    const endpoint = config.upload.endpoint
+    if (endpoint === null) return null
+    const uploader = yield* Uploader
+    return yield* uploader.uploadAll({
+      endpoint,
+      token: yield* uploadToken,
+      concurrency: config.upload.concurrency,
+      requestTimeoutMs: config.upload.requestTimeoutSeconds * 1000,
+      maxAttempts: config.maxAttempts,
+      retryBaseMs: config.retryBaseSeconds * 1000
+    })
+  })
+
+/** All stages at once, each feeding the next through the manifest: download and analysis overlap; upload follows curate. */
 export const runAll = (inputs: ReadonlyArray<string>, config: KidvoiceConfig, producedBy = commandLine()) =>
   Effect.gen(function* () {
     yield* reconcile
@@ -131,5 +151,6 @@ export const runAll = (inputs: ReadonlyArray<string>, config: KidvoiceConfig, pr
       analyzeStage(config, downloadsDone).pipe(Effect.ensuring(Deferred.succeed(analysisDone, undefined))),
       curateStage(config, analysisDone, producedBy)
     ], { concurrency: "unbounded" })
-    return { discovered, dataset }
+    const uploaded = yield* uploadStage(config)
+    return { discovered, dataset, uploaded }
   })

@@ -1,4 +1,4 @@
-import { NodeFileSystem } from "@effect/platform-node"
+import { NodeFileSystem, NodeHttpClient } from "@effect/platform-node"
 import { Effect, Layer } from "effect"
 import { promises as fs } from "node:fs"
 import { Analyzer } from "../analyze/Analyzer.js"
@@ -11,6 +11,7 @@ import { Downloader } from "../download/Downloader.js"
 import { currentProcessOwner } from "../manifest/ClaimOwner.js"
 import { sqliteManifestLayer } from "../manifest/ManifestStore.js"
 import { Source } from "../source/Source.js"
+import { Uploader } from "../upload/Uploader.js"
 
 /** The working directory and its manifest: all that `status` and `export` need. */
 export const manifestLayer = (config: KidvoiceConfig) => {
@@ -31,5 +32,6 @@ export const pipelineLayer = (config: KidvoiceConfig) => {
   const analyzer = Analyzer.layer.pipe(Layer.provideMerge(Layer.merge(SileroVad.layer, acousticClassifierLayer())))
   const downloader = Downloader.layer.pipe(Layer.provide(Layer.merge(base, NodeFileSystem.layer)))
   const curator = Curator.layer.pipe(Layer.provide(base))
-  return Layer.mergeAll(base, Source.layer, downloader, analyzer, curator)
+  const uploader = Uploader.layer.pipe(Layer.provide(Layer.merge(base, NodeHttpClient.layerUndici)))
+  return Layer.mergeAll(base, Source.layer, downloader, analyzer, curator, uploader)
 }

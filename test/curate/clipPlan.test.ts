@@ -4,7 +4,7 @@ import { SpeechSegment } from "../../src/domain/Analysis.js"
 import { ClipRules } from "../../src/domain/Config.js"
 import { clipFileName, languageFolder, type PlannedClip, planClips } from "../../src/curate/clipPlan.js"
 
-const rules = ClipRules.make({ minSeconds: 1, maxSeconds: 30, mergeGapSeconds: 0.5 })
+const rules = ClipRules.make({ minSeconds: 1, maxSeconds: 30, mergeGapSeconds: 0.5, loudnessDbfs: null })
 const seg = (start: number, end: number, childScore = 0.9) => SpeechSegment.make({ start, end, childScore, medianF0: null })
 const span = (clips: ReadonlyArray<PlannedClip>) => clips.map((c) => [c.start, c.end])
 const eps = 1e-6
@@ -83,7 +83,7 @@ describe("planClips", () => {
       extra: fc.double({ min: 0, max: 40, noNaN: true }),
       mergeGapSeconds: fc.double({ min: 0, max: 2, noNaN: true })
     })
-    .map(({ minSeconds, extra, mergeGapSeconds }) => ClipRules.make({ minSeconds, maxSeconds: minSeconds + extra, mergeGapSeconds }))
+    .map(({ minSeconds, extra, mergeGapSeconds }) => ClipRules.make({ minSeconds, maxSeconds: minSeconds + extra, mergeGapSeconds, loudnessDbfs: null }))
   const minScoreArb = fc.double({ min: 0, max: 1, noNaN: true })
 
   it.prop("clips are within [min, max], sorted, disjoint, and inside the child speech's span", [segmentsArb, minScoreArb, rulesArb], ([segments, minScore, r]) => {

@@ -7,7 +7,7 @@ const clip = (videoId: string, language: string, seconds: number, childScore: nu
   DatasetClip.make({ fileName: `${language}/${videoId}_${seconds}.wav`, start: 0, end: seconds, childScore, language, videoId, sourceUrl: `https://x/${videoId}`, title: null, licence })
 
 const rules = CurateRules.make({ minChildSpeechSeconds: 5, minChildShare: 0.5, minChildScore: 0.6, allowedLanguages: ["vi"], minDurationSeconds: 3, maxDurationSeconds: 3600 })
-const clips = ClipRules.make({ minSeconds: 1, maxSeconds: 30, mergeGapSeconds: 0.6 })
+const clips = ClipRules.make({ minSeconds: 1, maxSeconds: 30, mergeGapSeconds: 0.6, loudnessDbfs: null })
 
 describe("dataset card", () => {
   it("sums clips, hours, videos, languages, licences and scores across pages", () => {

@@ -3,7 +3,9 @@ import Database from "better-sqlite3"
 import { mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { Effect } from "effect"
 import { parseWavHeader } from "../../src/media/WavFile.js"
+import { uploadServer } from "../support/uploadServer.js"
 import { filesBelow, kidvoice, mtimes, samplesDir } from "../support/cli.js"
 
 interface StatusJson {
@@ -135,6 +137,30 @@ describe("kidvoice run on the bundled demo media", () => {
     const csv = readFileSync(join(out, "exports", "clips.csv"), "utf8").trim().split("\n")
     expect(csv.length).toBe(count + 1)
   })
+
+  it.scopedLive("upload killed half way and run again leaves every clip on the server exactly once, and the videos uploaded", () =>
+    Effect.gen(function* () {
+      const token = "s3cret-token-for-test"
+      const server = yield* uploadServer({ token })
+      const env = { KIDVOICE_UPLOAD_TOKEN: token }
+      const args = ["upload", "--out", out, "--upload-endpoint", server.endpoint, "--upload-concurrency", "2"]
+      const child = kidvoice(args, env)
+      yield* server.putsCompleted(3)
+      child.kill("SIGKILL")
+      yield* Effect.promise(() => child)
+      const clips = metadataLines(out).length
+      expect(server.counts.putsCompleted).toBeLessThan(clips)
+      const resumed = yield* Effect.promise(() => kidvoice(args, env))
+      expect(resumed.exitCode, resumed.stderr).toBe(0)
+      expect(resumed.stdout + resumed.stderr).not.toContain(token)
+      expect(server.stored.size).toBe(clips)
+      expect([...server.puts.values()].every((n) => n === 1)).toBe(true)
+      const report = yield* Effect.promise(() => status(out))
+      expect(report.byState).toMatchObject({ uploaded: 3, accepted: 0 })
+      const again = yield* Effect.promise(() => kidvoice(args, env))
+      expect(again.stdout).toContain("0 sent")
+      expect([...server.puts.values()].every((n) => n === 1)).toBe(true)
+    }))
 
   it("exports the manifest as JSONL, one row per video, atomically", async () => {
     const result = await kidvoice(["export", "--format", "jsonl", "--out", out])
