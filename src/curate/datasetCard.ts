@@ -68,6 +68,10 @@ export const renderDatasetCard = (
     "- text-to-speech",
     "tags:",
     "- children-speech",
+    // Language folders are for people; with metadata.jsonl at the root they must not become class labels.
+    "configs:",
+    "- config_name: default",
+    "  drop_labels: true",
     "---",
     "",
     "# Children's speech clips (kidvoice)",

@@ -34,5 +34,6 @@ describe("dataset card", () => {
     expect(card).toContain("language among vi")
     expect(card).toContain("kidvoice run --input x")
     expect(card).toContain('load_dataset("audiofolder"')
+    expect(card.split("---")[1]).toContain("drop_labels: true")
   })
 })
