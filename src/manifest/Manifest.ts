@@ -1,6 +1,6 @@
 import { SqlClient } from "@effect/sql"
 import type { SqlError } from "@effect/sql/SqlError"
-import { Clock, Context, Effect, Either, Layer, Random, Schema } from "effect"
+import { Clock, Context, Duration, Effect, Either, Layer, Metric, Random, Schema } from "effect"
 import { Analysis, type Clip, DatasetClip } from "../domain/Analysis.js"
 import type { Candidate } from "../domain/Candidate.js"
 import { ManifestRow } from "../domain/ManifestRow.js"
@@ -17,6 +17,7 @@ import {
 import type { VideoId } from "../domain/VideoId.js"
 import { ClaimLost, ManifestQueryError, VideoNotFound } from "./ManifestErrors.js"
 import { isClaimStale, type ClaimOwner } from "./ClaimOwner.js"
+import { storeSeconds } from "./metrics.js"
 
 export interface ManifestOptions {
   /** Who this process is, written on every claim so a dead owner's claims can be told apart. */
@@ -71,9 +72,14 @@ export const makeManifest = (options: ManifestOptions) =>
     const sql = yield* SqlClient.SqlClient
     const ownerId = options.owner.id
 
+    /** Names a statement for its errors and times it into `storeSeconds`. */
     const query = (operation: string, videoId?: string) =>
       <A, R>(effect: Effect.Effect<A, SqlError | import("effect/ParseResult").ParseError, R>) =>
-        Effect.mapError(effect, (cause) => new ManifestQueryError({ operation, videoId, cause }))
+        Effect.timed(effect).pipe(
+          Effect.tap(([elapsed]) => Metric.update(Metric.tagged(storeSeconds, "operation", operation), Duration.toSeconds(elapsed))),
+          Effect.map(([, result]) => result),
+          Effect.mapError((cause) => new ManifestQueryError({ operation, videoId, cause }))
+        )
 
     const positionClause = (positions: ReadonlyArray<Position>) =>
       sql.or(positions.map((p) =>

@@ -1,0 +1,11 @@
+import { Metric, MetricBoundaries } from "effect"
+
+/**
+ * Time one manifest statement takes, tagged by operation. Waiting for another process's write lock
+ * (SQLite's busy timeout) is inside it, so under contention this is the lock wait, measured rather than guessed.
+ */
+export const storeSeconds = Metric.histogram(
+  "kidvoice_store_seconds",
+  MetricBoundaries.exponential({ start: 0.0001, factor: 2, count: 20 }),
+  "seconds one manifest statement takes, lock waits included"
+)
