@@ -7,6 +7,7 @@ import { readWavInfo } from "../media/WavFile.js"
 import type { ManifestRow } from "../domain/ManifestRow.js"
 import { Workspace } from "../domain/Workspace.js"
 import { moveIntoPlace } from "../files/atomicWrite.js"
+import { ensureFreeSpace, isDiskFullText, OutOfDiskSpace } from "../files/diskSpace.js"
 import { FfmpegFailed, probeAudio, transcodeToWav, UndecodableMedia } from "../media/Ffmpeg.js"
 import { classifyYtDlpFailure, ytDlpErrorLines } from "./ytDlpFailure.js"
 
@@ -43,7 +44,7 @@ export class TempDirError extends Data.TaggedError("TempDirError")<{ readonly pa
   }
 }
 
-export type DownloadError = SourceFileMissing | YtDlpFailed | DownloadSkipped | UndecodableMedia | FfmpegFailed | TempDirError |
+export type DownloadError = OutOfDiskSpace | SourceFileMissing | YtDlpFailed | DownloadSkipped | UndecodableMedia | FfmpegFailed | TempDirError |
   import("../media/WavFile.js").WavFormatError | import("../files/atomicWrite.js").FileWriteError
 
 export interface DownloadResult {
@@ -86,7 +87,9 @@ export class Downloader extends Context.Tag("kidvoice/Downloader")<Downloader, D
           catch: (error) => {
             const stderr = String((error as { stderr?: unknown }).stderr ?? error)
             const failure = classifyYtDlpFailure(stderr)
-            return new YtDlpFailed({ videoId: row.id, url: row.sourceUrl, kind: failure.kind, retryable: failure.retryable, detail: ytDlpErrorLines(stderr) })
+            return isDiskFullText(stderr)
+              ? new OutOfDiskSpace({ path: dir, bytesNeeded: row.declaredDurationSeconds ? Math.ceil(row.declaredDurationSeconds * 32000) : 0, bytesFree: null })
+              : new YtDlpFailed({ videoId: row.id, url: row.sourceUrl, kind: failure.kind, retryable: failure.retryable, detail: ytDlpErrorLines(stderr) })
           }
         }).pipe(
           Effect.flatMap(() => Effect.promise(() => fs.readdir(dir))),
@@ -117,8 +120,12 @@ export class Downloader extends Context.Tag("kidvoice/Downloader")<Downloader, D
               reason: `${Math.round(probe.durationSeconds)} s is longer than the ${options.maxDurationSeconds} s limit`
             })
           }
+          // 16 kHz mono 16-bit: 32,000 bytes a second. Checked before writing, and ENOSPC while writing means the same.
+          const wavBytes = Math.ceil((probe.durationSeconds ?? 0) * 32000) + 44
+          const diskFull = (bytesFree: number | null) => new OutOfDiskSpace({ path: workspace.tmp, bytesNeeded: wavBytes, bytesFree })
+          yield* ensureFreeSpace(workspace.tmp, wavBytes)
           const wav = join(dir, `${row.id}.wav`)
-          yield* transcodeToWav(source, wav)
+          yield* transcodeToWav(source, wav).pipe(Effect.mapError((e) => (isDiskFullText(e.reason) ? diskFull(null) : e)))
           const info = yield* readWavInfo(wav)
           const audioPath = join(workspace.audio, `${row.id}.wav`)
           yield* moveIntoPlace(wav, audioPath)

@@ -20,7 +20,10 @@ export class ManifestQueryError extends Data.TaggedError("ManifestQueryError")<{
 }> {
   override get message() {
     const detail = this.cause instanceof Error ? (this.cause.cause instanceof Error ? this.cause.cause.message : this.cause.message) : String(this.cause)
-    return `manifest ${this.operation}${this.videoId ? ` for ${this.videoId}` : ""} failed: ${detail}. The row was not changed.`
+    const hint = /disk is full|SQLITE_FULL|No space left/i.test(detail)
+      ? " Free space on the disk holding the manifest and run again; claims left behind are reclaimed by the next run."
+      : ""
+    return `manifest ${this.operation}${this.videoId ? ` for ${this.videoId}` : ""} failed: ${detail}. The row was not changed.${hint}`
   }
 }
 

@@ -62,6 +62,8 @@ export const downloadStage = (config: KidvoiceConfig, upstreamDone: Deferred.Def
       classify: (error) =>
         error._tag === "DownloadSkipped"
           ? { _tag: "Skip", failure: { _tag: error._tag, message: error.message, retryable: false } }
+          : error._tag === "OutOfDiskSpace"
+          ? { _tag: "Stop", error }
           : { _tag: "Fail", failure: asFailure(error) }
     })
   })

@@ -3,11 +3,17 @@ import type { ManifestRow } from "../domain/ManifestRow.js"
 import type { StageFailure } from "../domain/RetryPolicy.js"
 import type { ClaimingStage } from "../domain/VideoState.js"
 import { Manifest } from "../manifest/Manifest.js"
-import type { ManifestError } from "../manifest/ManifestErrors.js"
+import { ClaimLost, type ManifestError } from "../manifest/ManifestErrors.js"
 import { failuresByTag, stageOutcomes, stageSeconds } from "./metrics.js"
 
-/** How a handler's failure is recorded: a failure (retry or not, by its own flag) or a permanent skip. */
-export type Outcome = { readonly _tag: "Fail"; readonly failure: StageFailure } | { readonly _tag: "Skip"; readonly failure: StageFailure }
+/**
+ * How a handler's failure is recorded: a failure (retry or not, by its own flag), a permanent skip, or a stop:
+ * the video is not at fault (the disk is full), so its claim goes back untouched and the stage ends with the error.
+ */
+export type Outcome<E> =
+  | { readonly _tag: "Fail"; readonly failure: StageFailure }
+  | { readonly _tag: "Skip"; readonly failure: StageFailure }
+  | { readonly _tag: "Stop"; readonly error: E }
 
 export interface ClaimingStageSpec<A, E, R> {
   readonly stage: ClaimingStage
@@ -16,7 +22,7 @@ export interface ClaimingStageSpec<A, E, R> {
   readonly handle: (row: ManifestRow) => Effect.Effect<A, E, R>
   /** Records success in the manifest. */
   readonly complete: (row: ManifestRow, result: A) => Effect.Effect<void, ManifestError>
-  readonly classify: (error: E) => Outcome
+  readonly classify: (error: E) => Outcome<E>
   /** Completes when no more input can arrive from earlier stages. */
   readonly upstreamDone: Deferred.Deferred<void>
 }
@@ -41,6 +47,11 @@ export const runClaimingStage = <A, E, R>(spec: ClaimingStageSpec<A, E, R>) =>
             if (isManifestError(error)) return Effect.fail(error)
             const recorded = spec.classify(error)
             return Effect.gen(function* () {
+              if (recorded._tag === "Stop") {
+                yield* manifest.release(spec.stage, row.id)
+                yield* Effect.logError(`stopping the ${spec.stage} stage: ${(recorded.error as { message?: string }).message ?? String(recorded.error)}`)
+                return yield* Effect.fail(recorded.error)
+              }
               yield* Metric.increment(Metric.tagged(failuresByTag, "tag", recorded.failure._tag))
               if (recorded._tag === "Skip") {
                 yield* Effect.logInfo(`skipped: ${recorded.failure.message}`)
@@ -65,11 +76,11 @@ export const runClaimingStage = <A, E, R>(spec: ClaimingStageSpec<A, E, R>) =>
         yield* Metric.increment(Metric.taggedWithLabels(stageOutcomes, [MetricLabel.make("stage", spec.stage), MetricLabel.make("outcome", outcome)]))
       }).pipe(
         // Another process took the claim back (lease ran out): its work counts, this result does not.
-        Effect.catchTag("ClaimLost", (e) => Effect.logWarning(e.message)),
+        Effect.catchIf((e): e is ClaimLost => e instanceof ClaimLost, (e) => Effect.logWarning(e.message)),
         Effect.annotateLogs({ videoId: row.id, stage: spec.stage, attempt: row.attempts + 1 })
       )
 
-    const worker: Effect.Effect<void, ManifestError, R> = Effect.gen(function* () {
+    const worker: Effect.Effect<void, ManifestError | E, R> = Effect.gen(function* () {
       while (true) {
         const [row] = yield* manifest.claim(spec.stage, 1)
         if (row) {
