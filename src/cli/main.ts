@@ -7,6 +7,7 @@ import { defaultExportPath, ExportFormat, writeExport } from "../manifest/export
 import { analyzeStage, curateStage, discover, downloadStage, reconcile, runAll, uploadStage } from "../pipeline/Pipeline.js"
 import { UploadEndpointMissing, type UploadSummary } from "../upload/Uploader.js"
 import { manifestLayer, pipelineLayer } from "../pipeline/layers.js"
+import { publishMetrics } from "../pipeline/metricsExport.js"
 import { commonSettings, configFileOption, loadConfig, pipelineSettings, settingOptions } from "./settings.js"
 import { gatherReport, renderReportHtml } from "./report.js"
 import { formatStatus, statusReport } from "./status.js"
@@ -49,16 +50,17 @@ const withConfig = <A, E, R>(args: CommonArgs, program: (config: KidvoiceConfig)
   })
 
 const printStatus = (config: KidvoiceConfig) =>
-  statusReport(workspacePaths(config.out).manifest).pipe(Effect.flatMap((report) => Console.log(formatStatus(report))))
+  statusReport(workspacePaths(config.out)).pipe(Effect.flatMap((report) => Console.log(formatStatus(report))))
 
 const run = Command.make("run", { ...pipelineOptions, input: inputsOption }, (args) =>
   withConfig(args, (config) =>
     Effect.gen(function* () {
+      yield* publishMetrics(workspacePaths(config.out), config.metricsPort)
       const { dataset, uploaded } = yield* runAll(args.input, config)
       yield* printStatus(config)
       yield* Console.log(`dataset   ${dataset.card}`)
       if (uploaded) yield* Console.log(formatUpload(uploaded))
-    }).pipe(Effect.provide(pipelineLayer(config)))
+    }).pipe(Effect.scoped, Effect.provide(pipelineLayer(config)))
   )).pipe(Command.withDescription("discover, download, analyze and curate: every stage, overlapping, until nothing is left to do"))
 
 const discoverCommand = Command.make("discover", { ...commonOptions, input: inputsOption }, (args) =>
@@ -73,6 +75,7 @@ const stageCommand = (name: "download" | "analyze" | "curate", description: stri
   Command.make(name, pipelineOptions, (args) =>
     withConfig(args, (config) =>
       Effect.gen(function* () {
+        yield* publishMetrics(workspacePaths(config.out), config.metricsPort)
         yield* reconcile
         const upstreamDone = yield* Deferred.make<void>()
         yield* Deferred.succeed(upstreamDone, undefined)
@@ -80,7 +83,7 @@ const stageCommand = (name: "download" | "analyze" | "curate", description: stri
         if (name === "analyze") yield* analyzeStage(config, upstreamDone)
         if (name === "curate") yield* curateStage(config, upstreamDone)
         yield* printStatus(config)
-      }).pipe(Effect.provide(pipelineLayer(config))))).pipe(Command.withDescription(description))
+      }).pipe(Effect.scoped, Effect.provide(pipelineLayer(config))))).pipe(Command.withDescription(description))
 
 const formatUpload = (summary: UploadSummary) =>
   `upload    ${summary.sent} sent, ${summary.alreadyThere} already there, ${summary.failed.length} failed` +
@@ -104,7 +107,7 @@ const status = Command.make("status", {
   withConfig(args, (config) =>
     Effect.gen(function* () {
       const paths = workspacePaths(config.out)
-      const report = yield* statusReport(paths.manifest)
+      const report = yield* statusReport(paths)
       yield* Console.log(args.json ? JSON.stringify(report, null, 2) : formatStatus(report))
       if (!args.report) return
       const html = join(paths.root, "reports", "report.html")

@@ -43,6 +43,7 @@ export const pipelineSettings: ReadonlyArray<Setting> = [
   setting("upload-endpoint", "upload.endpoint", "text", "clip server to upload accepted clips to (token: env KIDVOICE_UPLOAD_TOKEN); run uploads when set"),
   setting("upload-concurrency", "upload.concurrency", "number", "clips uploaded at once"),
   setting("upload-timeout-seconds", "upload.requestTimeoutSeconds", "number", "limit for one upload request"),
+  setting("metrics-port", "metricsPort", "number", "serve Prometheus metrics on 127.0.0.1:<port>/metrics while running"),
   setting("yt-dlp", "ytDlpPath", "text", "the yt-dlp program to run")
 ]
 

@@ -1,6 +1,9 @@
 import { Effect } from "effect"
 import { ClaimingStage, claimingStates, isFinal, VideoState } from "../domain/VideoState.js"
 import { Manifest } from "../manifest/Manifest.js"
+import { metricsFiles, type MetricsSummary } from "../pipeline/metricsExport.js"
+import type { WorkspacePaths } from "../domain/Workspace.js"
+import { promises as fs } from "node:fs"
 
 export interface StageFigures {
   /** Rows this stage has finished with (they are in a later state). */
@@ -24,6 +27,8 @@ export interface StatusReport {
   readonly clips: number
   readonly clipHours: number
   readonly failuresByTag: Record<string, number>
+  /** Timings and outcomes of the latest run in this working directory, if it wrote any. */
+  readonly lastRun: MetricsSummary | null
 }
 
 const laterThan: Record<ClaimingStage | "curate", ReadonlyArray<VideoState>> = {
@@ -50,7 +55,12 @@ export const stageFigures = (
   }
 }
 
-export const statusReport = (manifestPath: string) =>
+const readLastRun = (paths: WorkspacePaths) =>
+  Effect.promise(() =>
+    fs.readFile(metricsFiles(paths).summary, "utf8").then((text) => JSON.parse(text) as MetricsSummary, () => null)
+  )
+
+export const statusReport = (paths: WorkspacePaths) =>
   Effect.gen(function* () {
     const manifest = yield* Manifest
     const counts = yield* manifest.counts
@@ -61,7 +71,7 @@ export const statusReport = (manifestPath: string) =>
     for (const c of counts) byState[c.state] += c.count
     const hours = (seconds: number | null) => (seconds ?? 0) / 3600
     return {
-      manifest: manifestPath,
+      manifest: paths.manifest,
       total: counts.reduce((sum, c) => sum + c.count, 0),
       byState,
       unfinished: counts.filter((c) => !isFinal(c.state, false)).reduce((sum, c) => sum + c.count, 0) + retriesPending,
@@ -71,7 +81,8 @@ export const statusReport = (manifestPath: string) =>
       childSpeechHours: hours(totals.childSpeechSeconds),
       clips: totals.clips,
       clipHours: hours(totals.clipSeconds),
-      failuresByTag: Object.fromEntries(failures.map((f) => [f.lastErrorTag ?? "unknown", f.count]))
+      failuresByTag: Object.fromEntries(failures.map((f) => [f.lastErrorTag ?? "unknown", f.count])),
+      lastRun: yield* readLastRun(paths)
     } satisfies StatusReport
   })
 
@@ -92,5 +103,11 @@ export const formatStatus = (report: StatusReport): string => {
   ]
   const failures = Object.entries(report.failuresByTag)
   if (failures.length > 0) lines.push(`failures  ${failures.map(([tag, n]) => `${tag} ${n}`).join(", ")}`)
+  if (report.lastRun) {
+    const { stageSeconds, storeSeconds } = report.lastRun
+    const timing = Object.entries(stageSeconds).map(([stage, t]) => `${stage} ${t.count} × ${t.meanSeconds.toFixed(2)} s (max ${t.maxSeconds.toFixed(2)} s)`)
+    lines.push(`last run  ${timing.length > 0 ? timing.join(", ") : "no stage work"}`)
+    lines.push(`  store   ${storeSeconds.count} statements, ${(storeSeconds.meanSeconds * 1000).toFixed(2)} ms mean, ${(storeSeconds.maxSeconds * 1000).toFixed(1)} ms max (lock waits included)`)
+  }
   return lines.join("\n")
 }

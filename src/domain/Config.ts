@@ -51,6 +51,8 @@ export class KidvoiceConfig extends Schema.Class<KidvoiceConfig>("KidvoiceConfig
   clips: ClipRules,
   vad: VadSettings,
   upload: UploadSettings,
+  /** Serve Prometheus metrics on 127.0.0.1:<port>/metrics during a run; null: files under reports/ only. */
+  metricsPort: Schema.NullOr(Schema.Int.pipe(Schema.between(1, 65535))),
   ytDlpPath: Schema.NonEmptyTrimmedString,
   logFormat: LogFormat
 }) {}
@@ -73,6 +75,7 @@ export const defaultConfig = {
   clips: { minSeconds: 1, maxSeconds: 30, mergeGapSeconds: 0.6, loudnessDbfs: null },
   vad: { threshold: 0.5, minSpeechMs: 250, minSilenceMs: 300, maxSegmentSeconds: 30 },
   upload: { endpoint: null, concurrency: 4, requestTimeoutSeconds: 120 },
+  metricsPort: null,
   ytDlpPath: "yt-dlp",
   logFormat: "pretty"
 } as const satisfies typeof KidvoiceConfig.Encoded

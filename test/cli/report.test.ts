@@ -17,7 +17,8 @@ const status: StatusReport = {
   childSpeechHours: 0.25,
   clips: 10,
   clipHours: 0.2,
-  failuresByTag: { "<script>": 1 }
+  failuresByTag: { "<script>": 1 },
+  lastRun: null
 }
 
 describe("the HTML report", () => {
