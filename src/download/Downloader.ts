@@ -60,6 +60,8 @@ export interface DownloaderOptions {
 export interface DownloaderApi {
   /** Fetches a video's audio and places it as `<out>/audio/<id>.wav`, 16 kHz mono; temp files never outlive the call. */
   readonly download: (row: ManifestRow, options: DownloaderOptions) => Effect.Effect<DownloadResult, DownloadError>
+  /** Removes a video's placed audio whose download was never recorded (interrupted between placing and recording). */
+  readonly discardUnrecordedAudio: (row: ManifestRow) => Effect.Effect<void>
 }
 
 /** Temp directories are named after the owning process, so a later run can tell a crashed run's leftovers. */
@@ -135,7 +137,10 @@ export class Downloader extends Context.Tag("kidvoice/Downloader")<Downloader, D
           Effect.withSpan("Downloader.download", { attributes: { videoId: row.id } })
         )
 
-      return { download }
+      const discardUnrecordedAudio = (row: ManifestRow) =>
+        Effect.promise(() => fs.rm(join(workspace.audio, `${row.id}.wav`), { force: true }))
+
+      return { download, discardUnrecordedAudio }
     })
   )
 }

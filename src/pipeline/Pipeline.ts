@@ -59,6 +59,7 @@ export const downloadStage = (config: KidvoiceConfig, upstreamDone: Deferred.Def
       upstreamDone,
       handle: (row) => downloader.download(row, { maxDurationSeconds: config.rules.maxDurationSeconds, ytDlpPath: config.ytDlpPath }),
       complete: (row, result) => manifest.completeDownload(row.id, result),
+      abandon: downloader.discardUnrecordedAudio,
       classify: (error) =>
         error._tag === "DownloadSkipped"
           ? { _tag: "Skip", failure: { _tag: error._tag, message: error.message, retryable: false } }

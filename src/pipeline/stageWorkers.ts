@@ -23,6 +23,11 @@ export interface ClaimingStageSpec<A, E, R> {
   /** Records success in the manifest. */
   readonly complete: (row: ManifestRow, result: A) => Effect.Effect<void, ManifestError>
   readonly classify: (error: E) => Outcome<E>
+  /**
+   * Undoes what an interrupted handler may already have put in place before its result was recorded
+   * (the row is handed back, so such output belongs to no row).
+   */
+  readonly abandon?: (row: ManifestRow) => Effect.Effect<void>
   /** Completes when no more input can arrive from earlier stages. */
   readonly upstreamDone: Deferred.Deferred<void>
 }
@@ -66,6 +71,7 @@ export const runClaimingStage = <A, E, R>(spec: ClaimingStageSpec<A, E, R>) =>
           }),
           Effect.onInterrupt(() =>
             manifest.release(spec.stage, row.id).pipe(
+              Effect.zipRight(spec.abandon?.(row) ?? Effect.void),
               Effect.zipRight(Effect.logInfo("interrupted; claim handed back")),
               Effect.catchAll((e) => Effect.logWarning(`could not hand back the claim: ${e.message}`))
             )
