@@ -1,4 +1,4 @@
-import { Command, Options, ValidationError } from "@effect/cli"
+import { Args, Command, Options, ValidationError } from "@effect/cli"
 import { NodeContext, NodeRuntime } from "@effect/platform-node"
 import { Cause, Console, Deferred, Effect, Exit, Logger, LogLevel, Option } from "effect"
 import type { KidvoiceConfig } from "../domain/Config.js"
@@ -8,6 +8,7 @@ import { analyzeStage, curateStage, discover, downloadStage, reconcile, runAll, 
 import { UploadEndpointMissing, type UploadSummary } from "../upload/Uploader.js"
 import { manifestLayer, pipelineLayer } from "../pipeline/layers.js"
 import { publishMetrics } from "../pipeline/metricsExport.js"
+import { importLegacy, siblingUrlList } from "../manifest/legacyImport.js"
 import { commonSettings, configFileOption, loadConfig, pipelineSettings, settingOptions } from "./settings.js"
 import { gatherReport, renderReportHtml } from "./report.js"
 import { formatStatus, statusReport } from "./status.js"
@@ -99,6 +100,26 @@ const upload = Command.make("upload", pipelineOptions, (args) =>
   Command.withDescription("send the dataset's clips to the upload endpoint; clips it already holds are not sent again")
 )
 
+const importCommand = Command.make("import", {
+  ...commonOptions,
+  legacyManifest: Args.file({ name: "manifest.json", exists: "yes" }).pipe(Args.withDescription("the Python crawler's manifest.json")),
+  urls: Options.file("urls", { exists: "yes" }).pipe(
+    Options.withDescription("its discovered_urls.txt (default: the one beside manifest.json, if any)"),
+    Options.optional
+  )
+}, (args) =>
+  withConfig(args, (config) =>
+    Effect.gen(function* () {
+      const urls = Option.isSome(args.urls) ? args.urls : yield* siblingUrlList(args.legacyManifest)
+      const summary = yield* importLegacy(args.legacyManifest, urls)
+      yield* Console.log(
+        `imported ${summary.imported} videos, ${summary.fromUrlList} more from the URL list; ${summary.alreadyKnown} already known (left as they were)` +
+          summary.skipped.map((s) => `\n  skipped ${s.where}: ${s.reason}`).join("")
+      )
+    }).pipe(Effect.provide(manifestLayer(config))))).pipe(
+  Command.withDescription("bring the old Python crawler's manifest.json (and discovered_urls.txt) into the manifest, once")
+)
+
 const status = Command.make("status", {
   ...commonOptions,
   json: Options.boolean("json").pipe(Options.withDescription("print the report as JSON")),
@@ -144,6 +165,7 @@ const kidvoice = Command.make("kidvoice").pipe(
     stageCommand("analyze", "find speech and score child voices in downloaded audio"),
     stageCommand("curate", "accept or reject analyzed videos and cut the dataset's clips"),
     upload,
+    importCommand,
     status,
     exportCommand
   ])

@@ -78,8 +78,19 @@ describe("the CLI refuses bad input clearly and touches nothing", () => {
       expect(result.stderr).toContain(`cannot read the input ${join(dir, "nowhere")}: no such file or folder`)
     }))
 
+  it("imports the old crawler's manifest once: a second import adds nothing", async () =>
+    withTempDir(async (dir) => {
+      const legacy = join(import.meta.dirname, "..", "fixtures", "legacy", "manifest.json")
+      const first = await kidvoice(["import", legacy, "--out", dir])
+      expect(first.exitCode, first.stderr).toBe(0)
+      expect(first.stdout).toMatch(/imported 10 videos, 2 more from the URL list; 0 already known/)
+      expect(first.stdout).toContain("skipped manifest.json records[9]")
+      const second = await kidvoice(["import", legacy, "--out", dir])
+      expect(second.stdout).toMatch(/imported 0 videos, 0 more from the URL list; 12 already known/)
+    }))
+
   it("every command has help", async () => {
-    for (const command of ["run", "discover", "download", "analyze", "curate", "status", "export"]) {
+    for (const command of ["run", "discover", "download", "analyze", "curate", "upload", "import", "status", "export"]) {
       const result = await kidvoice([command, "--help"])
       expect(result.exitCode).toBe(0)
       expect(result.stdout).toContain(command)
