@@ -1,12 +1,14 @@
 import { Args, Command, Options, ValidationError } from "@effect/cli"
 import { NodeContext, NodeRuntime } from "@effect/platform-node"
-import { Cause, Console, Deferred, Effect, Exit, Logger, LogLevel, Option } from "effect"
+import { Cause, Console, Data, Deferred, Effect, Exit, Logger, LogLevel, Option } from "effect"
 import type { KidvoiceConfig } from "../domain/Config.js"
 import { workspacePaths } from "../domain/Workspace.js"
 import { defaultExportPath, ExportFormat, writeExport } from "../manifest/exports.js"
 import { analyzeStage, curateStage, discover, downloadStage, reconcile, runAll, uploadStage } from "../pipeline/Pipeline.js"
 import { UploadEndpointMissing, type UploadSummary } from "../upload/Uploader.js"
-import { manifestLayer, pipelineLayer } from "../pipeline/layers.js"
+import { manifestLayer, manifestOptions, pipelineLayer } from "../pipeline/layers.js"
+import { diagnose, renderDoctorReport, renderRepairReport, repair } from "../manifest/Doctor.js"
+import { takeSnapshot } from "../manifest/snapshots.js"
 import { publishMetrics } from "../pipeline/metricsExport.js"
 import { importLegacy, siblingUrlList } from "../manifest/legacyImport.js"
 import { commonSettings, configFileOption, loadConfig, pipelineSettings, settingOptions } from "./settings.js"
@@ -57,7 +59,10 @@ const run = Command.make("run", { ...pipelineOptions, input: inputsOption }, (ar
   withConfig(args, (config) =>
     Effect.gen(function* () {
       yield* publishMetrics(workspacePaths(config.out), config.metricsPort)
+      // Known-good copies before any change and after the work, for `doctor --repair` to fall back on.
+      yield* takeSnapshot(workspacePaths(config.out))
       const { dataset, uploaded } = yield* runAll(args.input, config)
+      yield* takeSnapshot(workspacePaths(config.out))
       yield* printStatus(config)
       yield* Console.log(`dataset   ${dataset.card}`)
       if (uploaded) yield* Console.log(formatUpload(uploaded))
@@ -95,6 +100,7 @@ const upload = Command.make("upload", pipelineOptions, (args) =>
     Effect.gen(function* () {
       if (config.upload.endpoint === null) return yield* new UploadEndpointMissing()
       const summary = yield* uploadStage(config)
+      yield* takeSnapshot(workspacePaths(config.out))
       if (summary) yield* Console.log(formatUpload(summary))
     }).pipe(Effect.provide(pipelineLayer(config))))).pipe(
   Command.withDescription("send the dataset's clips to the upload endpoint; clips it already holds are not sent again")
@@ -112,6 +118,7 @@ const importCommand = Command.make("import", {
     Effect.gen(function* () {
       const urls = Option.isSome(args.urls) ? args.urls : yield* siblingUrlList(args.legacyManifest)
       const summary = yield* importLegacy(args.legacyManifest, urls)
+      yield* takeSnapshot(workspacePaths(config.out))
       yield* Console.log(
         `imported ${summary.imported} videos, ${summary.fromUrlList} more from the URL list; ${summary.alreadyKnown} already known (left as they were)` +
           summary.skipped.map((s) => `\n  skipped ${s.where}: ${s.reason}`).join("")
@@ -119,6 +126,39 @@ const importCommand = Command.make("import", {
     }).pipe(Effect.provide(manifestLayer(config))))).pipe(
   Command.withDescription("bring the old Python crawler's manifest.json (and discovered_urls.txt) into the manifest, once")
 )
+
+/** `doctor` found problems it did not (or could not) fix: the exit code says so to scripts. */
+class ProblemsRemain extends Data.TaggedError("ProblemsRemain")<{ readonly count: number; readonly repaired: boolean }> {
+  override get message() {
+    return `${this.count} problem${this.count === 1 ? "" : "s"} ${this.repaired ? "remain after repair (see above)" : "found; kidvoice doctor --repair fixes what can be fixed"}`
+  }
+}
+
+const doctor = Command.make("doctor", {
+  ...commonOptions,
+  repair: Options.boolean("repair").pipe(
+    Options.withDescription("fix what can be fixed: restore a damaged manifest from its last good snapshot, reclaim stale claims, " +
+      "remove abandoned temp files, requeue videos whose audio vanished, move files with no row to <out>/orphans (never deletes them). " +
+      "Do not run it while a run is using the same --out.")
+  )
+}, (args) =>
+  withConfig(args, (config) =>
+    Effect.gen(function* () {
+      const paths = workspacePaths(config.out)
+      if (!args.repair) {
+        const report = yield* diagnose(paths, manifestOptions(config))
+        yield* Console.log(renderDoctorReport(report).join("\n"))
+        if (report.findings.length > 0 || report.manifest.status === "damaged") {
+          return yield* new ProblemsRemain({ count: Math.max(1, report.findings.length), repaired: false })
+        }
+        return
+      }
+      const repaired = yield* repair(paths, manifestOptions(config))
+      yield* Console.log(renderRepairReport(repaired).join("\n"))
+      if (repaired.blocked !== null || repaired.after.findings.length > 0) {
+        return yield* new ProblemsRemain({ count: Math.max(1, repaired.after.findings.length), repaired: true })
+      }
+    }))).pipe(Command.withDescription("check the manifest against the files on disk and say what is wrong; --repair fixes it"))
 
 const status = Command.make("status", {
   ...commonOptions,
@@ -166,6 +206,7 @@ const kidvoice = Command.make("kidvoice").pipe(
     stageCommand("curate", "accept or reject analyzed videos and cut the dataset's clips"),
     upload,
     importCommand,
+    doctor,
     status,
     exportCommand
   ])

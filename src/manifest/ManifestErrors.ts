@@ -8,7 +8,7 @@ export class ManifestOpenError extends Data.TaggedError("ManifestOpenError")<{
 }> {
   override get message() {
     return `cannot open the manifest ${this.path}: ${this.reason}. Nothing was changed. ` +
-      `Move the file aside and run again to start a new manifest, or restore it from a backup.`
+      `kidvoice doctor --repair moves it aside and restores the last good snapshot; or move it aside yourself to start a new manifest.`
   }
 }
 

@@ -9,19 +9,23 @@ import { Workspace, workspacePaths } from "../domain/Workspace.js"
 import { Curator } from "../curate/Curator.js"
 import { Downloader } from "../download/Downloader.js"
 import { currentProcessOwner } from "../manifest/ClaimOwner.js"
+import type { ManifestOptions } from "../manifest/Manifest.js"
 import { sqliteManifestLayer } from "../manifest/ManifestStore.js"
 import { Source } from "../source/Source.js"
 import { Uploader } from "../upload/Uploader.js"
+
+/** How this process uses the manifest: who claims, when a claim is stale, how failures are retried. */
+export const manifestOptions = (config: KidvoiceConfig): ManifestOptions => ({
+  owner: currentProcessOwner(),
+  staleClaimMs: config.staleClaimMinutes * 60_000,
+  retry: { maxAttempts: config.maxAttempts, baseDelayMs: config.retryBaseSeconds * 1000, maxDelayMs: 3_600_000 }
+})
 
 /** The working directory and its manifest: all that `status` and `export` need. */
 export const manifestLayer = (config: KidvoiceConfig) => {
   const paths = workspacePaths(config.out)
   const ensureOut = Layer.effectDiscard(Effect.promise(() => fs.mkdir(paths.root, { recursive: true })))
-  const manifest = sqliteManifestLayer(paths.manifest, {
-    owner: currentProcessOwner(),
-    staleClaimMs: config.staleClaimMinutes * 60_000,
-    retry: { maxAttempts: config.maxAttempts, baseDelayMs: config.retryBaseSeconds * 1000, maxDelayMs: 3_600_000 }
-  }).pipe(Layer.provide(ensureOut))
+  const manifest = sqliteManifestLayer(paths.manifest, manifestOptions(config)).pipe(Layer.provide(ensureOut))
   return Layer.merge(Workspace.layer(config.out), manifest)
 }
 

@@ -110,7 +110,8 @@ describe("kidvoice run on the bundled demo media", () => {
     expect(Object.keys(clipTimes(after.files)).length).toBe(after.report.clips)
     expect(after.metadata).toBe(before.metadata)
     expect(after.card).toBe(before.card)
-    expect(after.report).toEqual(before.report)
+    // Everything but the timings of the last run.
+    expect({ ...after.report, lastRun: null }).toEqual({ ...before.report, lastRun: null })
   })
 
   it("curate on its own, run twice, changes nothing", async () => {
@@ -169,5 +170,24 @@ describe("kidvoice run on the bundled demo media", () => {
     expect(rows.length).toBe(8)
     expect(new Set(rows.map((r) => r.id)).size).toBe(8)
     expect(filesBelow(join(out, "exports")).filter((f) => f.endsWith(".tmp"))).toEqual([])
+  })
+  // Last: it damages the shared working directory.
+  it("a truncated manifest is refused, and doctor --repair restores the snapshot of the last run", async () => {
+    const before = await status(out)
+    const manifest = join(out, "manifest.sqlite")
+    const { truncateSync, statSync } = await import("node:fs")
+    truncateSync(manifest, Math.floor(statSync(manifest).size / 3))
+    rmSync(`${manifest}-wal`, { force: true })
+    const refused = await kidvoice(["status", "--out", out])
+    expect(refused.exitCode).toBe(1)
+    expect(refused.stderr).toContain("kidvoice doctor --repair")
+    const diagnosis = await kidvoice(["doctor", "--out", out])
+    expect(diagnosis.exitCode).toBe(1)
+    const repaired = await kidvoice(["doctor", "--repair", "--out", out])
+    expect(repaired.exitCode, repaired.stdout + repaired.stderr).toBe(0)
+    expect(filesBelow(out).some((f) => f.startsWith("manifest.sqlite.damaged-"))).toBe(true)
+    const after = await status(out)
+    expect(after.byState).toEqual(before.byState)
+    expect(after.clips).toBe(before.clips)
   })
 })
