@@ -33,6 +33,7 @@ const transient = [
   /network is unreachable/i,
   /incomplete ?read/i,
   /\d+ bytes read, \d+ more expected/i,
+  /downloaded \d+ bytes, expected \d+ bytes/i,
   /content-length mismatch|did not match the expected/i,
   /unable to download/i
 ]

@@ -31,6 +31,7 @@ describe("classifyYtDlpFailure", () => {
     // yt-dlp's IncompleteRead, as FileDownloader.report_retry gives up on it
     ["ERROR: \r[download] Got error: 1048576 bytes read, 2097152 more expected. Giving up after 10 retries", "transient", true],
     ["ERROR: [download] Got error: IncompleteRead(1048576 bytes read, 2097152 more expected)", "transient", true],
+    ["ERROR: [download] Got error: Downloaded 55428 bytes, expected 110856 bytes. Giving up after 10 retries", "transient", true],
     ["ERROR: something nobody has seen before", "unknown", true]
   ]
   for (const [line, kind, retryable] of cases) {

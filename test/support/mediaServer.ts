@@ -1,5 +1,5 @@
 import { Effect } from "effect"
-import { createReadStream, statSync } from "node:fs"
+import { readFileSync } from "node:fs"
 import { createServer, type Server } from "node:http"
 import type { AddressInfo } from "node:net"
 
@@ -7,6 +7,10 @@ export interface Route {
   readonly status: number
   /** A file to serve with a 200, or nothing for an error page. */
   readonly file?: string
+  /** Wait this long before answering. */
+  readonly delayMs?: number
+  /** Announce the whole length, send half, then cut the connection. */
+  readonly truncate?: boolean
 }
 
 export interface MediaServer {
@@ -14,6 +18,8 @@ export interface MediaServer {
   readonly url: (path: string) => string
   /** Requests seen per path. */
   readonly requests: Map<string, number>
+  /** Requests being answered right now, and the most there ever were at once. */
+  readonly load: { inFlight: number; maxInFlight: number }
 }
 
 /** A real HTTP server on 127.0.0.1 with scripted routes, counting requests per path; closed with the scope. */
@@ -21,21 +27,29 @@ export const mediaServer = (routes: Record<string, Route>) =>
   Effect.acquireRelease(
     Effect.async<MediaServer>((resume) => {
       const requests = new Map<string, number>()
+      const load = { inFlight: 0, maxInFlight: 0 }
       const server = createServer((req, res) => {
         const path = new URL(req.url ?? "/", "http://127.0.0.1").pathname
         requests.set(path, (requests.get(path) ?? 0) + 1)
+        load.inFlight++
+        load.maxInFlight = Math.max(load.maxInFlight, load.inFlight)
+        res.on("close", () => load.inFlight--)
         const route = routes[path] ?? { status: 404 }
-        if (route.status !== 200 || !route.file) {
-          res.writeHead(route.status, { "content-type": "text/plain" }).end(`status ${route.status}`)
-          return
-        }
-        res.writeHead(200, { "content-type": "audio/mpeg", "content-length": statSync(route.file).size })
-        if (req.method === "HEAD") res.end()
-        else createReadStream(route.file).pipe(res)
+        setTimeout(() => {
+          if (route.status !== 200 || !route.file) {
+            res.writeHead(route.status, { "content-type": "text/plain" }).end(`status ${route.status}`)
+            return
+          }
+          const body = readFileSync(route.file)
+          res.writeHead(200, { "content-type": "audio/mpeg", "content-length": body.length })
+          if (req.method === "HEAD") res.end()
+          else if (route.truncate) res.write(body.subarray(0, body.length >> 1), () => res.destroy())
+          else res.end(body)
+        }, route.delayMs ?? 0)
       })
       server.listen(0, "127.0.0.1", () => {
         const { port } = server.address() as AddressInfo
-        resume(Effect.succeed({ server, url: (path) => `http://127.0.0.1:${port}${path}`, requests }))
+        resume(Effect.succeed({ server, url: (path) => `http://127.0.0.1:${port}${path}`, requests, load }))
       })
     }),
     ({ server }) =>
