@@ -1,11 +1,16 @@
 /**
  * Benchmarks: `npm run bench -- <name> [options]`. They print figures; nothing here is asserted.
- *   analyze   real-time factor and peak memory of the analysis on long files (--minutes 10,60)
+ *   analyze        real-time factor and peak memory of the analysis on long files (--minutes 10,60)
+ *   manifest       durable updates/s with 1, 10, 12 writer processes at 10k and 1M rows, beside the old
+ *                  JSON+lock-file pattern and raw SQLite (--rows, --processes, --seconds)
+ *   large-manifest status, claims, reclaim, paging and exports on a 1M-row manifest (--rows)
  */
 import { execa } from "execa"
 import { join } from "node:path"
 
 const harnesses: Record<string, string> = {
+  manifest: "manifest.ts",
+  "large-manifest": "largeManifest.ts",
   analyze: "analyze.ts"
 }
 

@@ -1,7 +1,6 @@
 import { Effect, Schema } from "effect"
 import { dirname, join, relative } from "node:path"
 import type { DatasetClip } from "../domain/Analysis.js"
-import { ManifestRow } from "../domain/ManifestRow.js"
 import type { WorkspacePaths } from "../domain/Workspace.js"
 import { type FileWriteError, writeLinesAtomic } from "../files/atomicWrite.js"
 import { Manifest } from "./Manifest.js"
@@ -24,13 +23,11 @@ export const defaultExportPath = (paths: WorkspacePaths, format: ExportFormat): 
   })[format]
 
 const pageSize = 1000
-const encodeRow = Schema.encodeSync(ManifestRow)
 const round = (value: number, digits: number) => Number(value.toFixed(digits))
 
-const rowLine = (format: "urls" | "jsonl", row: ManifestRow): ReadonlyArray<string> => {
-  if (format === "jsonl") return [JSON.stringify({ ...encodeRow(row), analysis: row.analysis })]
-  return row.kind === "local" ? [] : [row.sourceUrl]
-}
+/** A stored row as one JSON line, its analysis as an object rather than a string of JSON. */
+const rowLine = (row: Record<string, unknown>) =>
+  JSON.stringify({ ...row, analysis: typeof row["analysis"] === "string" ? JSON.parse(row["analysis"]) : null })
 
 const clipFields = (clip: DatasetClip) => ({
   video_id: clip.videoId,
@@ -97,10 +94,13 @@ export const writeExport = (
         return Effect.gen(function* () {
           let afterId = ""
           while (true) {
-            const rows = yield* manifest.page(afterId, pageSize)
-            if (rows.length === 0) return
-            yield* count(rows.flatMap((row) => rowLine(format, row)))
-            afterId = rows.at(-1)!.id
+            // Local files have a path, not a URL: they are not in the URL list.
+            const lines = format === "urls"
+              ? (yield* manifest.sourceUrlsPage(afterId, pageSize)).map((row) => ({ id: row.id, line: row.kind === "local" ? [] : [row.sourceUrl] }))
+              : (yield* manifest.storedRowsPage(afterId, pageSize)).map((row) => ({ id: row.id, line: [rowLine(row)] }))
+            if (lines.length === 0) return
+            yield* count(lines.flatMap((l) => l.line))
+            afterId = lines.at(-1)!.id
           }
         })
       }

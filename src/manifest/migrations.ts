@@ -63,5 +63,10 @@ export const migrations = {
     const sql = yield* SqlClient.SqlClient
     // The licence the video host reports (yt-dlp's `license`), for the dataset card.
     yield* sql`ALTER TABLE videos ADD COLUMN licence TEXT`
+  }),
+  "0004_claim_index": Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    // Claims take the oldest rows of a state: this walks them in order instead of sorting them all.
+    yield* sql`CREATE INDEX videos_claim ON videos (state, created_at, id)`
   })
 }

@@ -1,0 +1,139 @@
+import { describe, expect, it } from "@effect/vitest"
+import Database from "better-sqlite3"
+import { Effect } from "effect"
+import { build } from "esbuild"
+import { execa } from "execa"
+import { createRequire } from "node:module"
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { Candidate } from "../../src/domain/Candidate.js"
+import { VideoId } from "../../src/domain/VideoId.js"
+import { Manifest } from "../../src/manifest/Manifest.js"
+import { manifestAt } from "../support/manifest.js"
+import type { WorkerOptions, WorkerReport } from "../support/manifestWorker.js"
+
+const workers = 12
+const rows = 600
+const workerScript = join(import.meta.dirname, "..", "support", "manifestWorker.ts")
+
+const youtubeCandidate = (n: number) => {
+  const id = VideoId.make(`c${n.toString(36).padStart(10, "0")}`)
+  return Candidate.make({
+    id,
+    kind: "youtube",
+    sourceUrl: `https://www.youtube.com/watch?v=${id}`,
+    title: `video ${n}`,
+    channel: `channel ${n % 17}`,
+    declaredDurationSeconds: 30
+  })
+}
+
+/**
+ * The worker as one bundled ES module. Twelve processes each loading effect's few hundred modules through tsx
+ * would spend ~40 s of a 2-core machine starting up; the bundle starts in well under a second.
+ */
+const bundleWorker = async (outfile: string) => {
+  const nativeModule = createRequire(import.meta.url).resolve("better-sqlite3")
+  await build({
+    entryPoints: [workerScript],
+    outfile,
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    logLevel: "silent",
+    // CommonJS dependencies inside an ES module bundle still call require.
+    banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+    plugins: [{
+      name: "native-sqlite",
+      // The native addon cannot be bundled: load it from this project's node_modules.
+      setup: (b) => b.onResolve({ filter: /^better-sqlite3$/ }, () => ({ path: nativeModule, external: true }))
+    }]
+  })
+  return outfile
+}
+
+const duplicates = (ids: ReadonlyArray<string>) => {
+  const seen = new Set<string>()
+  return ids.filter((id) => (seen.has(id) ? true : (seen.add(id), false)))
+}
+
+const waitUntil = async (done: () => boolean, timeoutMs: number, what: string) => {
+  const until = Date.now() + timeoutMs
+  while (!done()) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+}
+
+describe("Manifest under contention", () => {
+  it("12 processes on one manifest file: each row claimed once per stage, no busy errors, a sound file", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "kidvoice-contention-"))
+    try {
+      const database = join(dir, "manifest.sqlite")
+      await Effect.runPromise(
+        Effect.flatMap(Manifest, (m) => m.addCandidates(Array.from({ length: rows }, (_, n) => youtubeCandidate(n)))).pipe(
+          Effect.provide(manifestAt(database)),
+          Effect.scoped
+        )
+      )
+      const worker = await bundleWorker(join(dir, "worker.mjs"))
+      const startFile = join(dir, "start")
+      const readyDir = join(dir, "ready")
+      mkdirSync(readyDir)
+      const running = Array.from({ length: workers }, (_, index) => {
+        const workspace = join(dir, `worker-${index}`)
+        mkdirSync(workspace)
+        const options: WorkerOptions = {
+          database,
+          readyFile: join(readyDir, String(index)),
+          startFile,
+          workspace,
+          exportEvery: 10
+        }
+        return execa(process.execPath, [worker, JSON.stringify(options)], {
+          reject: false,
+          timeout: 90_000,
+          stdin: "ignore"
+        })
+      })
+      // The barrier: nobody starts until every worker has its manifest open, so they really contend.
+      await waitUntil(() => readdirSync(readyDir).length === workers || running.some((r) => r.exitCode !== null), 60_000, "workers to open the manifest")
+      writeFileSync(startFile, "go")
+      const results = await Promise.all(running)
+
+      const reports = results.map((result) => {
+        expect(result.exitCode, result.stderr).toBe(0)
+        expect(result.stderr).not.toMatch(/database is locked|SQLITE_BUSY/i)
+        return JSON.parse(String(result.stdout).trim().split("\n").at(-1)!) as WorkerReport
+      })
+
+      for (const report of reports) {
+        expect(report.errors).toEqual([])
+        expect(report.storeSeconds["all"]!.count).toBeGreaterThan(0)
+        expect(JSON.stringify(report)).not.toMatch(/database is locked|SQLITE_BUSY/i)
+      }
+      const all = Array.from({ length: rows }, (_, n) => youtubeCandidate(n).id as string).sort()
+      for (const stage of ["download", "analyze"] as const) {
+        const claimed = reports.flatMap((r) => r.claimed[stage])
+        expect(duplicates(claimed), `${stage} claimed twice`).toEqual([])
+        expect([...claimed].sort(), `${stage} claims cover every row`).toEqual(all)
+      }
+      // Real contention happened: the work was spread, and some statement waited on another process's lock.
+      expect(reports.filter((r) => r.claimed.download.length > 0).length).toBeGreaterThan(1)
+      expect(reports.reduce((sum, r) => sum + r.exports, 0)).toBeGreaterThan(0)
+
+      const db = new Database(database, { readonly: true })
+      try {
+        expect(db.prepare("SELECT state, COUNT(*) AS count FROM videos GROUP BY state").all()).toEqual([{ state: "analyzed", count: rows }])
+        expect(db.prepare("SELECT COUNT(*) AS count FROM videos WHERE claimed_by IS NOT NULL").get()).toEqual({ count: 0 })
+        expect(db.pragma("integrity_check")).toEqual([{ integrity_check: "ok" }])
+      } finally {
+        db.close()
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})
