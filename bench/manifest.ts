@@ -16,15 +16,14 @@
  */
 import Database from "better-sqlite3"
 import { Effect, Layer } from "effect"
-import { build } from "esbuild"
 import { execa, type ResultPromise } from "execa"
 import { closeSync, fdatasyncSync, mkdirSync, mkdtempSync, openSync, readdirSync, rmSync, writeFileSync, writeSync } from "node:fs"
-import { createRequire } from "node:module"
 import { cpus, tmpdir } from "node:os"
 import { join } from "node:path"
 import { sqliteLayer } from "../src/manifest/ManifestStore.js"
 import { rowId, sleepSync, type WorkerArgs, type WorkerReport } from "./manifestShared.js"
 import { writeOldManifest } from "./oldPattern.js"
+import { bundleWorker } from "../scripts/bundleWorker.js"
 
 const args = process.argv.slice(2)
 const option = (name: string, fallback: string) => {
@@ -59,23 +58,7 @@ const msPerUpdate = (r: Result) => (1000 * r.writerSeconds) / r.updates
 
 const dir = mkdtempSync(join(tmpdir(), "kidvoice-bench-manifest-"))
 
-/** Each worker as one bundled ES module: twelve processes loading effect's modules through tsx start very slowly. */
-const bundle = async (entry: string, name: string) => {
-  const nativeModule = createRequire(import.meta.url).resolve("better-sqlite3")
-  const outfile = join(dir, name)
-  await build({
-    entryPoints: [join(import.meta.dirname, entry)],
-    outfile,
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node20",
-    logLevel: "silent",
-    banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
-    plugins: [{ name: "native-sqlite", setup: (b) => b.onResolve({ filter: /^better-sqlite3$/ }, () => ({ path: nativeModule, external: true })) }]
-  })
-  return outfile
-}
+const bundle = (entry: string, name: string) => bundleWorker(join(import.meta.dirname, entry), join(dir, name))
 
 /** fdatasync calls per second on this directory's disk: what bounds durable commits. */
 const fsyncRate = (path: string, forMs: number) => {

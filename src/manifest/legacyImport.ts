@@ -191,28 +191,35 @@ const confidenceText = (c: number | null) => (c === null ? "no confidence record
  * The row a legacy record becomes, or why it cannot become one. Pure; `nowMs` stands in for a missing timestamp.
  * The module comment above is the specification.
  */
+/** A `discovered` row knowing only where the video is and when it was seen; the mappings fill in the rest. */
+const discoveredRow = (source: { id: VideoId; kind: ImportedRow["kind"]; sourceUrl: string }, at: number) => ({
+  ...source,
+  title: null,
+  declaredDurationSeconds: null,
+  measuredDurationSeconds: null,
+  state: "discovered",
+  failedStage: null,
+  attempts: 0,
+  lastErrorTag: null,
+  lastErrorMessage: null,
+  nextRetryAt: null,
+  audioPath: null,
+  language: null,
+  decisionRule: null,
+  decisionDetail: null,
+  createdAt: at,
+  updatedAt: at
+} as const)
+
 export const mapLegacyRecord = (record: LegacyRecord, nowMs: number): Either.Either<ImportedRow, string> =>
-  Either.map(identify(record), ({ id, kind, sourceUrl }) => {
-    const at = record.timestampMs ?? nowMs
+  Either.map(identify(record), (source) => {
     const base = {
-      id,
-      kind,
-      sourceUrl,
+      ...discoveredRow(source, record.timestampMs ?? nowMs),
       title: record.title,
       declaredDurationSeconds: record.durationSeconds,
       measuredDurationSeconds: record.durationSeconds,
-      language: languageCode(record.languageFolder) ?? languageCode(parentFolder(record.outputPath)),
-      failedStage: null,
-      attempts: 0,
-      lastErrorTag: null,
-      lastErrorMessage: null,
-      nextRetryAt: null,
-      audioPath: null,
-      decisionRule: null,
-      decisionDetail: null,
-      createdAt: at,
-      updatedAt: at
-    } as const
+      language: languageCode(record.languageFolder) ?? languageCode(parentFolder(record.outputPath))
+    }
     const verdict = record.classified === true ? record.containingChildrenVoice : null
     if (verdict !== null) {
       const uploaded = verdict && (record.uploaded === true || record.status === "uploaded")
@@ -341,26 +348,7 @@ export const importLegacyText = (manifest: LegacyText, urlList: Option.Option<Le
       for (const line of parsed.rejected) skipped.push({ where: `${listName} line ${line.line}`, reason: `${line.reason}: ${JSON.stringify(line.text)}` })
       for (const c of parsed.candidates) {
         if (c.kind === "local" || chosen.has(c.id)) continue
-        listed.push({
-          id: c.id,
-          kind: c.kind,
-          sourceUrl: c.sourceUrl,
-          title: null,
-          declaredDurationSeconds: null,
-          measuredDurationSeconds: null,
-          state: "discovered",
-          failedStage: null,
-          attempts: 0,
-          lastErrorTag: null,
-          lastErrorMessage: null,
-          nextRetryAt: null,
-          audioPath: null,
-          language: null,
-          decisionRule: null,
-          decisionDetail: null,
-          createdAt: now,
-          updatedAt: now
-        })
+        listed.push(discoveredRow(c, now))
       }
     }
 

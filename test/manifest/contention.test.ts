@@ -1,9 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import Database from "better-sqlite3"
 import { Effect } from "effect"
-import { build } from "esbuild"
 import { execa } from "execa"
-import { createRequire } from "node:module"
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -12,6 +10,7 @@ import { VideoId } from "../../src/domain/VideoId.js"
 import { Manifest } from "../../src/manifest/Manifest.js"
 import { manifestAt } from "../support/manifest.js"
 import type { WorkerOptions, WorkerReport } from "../support/manifestWorker.js"
+import { bundleWorker } from "../../scripts/bundleWorker.js"
 
 const workers = 12
 const rows = 600
@@ -27,31 +26,6 @@ const youtubeCandidate = (n: number) => {
     channel: `channel ${n % 17}`,
     declaredDurationSeconds: 30
   })
-}
-
-/**
- * The worker as one bundled ES module. Twelve processes each loading effect's few hundred modules through tsx
- * would spend ~40 s of a 2-core machine starting up; the bundle starts in well under a second.
- */
-const bundleWorker = async (outfile: string) => {
-  const nativeModule = createRequire(import.meta.url).resolve("better-sqlite3")
-  await build({
-    entryPoints: [workerScript],
-    outfile,
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node20",
-    logLevel: "silent",
-    // CommonJS dependencies inside an ES module bundle still call require.
-    banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
-    plugins: [{
-      name: "native-sqlite",
-      // The native addon cannot be bundled: load it from this project's node_modules.
-      setup: (b) => b.onResolve({ filter: /^better-sqlite3$/ }, () => ({ path: nativeModule, external: true }))
-    }]
-  })
-  return outfile
 }
 
 const duplicates = (ids: ReadonlyArray<string>) => {
@@ -78,7 +52,7 @@ describe("Manifest under contention", () => {
           Effect.scoped
         )
       )
-      const worker = await bundleWorker(join(dir, "worker.mjs"))
+      const worker = await bundleWorker(workerScript, join(dir, "worker.mjs"))
       const startFile = join(dir, "start")
       const readyDir = join(dir, "ready")
       mkdirSync(readyDir)
