@@ -20,9 +20,15 @@ const owner = `${hostname()}:${process.pid}`
 const byId = db.prepare("UPDATE videos SET attempts = attempts + 1, updated_at = ? WHERE id = ?")
 const claim = db.prepare(`
   UPDATE videos SET state = 'downloading', failed_stage = NULL, claimed_by = ?, claimed_at = ?, updated_at = ?
-  WHERE id IN (SELECT id FROM videos WHERE ((state = 'discovered'))
-    OR (state = 'failed' AND failed_stage = 'download' AND next_retry_at IS NOT NULL AND next_retry_at <= ?)
-    ORDER BY created_at, id LIMIT 1)
+  WHERE id IN (
+    SELECT id FROM (
+      SELECT * FROM (SELECT id, created_at FROM videos WHERE ((state = 'discovered')) ORDER BY created_at, id LIMIT 1)
+      UNION ALL
+      SELECT * FROM (
+        SELECT id, created_at FROM videos
+        WHERE state = 'failed' AND next_retry_at IS NOT NULL AND next_retry_at <= ? AND failed_stage = 'download'
+        ORDER BY next_retry_at LIMIT 1)
+    ) ORDER BY created_at, id LIMIT 1)
   RETURNING *`)
 const complete = db.prepare(`
   UPDATE videos SET audio_path = ?, measured_duration_seconds = ?, claimed_by = NULL, claimed_at = NULL,
