@@ -58,15 +58,18 @@ const printStatus = (config: KidvoiceConfig) =>
 const run = Command.make("run", { ...pipelineOptions, input: inputsOption }, (args) =>
   withConfig(args, (config) =>
     Effect.gen(function* () {
-      yield* publishMetrics(workspacePaths(config.out), config.metricsPort)
-      // Known-good copies before any change and after the work, for `doctor --repair` to fall back on.
-      yield* takeSnapshot(workspacePaths(config.out))
-      const { dataset, uploaded } = yield* runAll(args.input, config)
-      yield* takeSnapshot(workspacePaths(config.out))
+      const { dataset, uploaded } = yield* Effect.gen(function* () {
+        yield* publishMetrics(workspacePaths(config.out), config.metricsPort)
+        // Known-good copies before any change and after the work, for `doctor --repair` to fall back on.
+        yield* takeSnapshot(workspacePaths(config.out))
+        const result = yield* runAll(args.input, config)
+        yield* takeSnapshot(workspacePaths(config.out))
+        return result
+      }).pipe(Effect.scoped) // closing the scope writes this run's final metrics, which the status below shows
       yield* printStatus(config)
       yield* Console.log(`dataset   ${dataset.card}`)
       if (uploaded) yield* Console.log(formatUpload(uploaded))
-    }).pipe(Effect.scoped, Effect.provide(pipelineLayer(config)))
+    }).pipe(Effect.provide(pipelineLayer(config)))
   )).pipe(Command.withDescription("discover, download, analyze and curate: every stage, overlapping, until nothing is left to do"))
 
 const discoverCommand = Command.make("discover", { ...commonOptions, input: inputsOption }, (args) =>
@@ -81,15 +84,17 @@ const stageCommand = (name: "download" | "analyze" | "curate", description: stri
   Command.make(name, pipelineOptions, (args) =>
     withConfig(args, (config) =>
       Effect.gen(function* () {
-        yield* publishMetrics(workspacePaths(config.out), config.metricsPort)
-        yield* reconcile
-        const upstreamDone = yield* Deferred.make<void>()
-        yield* Deferred.succeed(upstreamDone, undefined)
-        if (name === "download") yield* downloadStage(config, upstreamDone)
-        if (name === "analyze") yield* analyzeStage(config, upstreamDone)
-        if (name === "curate") yield* curateStage(config, upstreamDone)
+        yield* Effect.gen(function* () {
+          yield* publishMetrics(workspacePaths(config.out), config.metricsPort)
+          yield* reconcile
+          const upstreamDone = yield* Deferred.make<void>()
+          yield* Deferred.succeed(upstreamDone, undefined)
+          if (name === "download") yield* downloadStage(config, upstreamDone)
+          if (name === "analyze") yield* analyzeStage(config, upstreamDone)
+          if (name === "curate") yield* curateStage(config, upstreamDone)
+        }).pipe(Effect.scoped)
         yield* printStatus(config)
-      }).pipe(Effect.scoped, Effect.provide(pipelineLayer(config))))).pipe(Command.withDescription(description))
+      }).pipe(Effect.provide(pipelineLayer(config))))).pipe(Command.withDescription(description))
 
 const formatUpload = (summary: UploadSummary) =>
   `upload    ${summary.sent} sent, ${summary.alreadyThere} already there, ${summary.failed.length} failed` +

@@ -45,6 +45,8 @@ describe("kidvoice run on the bundled demo media", () => {
     expect(report.stages.download).toEqual({ done: 7, inFlight: 0, waiting: 0, failed: 1 })
     expect(report.stages.curate).toMatchObject({ done: 7, waiting: 0 })
     expect(first.stdout).toContain(join(out, "dataset", "README.md"))
+    // The report printed at the end shows this run's own timings: every video passed through download once.
+    expect(first.stdout).toMatch(/last run  download 8 × [\d.]+ s/)
     const db = new Database(join(out, "manifest.sqlite"), { readonly: true })
     const broken = db.prepare("SELECT state, last_error_tag, last_error_message, next_retry_at FROM videos WHERE source_url LIKE '%broken-upload.mp3'").get() as Record<string, unknown>
     const verdicts = db.prepare("SELECT title, state, decision_rule FROM videos WHERE state IN ('accepted','rejected') ORDER BY title").all()
