@@ -8,6 +8,14 @@ export const tempDirOwnerPid = (name: string): number | null => {
   return match ? Number(match[1]) : null
 }
 
+/** Whether a process's leftovers may be removed: it is not this process and it is gone. */
+export const ownerIsGone = (pid: number | null, isAlive: (pid: number) => boolean) =>
+  pid !== null && pid !== process.pid && !isAlive(pid)
+
+/** Temp directory names (under tmp/) whose owner process is gone. */
+export const findAbandonedTempDirs = (entries: ReadonlyArray<string>, isAlive: (pid: number) => boolean) =>
+  entries.filter((name) => ownerIsGone(tempDirOwnerPid(name), isAlive))
+
 /**
  * Removes temp directories left by processes that are gone (a kill -9 skips every finalizer).
  * Live processes' directories, this one's included, are left alone. Returns what was removed.
@@ -15,10 +23,7 @@ export const tempDirOwnerPid = (name: string): number | null => {
 export const removeAbandonedTempDirs = (tmpDir: string, isAlive: (pid: number) => boolean) =>
   Effect.gen(function* () {
     const entries = yield* Effect.promise(() => fs.readdir(tmpDir).catch(() => [] as Array<string>))
-    const abandoned = entries.filter((name) => {
-      const pid = tempDirOwnerPid(name)
-      return pid !== null && pid !== process.pid && !isAlive(pid)
-    })
+    const abandoned = findAbandonedTempDirs(entries, isAlive)
     yield* Effect.forEach(abandoned, (name) => Effect.promise(() => fs.rm(join(tmpDir, name), { recursive: true, force: true })), {
       discard: true
     })

@@ -18,6 +18,17 @@ export class FileWriteError extends Data.TaggedError("FileWriteError")<{
   }
 }
 
+/** A writer's temp file beside its target: `.<name>.<pid>.<ms>.tmp`, so a later run can tell whose it was. */
+const atomicTempName = (name: string) => `.${name}.${process.pid}.${Date.now()}.tmp`
+
+const atomicTempPattern = /^\.(.+)\.(\d+)\.(\d+)\.tmp$/
+
+/** The pid in an atomic write's temp file name, or null for any other name. */
+export const atomicTempOwnerPid = (name: string): number | null => {
+  const match = atomicTempPattern.exec(name)
+  return match ? Number(match[2]) : null
+}
+
 const fsyncDirectory = (dir: string) =>
   Effect.acquireUseRelease(
     Effect.promise(() => fs.open(dir, "r")),
@@ -48,7 +59,7 @@ export const writeAtomic = <E, R>(
   produce: (write: (data: string | Uint8Array) => Effect.Effect<void, FileWriteError>) => Effect.Effect<void, E, R>
 ) =>
   Effect.gen(function* () {
-    const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`)
+    const temp = join(dirname(path), atomicTempName(basename(path)))
     const handle = yield* Effect.acquireRelease(
       Effect.tryPromise({
         try: async () => {

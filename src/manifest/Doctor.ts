@@ -5,7 +5,8 @@ import { basename, dirname, extname, join, relative, sep } from "node:path"
 import type { WorkspacePaths } from "../domain/Workspace.js"
 import type { VideoState } from "../domain/VideoState.js"
 import { claimingStates, ClaimingStage } from "../domain/VideoState.js"
-import { removeAbandonedTempDirs, tempDirOwnerPid } from "../download/abandonedTemp.js"
+import { findAbandonedTempDirs, ownerIsGone, removeAbandonedTempDirs, tempDirOwnerPid } from "../download/abandonedTemp.js"
+import { atomicTempOwnerPid } from "../files/atomicWrite.js"
 import { type ClaimOwner, isClaimStale } from "./ClaimOwner.js"
 import { Manifest, type ManifestOptions } from "./Manifest.js"
 import { ManifestQueryError } from "./ManifestErrors.js"
@@ -101,22 +102,6 @@ export const damagedName = (manifestPath: string, ms: number, sequence = 0) =>
 
 /** SQLite's files that belong to a database and must travel with it (a -wal beside another database is poison). */
 export const companionSuffixes = ["-wal", "-shm", "-journal"] as const
-
-const atomicTempPattern = /^\.(.+)\.(\d+)\.(\d+)\.tmp$/
-
-/** The pid in an atomic write's temp name (`.<name>.<pid>.<ms>.tmp`, see files/atomicWrite.ts), or null. */
-export const atomicTempOwnerPid = (name: string): number | null => {
-  const match = atomicTempPattern.exec(name)
-  return match ? Number(match[2]) : null
-}
-
-/** Whether a process's leftovers may be removed: it is not this process and it is gone. */
-const ownerIsGone = (pid: number | null, isAlive: (pid: number) => boolean) =>
-  pid !== null && pid !== process.pid && !isAlive(pid)
-
-/** Temp directories under tmp/ (entry names) whose owner process is gone. */
-export const findAbandonedTempDirs = (entries: ReadonlyArray<string>, isAlive: (pid: number) => boolean) =>
-  entries.filter((name) => ownerIsGone(tempDirOwnerPid(name), isAlive))
 
 /** Atomic-write temp files (paths relative to the workspace) whose writer is gone. */
 export const findStaleTempFiles = (files: ReadonlyArray<string>, isAlive: (pid: number) => boolean) =>

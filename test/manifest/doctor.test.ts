@@ -7,13 +7,13 @@ import { hostname } from "node:os"
 import { dirname, join, relative } from "node:path"
 import { workspacePaths, type WorkspacePaths } from "../../src/domain/Workspace.js"
 import { currentProcessOwner, type ClaimOwner } from "../../src/manifest/ClaimOwner.js"
+import { findAbandonedTempDirs } from "../../src/download/abandonedTemp.js"
+import { atomicTempOwnerPid } from "../../src/files/atomicWrite.js"
 import {
-  atomicTempOwnerPid,
   classifyAudio,
   classifyWorkspaceFiles,
   damagedName,
   diagnose,
-  findAbandonedTempDirs,
   findOrphans,
   findStaleClaims,
   findStaleTempFiles,
