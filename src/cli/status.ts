@@ -74,7 +74,7 @@ export const statusReport = (paths: WorkspacePaths) =>
       manifest: paths.manifest,
       total: counts.reduce((sum, c) => sum + c.count, 0),
       byState,
-      unfinished: counts.filter((c) => !isFinal(c.state, false)).reduce((sum, c) => sum + c.count, 0) + retriesPending,
+      unfinished: counts.filter((c) => !isFinal(c.state)).reduce((sum, c) => sum + c.count, 0) + retriesPending,
       stages: stageFigures(counts),
       audioHours: hours(totals.audioSeconds),
       speechHours: hours(totals.speechSeconds),

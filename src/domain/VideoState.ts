@@ -33,10 +33,12 @@ export const claimingStates: Record<ClaimingStage, { readonly input: VideoState;
   analyze: { input: "downloaded", inFlight: "analyzing", output: "analyzed" }
 }
 
-/** States a run can end in: nothing more will happen to the row without a person (or a later stage such as upload). */
-export const isFinal = (state: VideoState, retryDue: boolean): boolean =>
-  state === "accepted" || state === "rejected" || state === "uploaded" || state === "skipped" ||
-  (state === "failed" && !retryDue)
+/**
+ * States a run can end in: nothing more will happen to the row without a person (or a later stage such as upload).
+ * A failed row counts as final here; one with a retry still scheduled is not, which only its next_retry_at tells.
+ */
+export const isFinal = (state: VideoState): boolean =>
+  state === "accepted" || state === "rejected" || state === "uploaded" || state === "skipped" || state === "failed"
 
 /** A row's position in the machine: the state and, for a failed row, the stage it failed in. */
 export interface Position {
