@@ -55,9 +55,10 @@ export const stageFigures = (
   }
 }
 
+/** The last run's metrics summary; none when no run wrote one or it cannot be read (it is a report, not the truth). */
 const readLastRun = (paths: WorkspacePaths) =>
   Effect.promise(() =>
-    fs.readFile(metricsFiles(paths).summary, "utf8").then((text) => JSON.parse(text) as MetricsSummary, () => null)
+    fs.readFile(metricsFiles(paths).summary, "utf8").then((text) => JSON.parse(text) as MetricsSummary).catch(() => null)
   )
 
 export const statusReport = (paths: WorkspacePaths) =>
