@@ -8,7 +8,7 @@ import { Workspace } from "../domain/Workspace.js"
 import { type FileWriteError, writeAtomic } from "../files/atomicWrite.js"
 import { Manifest } from "../manifest/Manifest.js"
 import type { ManifestError } from "../manifest/ManifestErrors.js"
-import { excerptRange, readWavInfo, wavHeader, type WavFormatError } from "../media/WavFile.js"
+import { excerptRange, readWavInfo, wavHeader, type WavFormatError, type WavInfo } from "../media/WavFile.js"
 import { clipFileName, planClips } from "./clipPlan.js"
 import { applyGain, loudnessGain } from "./loudness.js"
 import { decide, type Verdict } from "./rules.js"
@@ -39,10 +39,9 @@ export class Curator extends Context.Tag("kidvoice/Curator")<Curator, CuratorApi
       const manifest = yield* Manifest
 
       /** Copies the clip's samples straight out of the WAV; a clip already in place (same name, same range) is kept. */
-      const cutClip = (audioPath: string, clip: Clip, loudnessDbfs: number | null) =>
+      const cutClip = (audioPath: string, info: WavInfo, clip: Clip, loudnessDbfs: number | null) =>
         Effect.gen(function* () {
           const target = join(workspace.dataset, clip.fileName)
-          const info = yield* readWavInfo(audioPath)
           const range = excerptRange(info, clip.start, clip.end)
           const existing = yield* Effect.promise(() => fs.stat(target).then((s) => s.size, () => -1))
           if (existing === 44 + range.length) return
@@ -71,7 +70,10 @@ export class Curator extends Context.Tag("kidvoice/Curator")<Curator, CuratorApi
               Clip.make({ fileName: clipFileName(row.id, language, planned), start: planned.start, end: planned.end, childScore: planned.childScore, language })
             )
             : []
-          yield* Effect.forEach(clips, (clip) => cutClip(row.audioPath!, clip, settings.clips.loudnessDbfs), { discard: true })
+          if (clips.length > 0) {
+            const info = yield* readWavInfo(row.audioPath)
+            yield* Effect.forEach(clips, (clip) => cutClip(row.audioPath!, info, clip, settings.clips.loudnessDbfs), { discard: true })
+          }
           yield* manifest.decide(row.id, verdict, clips)
           return { ...verdict, clips: clips.length }
         }).pipe(Effect.withSpan("Curator.curate", { attributes: { videoId: row.id } }))
