@@ -3,10 +3,12 @@
  *   --rows 10000,1000000   manifest sizes
  *   --processes 1,10,12    writer processes at once
  *   --seconds 4            measured wall time of each run
+ *   --fibers 4             claim-and-complete loops inside each kidvoice process (as its stage workers)
  *   --old-seconds 20 --old-processes 10 --old-rows 10000   the old JSON + lock-file pattern, for comparison
  *
  * An update is one committed UPDATE at the manifest's durability (WAL, synchronous=FULL). Setups:
- *   kidvoice       the real Manifest layer: claim("download", 1) then completeDownload, two updates a row
+ *   kidvoice       the real Manifest layer: claim("download", 1) then completeDownload, two updates a row, from
+ *                  --fibers loops per process; its writer commits the writes that meet in one transaction
  *   raw same SQL   the same two statements through better-sqlite3, no Effect (what Effect costs)
  *   raw by id      UPDATE ... WHERE id = ? through better-sqlite3 (the ceiling at this durability)
  *   old pattern    the whole manifest in one JSON file behind a touch-file lock (bench/oldPattern.ts)
@@ -34,6 +36,7 @@ const numbers = (text: string) => text.split(",").map((n) => Number(n.replace(/_
 const rowCounts = numbers(option("rows", "10000,1000000"))
 const processCounts = numbers(option("processes", "1,10,12"))
 const seconds = Number(option("seconds", "4"))
+const fibers = Number(option("fibers", "4"))
 const oldSeconds = Number(option("old-seconds", "20"))
 const oldProcesses = Number(option("old-processes", "10"))
 const oldRows = Number(option("old-rows", "10000"))
@@ -50,6 +53,7 @@ interface Result {
   readonly writerSeconds: number
   readonly exhausted: boolean
   readonly storeSeconds: Record<string, { count: number; sum: number }>
+  readonly commits: { count: number; writes: number }
 }
 
 const perSecond = (r: Result) => r.updates / r.seconds
@@ -128,7 +132,7 @@ const runWorkers = async (setup: Setup, command: ReadonlyArray<string>, target: 
   const workers: Array<ResultPromise> = []
   try {
     for (let index = 0; index < processes; index++) {
-      const workerArgs: WorkerArgs = { target, rows, index, processes, seconds: forSeconds, readyFile: join(readyDir, String(index)), startFile }
+      const workerArgs: WorkerArgs = { target, rows, index, processes, seconds: forSeconds, readyFile: join(readyDir, String(index)), startFile, fibers }
       workers.push(execa(process.execPath, [...command, JSON.stringify(workerArgs)], { stdin: "ignore", timeout: (forSeconds + 120) * 1000 }))
     }
     for (const worker of workers) worker.catch(() => undefined) // surfaced by Promise.all below
@@ -151,7 +155,8 @@ const runWorkers = async (setup: Setup, command: ReadonlyArray<string>, target: 
       seconds: (Math.max(...reports.map((r) => r.endedAt)) - Math.min(...reports.map((r) => r.startedAt))) / 1000,
       writerSeconds: reports.reduce((sum, r) => sum + (r.endedAt - r.startedAt) / 1000, 0),
       exhausted: reports.some((r) => r.exhausted),
-      storeSeconds
+      storeSeconds,
+      commits: reports.reduce((sum, r) => ({ count: sum.count + (r.commits?.count ?? 0), writes: sum.writes + (r.commits?.writes ?? 0) }), { count: 0, writes: 0 })
     }
   } finally {
     for (const worker of workers) if (worker.exitCode === null) worker.kill()
@@ -172,7 +177,7 @@ try {
     bundle("oldPattern.ts", "old-worker.mjs")
   ])
   const fsyncs = fsyncRate(join(dir, "fsync-probe"), 2000)
-  process.stdout.write(`manifest durable updates, ${cpus().length} × ${cpus()[0]?.model}, temp dir ${dir}\n`)
+  process.stdout.write(`manifest durable updates, ${cpus().length} × ${cpus()[0]?.model}, temp dir ${dir}; ${fibers} loops in each kidvoice process\n`)
   process.stdout.write(`disk: ${fsyncs.toFixed(0)} fdatasync/s (4 KiB rewrite), so about ${(1000 / fsyncs).toFixed(2)} ms per durable commit at best\n\n`)
   process.stdout.write("setup              rows processes  updates seconds  updates/s ms/update\n")
   const results: Array<Result> = []
@@ -243,7 +248,8 @@ try {
     const outside = (r.writerSeconds - inStore) / r.updates
     process.stdout.write(
       `  ${pad(r.rows.toLocaleString("en"), 9)} rows ${pad(String(r.processes), 2)} writers: claim ${claim ? ((1000 * claim.sum) / claim.count).toFixed(2) : "-"} ms, ` +
-        `complete ${complete ? ((1000 * complete.sum) / complete.count).toFixed(2) : "-"} ms, outside the store ${(1000 * outside).toFixed(2)} ms per update\n`
+        `complete ${complete ? ((1000 * complete.sum) / complete.count).toFixed(2) : "-"} ms, outside the store ${(1000 * outside).toFixed(2)} ms per update, ` +
+        `${(r.commits.writes / Math.max(1, r.commits.count)).toFixed(1)} writes per commit\n`
     )
   }
   process.stdout.write("ms/update = the writers' own seconds added up ÷ updates: the time one writer spends per committed update.\n")

@@ -15,6 +15,8 @@ export interface WorkerArgs {
   readonly seconds: number
   readonly readyFile: string
   readonly startFile: string
+  /** Concurrent claim-and-complete loops inside one kidvoice writer process (its stage workers). */
+  readonly fibers: number
 }
 
 /** The last stdout line of every worker. Times are epoch milliseconds. */
@@ -26,6 +28,8 @@ export interface WorkerReport {
   readonly exhausted: boolean
   /** Seconds spent inside store statements per operation (kidvoice only), from its `storeSeconds` histogram. */
   readonly storeSeconds?: Readonly<Record<string, { readonly count: number; readonly sum: number }>>
+  /** Transactions the writer committed and the writes in them (kidvoice only). */
+  readonly commits?: { readonly count: number; readonly writes: number }
 }
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4))

@@ -1,7 +1,8 @@
 /**
- * A kidvoice writer for the manifest benchmark: through the real `Manifest` layer, claim one row for download
- * and complete it, until the time is up. Each of the two is one committed UPDATE at the manifest's durability.
- * Argument: WorkerArgs as JSON.
+ * A kidvoice writer process for the manifest benchmark: through the real `Manifest` layer, `fibers` loops (as a
+ * stage's workers would) each claim one row for download and complete it, until the time is up. Each claim and
+ * each completion is a durable write, answered after its commit; the manifest writer commits those that
+ * arrive together in one transaction. Argument: WorkerArgs as JSON.
  */
 import { Effect, Metric, MetricState } from "effect"
 import { currentProcessOwner } from "../src/manifest/ClaimOwner.js"
@@ -18,16 +19,19 @@ const run = Effect.gen(function* () {
   const deadline = startedAt + args.seconds * 1000
   let updates = 0
   let exhausted = false
-  while (Date.now() < deadline) {
-    const [row] = yield* manifest.claim("download", 1)
-    if (!row) {
-      exhausted = true
-      break
+  const loop = Effect.gen(function* () {
+    while (Date.now() < deadline && !exhausted) {
+      const [row] = yield* manifest.claim("download", 1)
+      if (!row) {
+        exhausted = true
+        return
+      }
+      updates++
+      yield* manifest.completeDownload(row.id, { audioPath: `/audio/${row.id}.wav`, measuredDurationSeconds: 312 })
+      updates++
     }
-    updates++
-    yield* manifest.completeDownload(row.id, { audioPath: `/audio/${row.id}.wav`, measuredDurationSeconds: 312 })
-    updates++
-  }
+  })
+  yield* Effect.forEach(Array.from({ length: args.fibers }), () => loop, { concurrency: "unbounded", discard: true })
   return { updates, startedAt, endedAt: Date.now(), exhausted }
 })
 
@@ -39,9 +43,12 @@ const result = await Effect.runPromise(run.pipe(
   }))
 ))
 const storeSeconds: Record<string, { count: number; sum: number }> = {}
+let commits = { count: 0, writes: 0 }
 for (const pair of await Effect.runPromise(Metric.snapshot)) {
-  if (pair.metricKey.name !== "kidvoice_store_seconds" || !MetricState.isHistogramState(pair.metricState)) continue
+  if (!MetricState.isHistogramState(pair.metricState)) continue
+  if (pair.metricKey.name === "kidvoice_commit_batch_size") commits = { count: pair.metricState.count, writes: pair.metricState.sum }
+  if (pair.metricKey.name !== "kidvoice_store_seconds") continue
   const operation = pair.metricKey.tags.find((tag) => tag.key === "operation")?.value ?? "(untagged)"
   storeSeconds[operation] = { count: pair.metricState.count, sum: pair.metricState.sum }
 }
-printReport({ ...result, storeSeconds })
+printReport({ ...result, storeSeconds, commits })

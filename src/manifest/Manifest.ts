@@ -1,5 +1,6 @@
 import { SqlClient } from "@effect/sql"
 import type { SqlError } from "@effect/sql/SqlError"
+import type { ParseError } from "effect/ParseResult"
 import { Clock, Context, Duration, Effect, Either, Layer, Metric, Random, Schema } from "effect"
 import { Analysis, type Clip, DatasetClip } from "../domain/Analysis.js"
 import type { Candidate } from "../domain/Candidate.js"
@@ -17,6 +18,7 @@ import {
 import type { VideoId } from "../domain/VideoId.js"
 import { ClaimLost, ManifestQueryError, VideoNotFound } from "./ManifestErrors.js"
 import { isClaimStale, type ClaimOwner } from "./ClaimOwner.js"
+import { makeManifestWriter } from "./ManifestWriter.js"
 import { storeSeconds } from "./metrics.js"
 
 export interface ManifestOptions {
@@ -25,6 +27,8 @@ export interface ManifestOptions {
   /** A claim older than this is taken back even when its owner looks alive (hung, or on another machine). */
   readonly staleClaimMs: number
   readonly retry: RetryPolicy
+  /** Most writes committed in one transaction (group commit). */
+  readonly maxWriteBatch?: number
 }
 
 export interface DownloadedAudio {
@@ -71,15 +75,28 @@ export const makeManifest = (options: ManifestOptions) =>
   Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
     const ownerId = options.owner.id
+    const writer = yield* makeManifestWriter({ maxBatch: options.maxWriteBatch ?? 256 })
 
-    /** Names a statement for its errors and times it into `storeSeconds`. */
-    const query = (operation: string, videoId?: string) =>
-      <A, R>(effect: Effect.Effect<A, SqlError | import("effect/ParseResult").ParseError, R>) =>
+    /** Times an operation, from asking to answer, into `storeSeconds`. */
+    const timed = (operation: string) =>
+      <A, E, R>(effect: Effect.Effect<A, E, R>) =>
         Effect.timed(effect).pipe(
           Effect.tap(([elapsed]) => Metric.update(Metric.tagged(storeSeconds, "operation", operation), Duration.toSeconds(elapsed))),
-          Effect.map(([, result]) => result),
-          Effect.mapError((cause) => new ManifestQueryError({ operation, videoId, cause }))
+          Effect.map(([, result]) => result)
         )
+
+    /** Names a statement for its errors. */
+    const named = (operation: string, videoId?: string) =>
+      <A, R>(effect: Effect.Effect<A, SqlError | ParseError, R>) =>
+        Effect.mapError(effect, (cause) => new ManifestQueryError({ operation, videoId, cause }))
+
+    /** A read: named for its errors and timed. */
+    const query = (operation: string, videoId?: string) =>
+      <A, R>(effect: Effect.Effect<A, SqlError | ParseError, R>) => effect.pipe(named(operation, videoId), timed(operation))
+
+    /** A write: its statements go to the writer and commit with others; timed from asking to the commit. */
+    const write = <A, E>(operation: string, statements: Effect.Effect<A, E>) =>
+      writer.write(operation, statements).pipe(timed(operation))
 
     const positionClause = (positions: ReadonlyArray<Position>) =>
       sql.or(positions.map((p) =>
@@ -96,10 +113,10 @@ export const makeManifest = (options: ManifestOptions) =>
       )
 
     /**
-     * Applies one transition as one guarded UPDATE: it only matches a row in a legal source position
+     * One transition as one guarded UPDATE: it only matches a row in a legal source position
      * (and, for in-flight work, still held by this owner), so concurrent writers cannot both win.
      */
-    const apply = (
+    const transitionStatements = (
       id: VideoId,
       t: Transition,
       fields: Record<string, unknown> = {},
@@ -112,7 +129,7 @@ export const makeManifest = (options: ManifestOptions) =>
           UPDATE videos SET ${sql.update({ ...fields, state: to.state, failedStage: to.failedStage, updatedAt: now })}
           WHERE id = ${id} AND ${positionClause(legalSources(t))}
           ${heldBy === "owner" ? sql`AND claimed_by = ${ownerId}` : sql``}
-          RETURNING id`.pipe(query(`transition ${t._tag}`, id))
+          RETURNING id`.pipe(named(`transition ${t._tag}`, id))
         if (changed.length === 1) return
         const row = yield* get(id)
         if ("stage" in t && row.state === claimingStates[t.stage].inFlight) {
@@ -120,6 +137,9 @@ export const makeManifest = (options: ManifestOptions) =>
         }
         return yield* new IllegalTransition({ from: { state: row.state, failedStage: row.failedStage }, transition: t })
       })
+
+    const apply = (...args: Parameters<typeof transitionStatements>) =>
+      write(`transition ${args[1]._tag}`, transitionStatements(...args))
 
     const addCandidates = (candidates: ReadonlyArray<Candidate>) =>
       Effect.gen(function* () {
@@ -136,10 +156,8 @@ export const makeManifest = (options: ManifestOptions) =>
           createdAt: now,
           updatedAt: now
         }))
-        const inserted = yield* sql`INSERT INTO videos ${sql.insert(rows)} ON CONFLICT (id) DO NOTHING RETURNING id`.pipe(
-          sql.withTransaction,
-          query("add candidates")
-        )
+        const inserted = yield* write("add candidates",
+          sql`INSERT INTO videos ${sql.insert(rows)} ON CONFLICT (id) DO NOTHING RETURNING id`.pipe(named("add candidates")))
         return { added: inserted.length, known: candidates.length - inserted.length }
       })
 
@@ -152,7 +170,7 @@ export const makeManifest = (options: ManifestOptions) =>
         // Two index walks merged, rather than one OR that makes SQLite sort every waiting row under the write lock:
         // fresh rows oldest first (videos_claim), due retries earliest due first (videos_state). A claim then costs
         // the same at ten thousand rows and at a million.
-        const rows = yield* sql`
+        return yield* write(`claim ${stage}`, sql`
           UPDATE videos SET state = ${to.state}, failed_stage = NULL, claimed_by = ${ownerId}, claimed_at = ${now}, updated_at = ${now}
           WHERE id IN (
             SELECT id FROM (
@@ -163,8 +181,7 @@ export const makeManifest = (options: ManifestOptions) =>
                 WHERE state = 'failed' AND next_retry_at IS NOT NULL AND next_retry_at <= ${now} AND failed_stage = ${stage}
                 ORDER BY next_retry_at LIMIT ${limit})
             ) ORDER BY created_at, id LIMIT ${limit})
-          RETURNING *`.pipe(Effect.flatMap(decodeRows), query(`claim ${stage}`))
-        return rows
+          RETURNING *`.pipe(Effect.flatMap(decodeRows), named(`claim ${stage}`)))
       })
 
     const release = (stage: ClaimingStage, id: VideoId) => apply(id, Transition.Release({ stage }), droppedClaim, "owner")
@@ -194,13 +211,13 @@ export const makeManifest = (options: ManifestOptions) =>
 
     /** Records a failure once: attempts counted, cause kept, and a retry time only for retryable failures with attempts left. */
     const fail = (stage: ClaimingStage, id: VideoId, failure: StageFailure) =>
-      Effect.gen(function* () {
+      write(`transition Fail`, Effect.gen(function* () {
         const row = yield* get(id)
         const now = yield* Clock.currentTimeMillis
         const jitter = yield* Random.next
         const attempts = row.attempts + 1
         const retryAt = nextRetryAt(options.retry, failure, attempts, now, jitter)
-        yield* apply(id, Transition.Fail({ stage }), {
+        yield* transitionStatements(id, Transition.Fail({ stage }), {
           attempts,
           lastErrorTag: failure._tag,
           lastErrorMessage: failure.message,
@@ -208,12 +225,12 @@ export const makeManifest = (options: ManifestOptions) =>
           ...droppedClaim
         }, "owner")
         return { attempts, nextRetryAt: retryAt }
-      })
+      }))
 
     /** Curate's verdict and its clips in one transaction: a crash leaves either both or neither. */
     const decide = (id: VideoId, decision: Decision, clips: ReadonlyArray<Clip>) =>
-      Effect.gen(function* () {
-        yield* apply(id, Transition.Decide({ accepted: decision.accepted }), {
+      write("decide", Effect.gen(function* () {
+        yield* transitionStatements(id, Transition.Decide({ accepted: decision.accepted }), {
           decisionRule: decision.rule,
           decisionDetail: decision.detail
         })
@@ -228,17 +245,17 @@ export const makeManifest = (options: ManifestOptions) =>
             language: c.language
           })))}`
         }
-      }).pipe(sql.withTransaction, Effect.catchTag("SqlError", (cause) => new ManifestQueryError({ operation: "decide", videoId: id, cause })))
+      }).pipe(Effect.catchTag("SqlError", (cause) => new ManifestQueryError({ operation: "decide", videoId: id, cause }))))
 
     const skip = (id: VideoId, reason: { tag: string; message: string }) =>
       apply(id, Transition.Skip(), { lastErrorTag: reason.tag, lastErrorMessage: reason.message, nextRetryAt: null, ...droppedClaim })
 
     /** Gives back claims whose owner died (same host, process gone) or that are older than the lease. */
-    const reclaimStale = Effect.gen(function* () {
+    const reclaimStale = write("reclaim stale claims", Effect.gen(function* () {
       const now = yield* Clock.currentTimeMillis
       const inFlight = yield* sql`SELECT id, state, claimed_by, claimed_at FROM videos WHERE state IN ${sql.in(
         ClaimingStage.literals.map((s) => claimingStates[s].inFlight)
-      )}`.pipe(query("find in-flight claims"))
+      )}`.pipe(named("find in-flight claims"))
       let reclaimed = 0
       for (const row of inFlight as ReadonlyArray<{ id: VideoId; state: VideoState; claimedBy: string | null; claimedAt: number | null }>) {
         if (row.claimedBy === ownerId) continue
@@ -247,11 +264,11 @@ export const makeManifest = (options: ManifestOptions) =>
         const released = yield* sql`
           UPDATE videos SET state = ${claimingStates[stage].input}, claimed_by = NULL, claimed_at = NULL, updated_at = ${now}
           WHERE id = ${row.id} AND state = ${row.state} AND claimed_by IS ${row.claimedBy}
-          RETURNING id`.pipe(query("reclaim stale claim", row.id))
+          RETURNING id`.pipe(named("reclaim stale claim", row.id))
         reclaimed += released.length
       }
       return reclaimed
-    })
+    }))
 
     /** When the earliest retryable failure of a stage becomes due, or null when none waits. */
     const nextRetryDue = (stage: ClaimingStage) =>
@@ -317,7 +334,7 @@ export const makeManifest = (options: ManifestOptions) =>
      * One transaction, so a crash leaves the record and the state change together or not at all.
      */
     const recordUpload = (upload: { fileName: string; videoId: VideoId; target: string; sha256: string; remote: string }) =>
-      Effect.gen(function* () {
+      write("record upload", Effect.gen(function* () {
         const now = yield* Clock.currentTimeMillis
         yield* sql`INSERT INTO uploads ${sql.insert({
           fileName: upload.fileName,
@@ -329,8 +346,10 @@ export const makeManifest = (options: ManifestOptions) =>
         const [left] = yield* sql<{ missing: number }>`
           SELECT COUNT(*) AS missing FROM clips c WHERE c.video_id = ${upload.videoId}
             AND NOT EXISTS (SELECT 1 FROM uploads u WHERE u.file_name = c.file_name AND u.target = ${upload.target})`
-        if (left?.missing === 0) yield* apply(upload.videoId, Transition.Upload(), {}).pipe(Effect.catchTag("IllegalTransition", () => Effect.void))
-      }).pipe(sql.withTransaction, Effect.catchTag("SqlError", (cause) => new ManifestQueryError({ operation: "record upload", videoId: upload.videoId, cause })))
+        if (left?.missing === 0) {
+          yield* transitionStatements(upload.videoId, Transition.Upload(), {}).pipe(Effect.catchTag("IllegalTransition", () => Effect.void))
+        }
+      }).pipe(Effect.catchTag("SqlError", (cause) => new ManifestQueryError({ operation: "record upload", videoId: upload.videoId, cause }))))
 
     const uploadsFor = (target: string) =>
       sql<{ fileName: string; sha256: string; remote: string }>`SELECT file_name, sha256, remote FROM uploads WHERE target = ${target} ORDER BY file_name`.pipe(
@@ -383,5 +402,5 @@ export class Manifest extends Context.Tag("kidvoice/Manifest")<
   Manifest,
   Effect.Effect.Success<ReturnType<typeof makeManifest>>
 >() {
-  static readonly layer = (options: ManifestOptions) => Layer.effect(Manifest, makeManifest(options))
+  static readonly layer = (options: ManifestOptions) => Layer.scoped(Manifest, makeManifest(options))
 }

@@ -9,3 +9,10 @@ export const storeSeconds = Metric.histogram(
   MetricBoundaries.exponential({ start: 0.0001, factor: 2, count: 20 }),
   "seconds one manifest statement takes, lock waits included"
 )
+
+/** Writes committed together in one manifest transaction (group commit). */
+export const commitBatchSize = Metric.histogram(
+  "kidvoice_commit_batch_size",
+  MetricBoundaries.exponential({ start: 1, factor: 2, count: 10 }),
+  "writes committed together in one manifest transaction"
+)

@@ -69,13 +69,6 @@ export const runClaimingStage = <A, E, R>(spec: ClaimingStageSpec<A, E, R>) =>
               return "failed" as const
             })
           }),
-          Effect.onInterrupt(() =>
-            manifest.release(spec.stage, row.id).pipe(
-              Effect.zipRight(spec.abandon?.(row) ?? Effect.void),
-              Effect.zipRight(Effect.logInfo("interrupted; claim handed back")),
-              Effect.catchAll((e) => Effect.logWarning(`could not hand back the claim: ${e.message}`))
-            )
-          )
         )
         const finished = yield* Clock.currentTimeMillis
         yield* Metric.update(Metric.tagged(stageSeconds, "stage", spec.stage), (finished - started) / 1000)
@@ -86,13 +79,33 @@ export const runClaimingStage = <A, E, R>(spec: ClaimingStageSpec<A, E, R>) =>
         Effect.annotateLogs({ videoId: row.id, stage: spec.stage, attempt: row.attempts + 1 })
       )
 
+    /** An interrupted worker gives its row back, unless the row's result was recorded first (then it is not its to give). */
+    const handBack = (row: ManifestRow) =>
+      manifest.release(spec.stage, row.id).pipe(
+        Effect.zipRight(spec.abandon?.(row) ?? Effect.void),
+        Effect.zipRight(Effect.logInfo("interrupted; claim handed back")),
+        Effect.catchTag("IllegalTransition", () => Effect.void),
+        Effect.catchAll((e) => Effect.logWarning(`could not hand back the claim: ${e.message}`)),
+        Effect.annotateLogs({ videoId: row.id, stage: spec.stage })
+      )
+
+    /**
+     * Claims a row and works on it. From the claim's commit on, an interruption can only land where the
+     * hand-back is already in place, so no claim is left held by a worker that is gone.
+     */
+    const claimAndProcess = Effect.uninterruptibleMask((restore) =>
+      manifest.claim(spec.stage, 1).pipe(
+        Effect.flatMap(([row]) =>
+          row === undefined
+            ? Effect.succeed(false)
+            : restore(processRow(row)).pipe(Effect.onInterrupt(() => handBack(row)), Effect.as(true))
+        )
+      )
+    )
+
     const worker: Effect.Effect<void, ManifestError | E, R> = Effect.gen(function* () {
       while (true) {
-        const [row] = yield* manifest.claim(spec.stage, 1)
-        if (row) {
-          yield* processRow(row)
-          continue
-        }
+        if (yield* claimAndProcess) continue
         if (!(yield* Deferred.isDone(spec.upstreamDone))) {
           yield* Effect.sleep(idlePoll)
           continue
@@ -100,10 +113,8 @@ export const runClaimingStage = <A, E, R>(spec: ClaimingStageSpec<A, E, R>) =>
         const due = yield* manifest.nextRetryDue(spec.stage)
         if (due === null) {
           // Upstream is done, but a row claimed earlier may still be in another worker's hands and fail into a retry.
-          const again = yield* manifest.claim(spec.stage, 1)
-          if (again.length === 0) return
-          yield* processRow(again[0]!)
-          continue
+          if (yield* claimAndProcess) continue
+          return
         }
         const now = yield* Clock.currentTimeMillis
         yield* Effect.logDebug(`waiting ${Math.ceil((due - now) / 1000)} s for a retry`)
