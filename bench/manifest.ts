@@ -245,10 +245,10 @@ try {
     const claim = r.storeSeconds["claim download"]
     const complete = r.storeSeconds["transition Complete"]
     const inStore = Object.values(r.storeSeconds).reduce((sum, h) => sum + h.sum, 0)
-    const outside = (r.writerSeconds - inStore) / r.updates
+    const outside = (r.writerSeconds * fibers - inStore) / r.updates
     process.stdout.write(
       `  ${pad(r.rows.toLocaleString("en"), 9)} rows ${pad(String(r.processes), 2)} writers: claim ${claim ? ((1000 * claim.sum) / claim.count).toFixed(2) : "-"} ms, ` +
-        `complete ${complete ? ((1000 * complete.sum) / complete.count).toFixed(2) : "-"} ms, outside the store ${(1000 * outside).toFixed(2)} ms per update, ` +
+        `complete ${complete ? ((1000 * complete.sum) / complete.count).toFixed(2) : "-"} ms, outside the store ${(1000 * outside).toFixed(2)} ms per update and loop, ` +
         `${(r.commits.writes / Math.max(1, r.commits.count)).toFixed(1)} writes per commit\n`
     )
   }

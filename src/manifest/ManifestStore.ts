@@ -6,6 +6,7 @@ import { closeSync, existsSync, openSync, readSync, statSync } from "node:fs"
 import { Manifest, type ManifestOptions } from "./Manifest.js"
 import { ManifestOpenError } from "./ManifestErrors.js"
 import { migrations } from "./migrations.js"
+import { busyTimeoutMs } from "./ManifestWriter.js"
 
 const sqliteHeader = "SQLite format 3\u0000"
 
@@ -31,7 +32,7 @@ const checkHeader = (path: string) =>
 const pragmas = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
   // Wait for other processes' write locks instead of failing with "database is locked".
-  yield* sql`PRAGMA busy_timeout = 30000`
+  yield* sql`PRAGMA busy_timeout = ${sql.literal(String(busyTimeoutMs))}`
   // Every committed transition survives power loss, not only a process crash.
   yield* sql`PRAGMA synchronous = FULL`
   yield* sql`PRAGMA foreign_keys = ON`

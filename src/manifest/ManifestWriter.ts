@@ -1,7 +1,9 @@
 import { SqlClient } from "@effect/sql"
-import { Deferred, Effect, Exit, Fiber, Metric, Queue } from "effect"
+import type { Connection } from "@effect/sql/SqlConnection"
+import { SqlError } from "@effect/sql/SqlError"
+import { Clock, Data, Deferred, Effect, Exit, Fiber, Metric, Queue, Schedule } from "effect"
 import { ManifestQueryError } from "./ManifestErrors.js"
-import { commitBatchSize } from "./metrics.js"
+import { commitBatchSize, lockWaitSeconds } from "./metrics.js"
 
 /** One write: statements on the manifest, run inside the writer's transaction. */
 interface WriteRequest {
@@ -20,8 +22,29 @@ export interface ManifestWriterOptions {
  * are committed together: one `BEGIN IMMEDIATE`, each write under its own savepoint, one `COMMIT` and so one
  * fsync and one trip for the lock for all of them. A write is answered only after its COMMIT, so an answered
  * write is durable; a write that fails is rolled back to its savepoint alone and the others still commit.
- * Batches form by themselves: while one commits, the next writes queue up. There is no timer.
+ * Batches form by themselves from the writes that are queued when the writer comes round. There is no timer.
  */
+/** The connection's busy timeout for every statement but `BEGIN IMMEDIATE` (set where the manifest is opened). */
+export const busyTimeoutMs = 30_000
+
+/** Polls for the write lock from 1 ms, growing to at most 20 ms apart, jittered so waiting processes spread out. */
+const lockRetry = Schedule.exponential("1 millis", 1.5).pipe(
+  Schedule.union(Schedule.spaced("20 millis")),
+  Schedule.jittered,
+  Schedule.upTo(`${busyTimeoutMs} millis`)
+)
+
+const isBusy = (error: unknown) =>
+  error instanceof SqlError && (error.cause as { code?: string } | undefined)?.code?.startsWith("SQLITE_BUSY") === true
+
+/** Another process kept the manifest's write lock for the whole wait. */
+export class WriteLockTimeout extends Data.TaggedError("WriteLockTimeout")<{ readonly waitedMs: number }> {
+  override get message() {
+    return `another process held the manifest's write lock for ${this.waitedMs / 1000} s; ` +
+      `if a kidvoice process is hung, stop it (its claims are reclaimed by the next run)`
+  }
+}
+
 const closed = (operation: string) =>
   new ManifestQueryError({ operation, cause: new Error("the manifest was closed before this write ran") })
 
@@ -30,15 +53,34 @@ export const makeManifestWriter = (options: ManifestWriterOptions) =>
     const sql = yield* SqlClient.SqlClient
     const queue = yield* Queue.unbounded<WriteRequest>()
 
-    const commitBatch = (batch: ReadonlyArray<WriteRequest>) =>
+    /**
+     * Takes the write lock with `BEGIN IMMEDIATE`. SQLite's own busy wait would block the whole process, so it is
+     * switched off for this one statement and the wait happens here instead: other fibers keep running, and the
+     * writes they queue meanwhile join this batch. The more processes contend, the bigger each batch gets.
+     */
+    const takeWriteLock = (connection: Connection) =>
+      Effect.gen(function* () {
+        // SQLite applies a busy_timeout pragma when the statement is prepared, and this driver prepares when the
+        // effect is made: so each is made only at the moment it is to run.
+        const setBusyTimeout = (ms: number) => Effect.suspend(() => connection.executeUnprepared(`PRAGMA busy_timeout = ${ms}`, [], undefined))
+        yield* setBusyTimeout(0)
+        const started = yield* Clock.currentTimeMillis
+        yield* connection.executeUnprepared("BEGIN IMMEDIATE", [], undefined).pipe(
+          Effect.retry({ while: isBusy, schedule: lockRetry }),
+          Effect.ensuring(setBusyTimeout(busyTimeoutMs).pipe(Effect.ignore))
+        )
+        yield* Metric.update(lockWaitSeconds, ((yield* Clock.currentTimeMillis) - started) / 1000)
+      }).pipe(Effect.mapError((cause) => (isBusy(cause) ? new WriteLockTimeout({ waitedMs: busyTimeoutMs }) : cause)))
+
+    const commitBatch = (first: WriteRequest) =>
       Effect.scoped(
         Effect.gen(function* () {
           const connection = yield* sql.reserve
           const inTransaction = <A, E>(effect: Effect.Effect<A, E>) =>
             Effect.provideService(effect, SqlClient.TransactionConnection, [connection, 0] as const)
-          // IMMEDIATE takes the write lock at once (waiting through the busy timeout), so a batch that starts
-          // with a read cannot find its snapshot stale when it then writes.
-          yield* connection.executeUnprepared("BEGIN IMMEDIATE", [], undefined)
+          yield* takeWriteLock(connection)
+          const batch = [first, ...(yield* Queue.takeUpTo(queue, options.maxBatch - 1))]
+          yield* Metric.update(commitBatchSize, batch.length)
           const exits = yield* Effect.forEach(batch, (request) =>
             inTransaction(sql.withTransaction(request.statements)).pipe(Effect.exit))
           const committed = yield* connection.executeUnprepared("COMMIT", [], undefined).pipe(
@@ -47,24 +89,26 @@ export const makeManifestWriter = (options: ManifestWriterOptions) =>
           )
           if (committed._tag === "Left") {
             const error = Exit.fail(new ManifestQueryError({ operation: `commit of ${batch.length} writes`, cause: committed.left }))
-            return batch.map(() => error)
+            return batch.map((request) => [request, error] as const)
           }
-          return exits
+          return batch.map((request, i) => [request, exits[i]!] as const)
         })
       ).pipe(
-        // BEGIN failed (lock wait ran out, disk error): nothing was written.
-        Effect.catchAll((cause) => Effect.succeed(batch.map((request) => Exit.fail(new ManifestQueryError({ operation: request.operation, cause })))))
+        // No write lock (another process held it too long, or a disk error): nothing was written.
+        Effect.catchAll((cause) => Effect.succeed([[first, Exit.fail(new ManifestQueryError({ operation: first.operation, cause }))] as const]))
       )
 
     const loop = Effect.gen(function* () {
       while (true) {
-        const requests = Array.from(yield* Queue.takeBetween(queue, 1, options.maxBatch))
-        // A batch taken is committed and answered even when the manifest is closing.
-        yield* Effect.uninterruptible(Effect.gen(function* () {
-          yield* Metric.update(commitBatchSize, requests.length)
-          const exits = yield* commitBatch(requests)
-          yield* Effect.forEach(requests, (request, i) => Deferred.done(request.done, exits[i]!), { discard: true })
-        }))
+        const first = yield* Queue.take(queue)
+        // Let every fiber already woken (say, by the last commit's answers) queue its next write first.
+        yield* Effect.yieldNow()
+        // A batch begun is committed and answered even when the manifest is closing.
+        yield* Effect.uninterruptible(
+          commitBatch(first).pipe(
+            Effect.flatMap((answers) => Effect.forEach(answers, ([request, exit]) => Deferred.done(request.done, exit), { discard: true }))
+          )
+        )
       }
     })
 

@@ -16,3 +16,10 @@ export const commitBatchSize = Metric.histogram(
   MetricBoundaries.exponential({ start: 1, factor: 2, count: 10 }),
   "writes committed together in one manifest transaction"
 )
+
+/** Time the manifest writer waited for SQLite's write lock (held by another process) before a batch. */
+export const lockWaitSeconds = Metric.histogram(
+  "kidvoice_lock_wait_seconds",
+  MetricBoundaries.exponential({ start: 0.0001, factor: 2, count: 20 }),
+  "seconds the manifest writer waited for the write lock before a batch"
+)

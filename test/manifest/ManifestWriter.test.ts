@@ -4,7 +4,7 @@ import { Context, Effect, Either, Exit, Fiber, Layer, Metric, MetricState, Scope
 import { join } from "node:path"
 import { Clip } from "../../src/domain/Analysis.js"
 import { Manifest } from "../../src/manifest/Manifest.js"
-import { commitBatchSize } from "../../src/manifest/metrics.js"
+import { commitBatchSize, lockWaitSeconds } from "../../src/manifest/metrics.js"
 import { candidate, manifestAt, scopedTempDir } from "../support/manifest.js"
 
 const commitsSoFar = Metric.value(commitBatchSize).pipe(Effect.map((state: MetricState.MetricState.Histogram) => state.count))
@@ -95,5 +95,29 @@ describe("the manifest writer (group commit)", () => {
       const claimed = (db.prepare("SELECT COUNT(*) AS n FROM videos WHERE state = 'downloading'").get() as { n: number }).n
       db.close()
       expect(claimed).toBe(granted)
+    }).pipe(Effect.scoped))
+})
+
+describe("waiting for another process's write lock", () => {
+  it.live("does not block the process: other fibers run, the lock's holder can let go, and the write then commits", () =>
+    Effect.gen(function* () {
+      const dir = yield* scopedTempDir("writer")
+      const path = join(dir, "manifest.sqlite")
+      const manifest = yield* Layer.build(manifestAt(path)).pipe(Effect.map(Context.get(Manifest)))
+      yield* manifest.addCandidates([candidate(1)])
+      const other = new Database(path)
+      yield* Effect.addFinalizer(() => Effect.sync(() => other.close()))
+      other.exec("BEGIN IMMEDIATE")
+      // Only a running event loop lets go of the lock. A driver-level busy wait would block it until the
+      // 30 s timeout and the claim would fail.
+      setTimeout(() => other.exec("COMMIT"), 300)
+      let ticks = 0
+      const ticker = yield* Effect.fork(Effect.forever(Effect.sleep("20 millis").pipe(Effect.tap(() => ticks++))))
+      const waitsBefore = yield* Metric.value(lockWaitSeconds).pipe(Effect.map((s) => s.sum))
+      const [row] = yield* manifest.claim("download", 1)
+      yield* Fiber.interrupt(ticker)
+      expect(row?.state).toBe("downloading")
+      expect(ticks).toBeGreaterThan(3)
+      expect((yield* Metric.value(lockWaitSeconds)).sum - waitsBefore).toBeGreaterThan(0.2)
     }).pipe(Effect.scoped))
 })
