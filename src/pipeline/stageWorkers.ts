@@ -1,4 +1,4 @@
-import { Clock, Deferred, Duration, Effect, Metric, MetricLabel } from "effect"
+import { Cause, Clock, Deferred, Duration, Effect, Metric, MetricLabel } from "effect"
 import type { ManifestRow } from "../domain/ManifestRow.js"
 import type { StageFailure } from "../domain/RetryPolicy.js"
 import type { ClaimingStage } from "../domain/VideoState.js"
@@ -30,7 +30,13 @@ export interface ClaimingStageSpec<A, E, R> {
   readonly abandon?: (row: ManifestRow) => Effect.Effect<void>
   /** Completes when no more input can arrive from earlier stages. */
   readonly upstreamDone: Deferred.Deferred<void>
+  /** First pause before a crashed worker starts again; doubles with each crash in a row. Default 1 s. */
+  readonly restartBaseDelay?: Duration.Duration
 }
+
+/** How long a worker that crashed `crashesInARow` times in a row waits before it claims again: doubling, at most a minute. */
+export const restartDelay = (base: Duration.Duration, crashesInARow: number): Duration.Duration =>
+  Duration.min(Duration.times(base, 2 ** Math.max(0, crashesInARow - 1)), Duration.minutes(1))
 
 const idlePoll = Duration.millis(200)
 
@@ -97,15 +103,45 @@ export const runClaimingStage = <A, E, R>(spec: ClaimingStageSpec<A, E, R>) =>
       manifest.claim(spec.stage, 1).pipe(
         Effect.flatMap(([row]) =>
           row === undefined
-            ? Effect.succeed(false)
-            : restore(processRow(row)).pipe(Effect.onInterrupt(() => handBack(row)), Effect.as(true))
+            ? Effect.succeed("nothing" as const)
+            : restore(processRow(row)).pipe(
+              Effect.onInterrupt(() => handBack(row)),
+              Effect.as("processed" as const),
+              Effect.catchAllDefect((defect) => recordCrash(row, defect).pipe(Effect.as("crashed" as const)))
+            )
         )
       )
     )
 
+    /** A defect (a bug, not the video's fault) in a handler: the row is failed with the cause, retryable, and kept. */
+    const recordCrash = (row: ManifestRow, defect: unknown) =>
+      Effect.gen(function* () {
+        const message = `the ${spec.stage} worker crashed: ${defect instanceof Error ? defect.message : String(defect)}`
+        yield* Effect.logError(message, Cause.die(defect))
+        yield* Metric.increment(Metric.tagged(failuresByTag, "tag", "WorkerCrashed"))
+        // Failing the row is legal only while it is still in flight; a result recorded before the crash stands, with its output.
+        const failed = yield* manifest.fail(spec.stage, row.id, { _tag: "WorkerCrashed", message, retryable: true }).pipe(
+          Effect.as(true),
+          Effect.catchTag("IllegalTransition", () => Effect.succeed(false))
+        )
+        if (failed) yield* spec.abandon?.(row) ?? Effect.void
+      }).pipe(Effect.annotateLogs({ videoId: row.id, stage: spec.stage }))
+
+    /** Supervises one worker: after a crash it starts again, later each time it crashes in a row. */
     const worker: Effect.Effect<void, ManifestError | E, R> = Effect.gen(function* () {
+      let crashesInARow = 0
+      const claimed = Effect.gen(function* () {
+        const result = yield* claimAndProcess
+        if (result === "crashed") {
+          crashesInARow++
+          const delay = restartDelay(spec.restartBaseDelay ?? Duration.seconds(1), crashesInARow)
+          yield* Effect.logWarning(`restarting the ${spec.stage} worker in ${Duration.format(delay)}`)
+          yield* Effect.sleep(delay)
+        } else if (result === "processed") crashesInARow = 0
+        return result !== "nothing"
+      })
       while (true) {
-        if (yield* claimAndProcess) continue
+        if (yield* claimed) continue
         if (!(yield* Deferred.isDone(spec.upstreamDone))) {
           yield* Effect.sleep(idlePoll)
           continue
@@ -113,7 +149,7 @@ export const runClaimingStage = <A, E, R>(spec: ClaimingStageSpec<A, E, R>) =>
         const due = yield* manifest.nextRetryDue(spec.stage)
         if (due === null) {
           // Upstream is done, but a row claimed earlier may still be in another worker's hands and fail into a retry.
-          if (yield* claimAndProcess) continue
+          if (yield* claimed) continue
           return
         }
         const now = yield* Clock.currentTimeMillis
