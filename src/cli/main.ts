@@ -14,6 +14,7 @@ import { importLegacy, siblingUrlList } from "../manifest/legacyImport.js"
 import { commonSettings, configFileOption, loadConfig, pipelineSettings, settingOptions } from "./settings.js"
 import { gatherReport, renderReportHtml } from "./report.js"
 import { formatStatus, statusReport } from "./status.js"
+import { besideProgressLine, showProgress } from "./progress.js"
 import { writeTextAtomic } from "../files/atomicWrite.js"
 import { join } from "node:path"
 
@@ -44,7 +45,7 @@ const withConfig = <A, E, R>(args: CommonArgs, program: (config: KidvoiceConfig)
     // Logs go to stderr, so stdout carries only results (a status report, a path) for scripts to read.
     const logger = Logger.replace(
       Logger.defaultLogger,
-      config.logFormat === "json" ? Logger.withConsoleError(Logger.jsonLogger) : Logger.prettyLogger({ stderr: true })
+      config.logFormat === "json" ? Logger.withConsoleError(Logger.jsonLogger) : besideProgressLine(Logger.prettyLogger({ stderr: true }))
     )
     return yield* program(config).pipe(
       Effect.provide(logger),
@@ -62,6 +63,7 @@ const run = Command.make("run", { ...pipelineOptions, input: inputsOption }, (ar
         yield* publishMetrics(workspacePaths(config.out), config.metricsPort)
         // Known-good copies before any change and after the work, for `doctor --repair` to fall back on.
         yield* takeSnapshot(workspacePaths(config.out))
+        yield* showProgress(config.logFormat)
         const result = yield* runAll(args.input, config)
         yield* takeSnapshot(workspacePaths(config.out))
         return result
@@ -87,6 +89,7 @@ const stageCommand = (name: "download" | "analyze" | "curate", description: stri
         yield* Effect.gen(function* () {
           yield* publishMetrics(workspacePaths(config.out), config.metricsPort)
           yield* reconcile
+          yield* showProgress(config.logFormat)
           const upstreamDone = yield* Deferred.make<void>()
           yield* Deferred.succeed(upstreamDone, undefined)
           if (name === "download") yield* downloadStage(config, upstreamDone)
