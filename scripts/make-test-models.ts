@@ -29,7 +29,7 @@ const valueInfo = (name: string, elemType: number, dims: ReadonlyArray<Dim>) =>
     }
   })
 const floats = (name: string, dims: ReadonlyArray<number>, data: ReadonlyArray<number>) =>
-  onnx.TensorProto.create({ name, dataType: FLOAT, dims, floatData: [...data] })
+  onnx.TensorProto.create({ name, dataType: FLOAT, dims: [...dims], floatData: [...data] })
 const node = (opType: string, input: Array<string>, output: Array<string>, attrs: Record<string, number | Array<number>> = {}) =>
   onnx.NodeProto.create({
     opType,
@@ -41,7 +41,7 @@ const node = (opType: string, input: Array<string>, output: Array<string>, attrs
         : onnx.AttributeProto.create({ name, type: onnx.AttributeProto.AttributeType.INT, i: v }))
   })
 
-const writeModel = (file: string, graph: onnx.IGraphProto) => {
+const writeModel = (file: string, graph: onnxProto.onnx.IGraphProto) => {
   const bytes = onnx.ModelProto.encode(onnx.ModelProto.create({
     irVersion: 8,
     producerName: "kidvoice scripts/make-test-models.ts",
