@@ -14,6 +14,7 @@ import { importLegacy, siblingUrlList } from "../manifest/legacyImport.js"
 import { commonSettings, configFileOption, loadConfig, pipelineSettings, settingOptions } from "./settings.js"
 import { gatherReport, renderReportHtml } from "./report.js"
 import { formatStatus, statusReport } from "./status.js"
+import { modelsCommand } from "./models.js"
 import { writeTextAtomic } from "../files/atomicWrite.js"
 import { join } from "node:path"
 
@@ -213,7 +214,8 @@ const kidvoice = Command.make("kidvoice").pipe(
     importCommand,
     doctor,
     status,
-    exportCommand
+    exportCommand,
+    modelsCommand
   ])
 )
 
