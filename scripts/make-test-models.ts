@@ -106,17 +106,15 @@ writeCard("tiny-age-gender.json", {
 /**
  * Whisper-shaped pair over a 6-token vocabulary: 0 <|startoftranscript|>, 1 <|en|>, 2 <|vi|>, 3 <|cs|>,
  * 4 <|notimestamps|>, 5 a text token. Encoder: the mean log-mel of each of the 80 bins, as [1, 1, 80].
- * Decoder: logits = embedding[input_ids] + hidden·W. W favours <|en|> on low mel bins and <|vi|> on high
- * ones; the embedding of <|startoftranscript|> makes <|notimestamps|> the overall winner, which a
- * language read-out must ignore.
+ * Decoder: logits = embedding[input_ids] + hidden·W. W favours <|en|> on low mel bins (< 30, below ~1.2 kHz),
+ * <|cs|> on the middle ones (30-49, ~1.2-2.5 kHz) and <|vi|> on high ones (50+); the embedding of
+ * <|startoftranscript|> makes <|notimestamps|> the overall winner, which a language read-out must ignore.
  */
 const vocab = 6
 const nMels = 80
-const projection = Array.from({ length: nMels }, (_, bin) => {
-  const low = bin < 30 ? 1 : 0
-  const high = bin >= 50 ? 1 : 0
-  return [0, 0.2 * low, 0.2 * high, 0, 0, 0]
-})
+// 100 × the mean of each band, so silence and padding (equal in every band) favour none of them.
+const projection = Array.from({ length: nMels }, (_, bin) =>
+  [0, bin < 30 ? 100 / 30 : 0, bin >= 50 ? 100 / 30 : 0, bin >= 30 && bin < 50 ? 100 / 20 : 0, 0, 0])
 const embedding = Array.from({ length: vocab }, (_, token) => (token === 0 ? [0, 0, 0, 0, 50, 0] : [0, 0, 0, 0, 0, 0]))
 const encoderSha = writeModel("tiny-whisper-encoder.onnx", onnx.GraphProto.create({
   name: "tiny-whisper-encoder",

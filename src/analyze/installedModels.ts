@@ -1,6 +1,11 @@
-import { Data, Effect, Option, Schema } from "effect"
+import { Data, Effect, Layer, Option, Schema } from "effect"
 import { promises as fs } from "node:fs"
 import { join } from "node:path"
+import { ageGenderClassifierLayer } from "./AgeGenderClassifier.js"
+import { acousticClassifierLayer, type ChildVoiceClassifier, type ClassifierCardError } from "./ChildVoiceClassifier.js"
+import { type ModelLoadError, modelsDir as shippedModelsDir } from "./ModelCard.js"
+import { SpokenLanguage } from "./SpokenLanguage.js"
+import { whisperLanguageLayer } from "./WhisperLanguage.js"
 
 /** What every card says about itself, whatever its backend: enough to choose one. */
 const CardHeader = Schema.Struct({ name: Schema.String, task: Schema.String, kind: Schema.optional(Schema.String) })
@@ -40,17 +45,50 @@ export class ModelNotInstalled extends Data.TaggedError("ModelNotInstalled")<{
 }
 
 /**
- * The card to use for a task: the one named, or with `auto` the first installed card of the task whose kind
- * is not in `fallbackKinds` (a learned model beats a heuristic), else the first fallback, else none.
+ * The card to use for a task: the one named, or with `auto` the installed card of the most preferred kind
+ * (`kinds` lists the kinds kidvoice can run, best first), or null when there is none; `none` chooses none.
  */
 export const selectCard = (
   requested: string,
   task: string,
   cards: ReadonlyArray<InstalledCard>,
-  fallbackKinds: ReadonlyArray<string> = []
+  kinds: ReadonlyArray<string>
 ): InstalledCard | null | "missing" => {
-  const forTask = cards.filter((c) => c.task === task)
   if (requested === "none") return null
-  if (requested !== "auto") return forTask.find((c) => c.name === requested) ?? "missing"
-  return forTask.find((c) => !fallbackKinds.includes(c.kind ?? "")) ?? forTask[0] ?? null
+  const runnable = cards.filter((c) => c.task === task && kinds.includes(c.kind ?? ""))
+  if (requested !== "auto") return runnable.find((c) => c.name === requested) ?? "missing"
+  return [...runnable].sort((a, b) => kinds.indexOf(a.kind ?? "") - kinds.indexOf(b.kind ?? ""))[0] ?? null
 }
+
+export interface ModelChoice {
+  /** Folder of installed models; null: the shipped models/ folder. */
+  readonly dir: string | null
+  /** A card name, `auto` (the best installed) or `none`. */
+  readonly childVoice: string
+  readonly language: string
+}
+
+/**
+ * The child-voice and spoken-language back-ends the settings choose among the installed cards. A learned
+ * child-voice model beats the acoustic heuristic; with no language model, title and metadata decide.
+ */
+export const selectedModelsLayer = (choice: ModelChoice) =>
+  Layer.unwrapEffect(
+    Effect.gen(function* () {
+      const dir = choice.dir ?? shippedModelsDir
+      const cards = yield* installedCards(dir)
+      const pick = (requested: string, task: string, kinds: ReadonlyArray<string>) => {
+        const card = selectCard(requested, task, cards, kinds)
+        return card === "missing"
+          ? Effect.fail(new ModelNotInstalled({ name: requested, task, modelsDir: dir, installed: cards.filter((c) => c.task === task).map((c) => c.name) }))
+          : Effect.succeed(card)
+      }
+      const child = yield* pick(choice.childVoice, "child-voice", ["wav2vec2-age-gender", "acoustic-heuristic"])
+      const language = yield* pick(choice.language, "language", ["whisper"])
+      const childLayer: Layer.Layer<ChildVoiceClassifier, ClassifierCardError | ModelLoadError> = child === null
+        ? acousticClassifierLayer()
+        : child.kind === "wav2vec2-age-gender" ? ageGenderClassifierLayer(child.path) : acousticClassifierLayer(child.path)
+      const languageLayer = language === null ? SpokenLanguage.none : whisperLanguageLayer(language.path)
+      return Layer.merge(childLayer, languageLayer)
+    })
+  )
