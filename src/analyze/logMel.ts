@@ -65,9 +65,11 @@ export const logMel = (audio: Float32Array, nMels = 80): Float32Array => {
       for (let k = 0; k < bins; k++) {
         let re = 0
         let im = 0
-        for (let n = 0, idx = 0; n < nFft; n++, idx = (idx + k) % nFft) {
+        for (let n = 0, idx = 0; n < nFft; n++) {
           re += frame[n]! * cosTable[idx]!
           im -= frame[n]! * sinTable[idx]!
+          idx += k
+          if (idx >= nFft) idx -= nFft
         }
         power[k] = re * re + im * im
       }
