@@ -46,7 +46,6 @@ export class Analyzer extends Context.Tag("kidvoice/Analyzer")<Analyzer, Analyze
       const vad = yield* SileroVad
       const classifier = yield* ChildVoiceClassifier
       const spokenLanguage = yield* SpokenLanguage
-      const keepSamples = classifier.needsAudio || spokenLanguage.maxSamples > 0
       const frameSeconds = vad.frameSamples / vad.sampleRate
 
       const analyze = (wavPath: string, settings: VadSettings, minChildScore: number, hints: TextHints = { title: null }) =>
@@ -66,10 +65,12 @@ export class Analyzer extends Context.Tag("kidvoice/Analyzer")<Analyzer, Analyze
           // The file's first speech, up to what the language model reads: bounded, however long the file.
           const speech = new Float32Array(spokenLanguage.maxSamples)
           let speechSamples = 0
+          // Samples are copied only while someone will read them: the classifier, or the language model until its buffer is full.
+          const keepSamples = () => classifier.needsAudio || speechSamples < speech.length
           const record = (closed: ReturnType<typeof segmenter.push>) =>
             Effect.gen(function* () {
               if (!closed) return
-              const audio = keepSamples ? concatSamples(closed.frames) : null
+              const audio = closed.frames.some((f) => f.samples !== null) ? concatSamples(closed.frames) : null
               const score = yield* classifier.scoreSegment({
                 frames: closed.frames.flatMap((f) => (f.features === null ? [] : [f.features])),
                 audio: classifier.needsAudio ? audio : null
@@ -101,7 +102,7 @@ export class Analyzer extends Context.Tag("kidvoice/Analyzer")<Analyzer, Analyze
                   const features = probability >= settings.threshold - 0.15
                     ? { f0: estimateF0(pitchWindow, vad.sampleRate), centroid: spectralCentroid(frame, vad.sampleRate) }
                     : null
-                  yield* record(segmenter.push(probability, { features, samples: keepSamples ? frame.slice() : null }))
+                  yield* record(segmenter.push(probability, { features, samples: keepSamples() ? frame.slice() : null }))
                 }
               })
             )
