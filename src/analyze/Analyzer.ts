@@ -2,20 +2,42 @@ import { Context, Effect, Layer, Stream } from "effect"
 import { Analysis, SpeechSegment } from "../domain/Analysis.js"
 import type { VadSettings } from "../domain/Config.js"
 import { estimateF0, spectralCentroid } from "./acoustics.js"
-import { ChildVoiceClassifier, type FrameFeatures } from "./ChildVoiceClassifier.js"
+import { ChildVoiceClassifier, type ChildVoiceInferenceError, type FrameFeatures } from "./ChildVoiceClassifier.js"
+import { decideLanguage, type TextHints } from "./languageHints.js"
 import { SileroVad } from "./SileroVad.js"
+import { type LanguageInferenceError, SpokenLanguage } from "./SpokenLanguage.js"
 import { SpeechSegmenter } from "./SpeechSegmenter.js"
 import { readWavInfo, streamWavWindows, WavFormatError } from "../media/WavFile.js"
 
 /** Frames read from disk at a time: 1000 VAD frames, 32 s at 16 kHz. Memory per worker stays at this. */
 const framesPerWindow = 1000
 
-export interface AnalyzerApi {
-  /** Voice activity, per-segment child-voice scores and (for now) an honest `unknown` language for one WAV file. */
-  readonly analyze: (wavPath: string, settings: VadSettings, minChildScore: number) => Effect.Effect<Analysis, AnalyzeError>
+/** Less speech than this is too little for the audio language model: the title and metadata decide. */
+const minLanguageSamples = 16000
+
+/** What the segmenter carries per frame: acoustic features where there may be speech, the samples when a model reads them. */
+interface FramePayload {
+  readonly features: FrameFeatures | null
+  readonly samples: Float32Array | null
 }
 
-export type AnalyzeError = WavFormatError | import("./SileroVad.js").VadInferenceError
+export interface AnalyzerApi {
+  /** Voice activity, per-segment child-voice scores and the spoken language of one WAV file; `hints` are the video's title and metadata. */
+  readonly analyze: (wavPath: string, settings: VadSettings, minChildScore: number, hints?: TextHints) => Effect.Effect<Analysis, AnalyzeError>
+}
+
+export type AnalyzeError = WavFormatError | import("./SileroVad.js").VadInferenceError | ChildVoiceInferenceError | LanguageInferenceError
+
+const concatSamples = (frames: ReadonlyArray<FramePayload>) => {
+  const audio = new Float32Array(frames.reduce((n, f) => n + (f.samples?.length ?? 0), 0))
+  let offset = 0
+  for (const f of frames) {
+    if (f.samples === null) continue
+    audio.set(f.samples, offset)
+    offset += f.samples.length
+  }
+  return audio
+}
 
 export class Analyzer extends Context.Tag("kidvoice/Analyzer")<Analyzer, AnalyzerApi>() {
   static readonly layer = Layer.effect(
@@ -23,32 +45,48 @@ export class Analyzer extends Context.Tag("kidvoice/Analyzer")<Analyzer, Analyze
     Effect.gen(function* () {
       const vad = yield* SileroVad
       const classifier = yield* ChildVoiceClassifier
+      const spokenLanguage = yield* SpokenLanguage
       const frameSeconds = vad.frameSamples / vad.sampleRate
 
-      const analyze = (wavPath: string, settings: VadSettings, minChildScore: number) =>
+      const analyze = (wavPath: string, settings: VadSettings, minChildScore: number, hints: TextHints = { title: null }) =>
         Effect.gen(function* () {
           const info = yield* readWavInfo(wavPath)
           if (info.sampleRate !== vad.sampleRate) {
             return yield* new WavFormatError({ path: wavPath, reason: `expected ${vad.sampleRate} Hz, found ${info.sampleRate} Hz` })
           }
           const stream = vad.newStream()
-          const segmenter = new SpeechSegmenter<FrameFeatures | null>({
+          const segmenter = new SpeechSegmenter<FramePayload>({
             threshold: settings.threshold,
             minSpeechFrames: Math.ceil(settings.minSpeechMs / 1000 / frameSeconds),
             minSilenceFrames: Math.ceil(settings.minSilenceMs / 1000 / frameSeconds),
             maxSegmentFrames: Math.floor(settings.maxSegmentSeconds / frameSeconds)
           })
           const segments: Array<SpeechSegment> = []
-          const record = (closed: ReturnType<typeof segmenter.push>) => {
-            if (!closed) return
-            const score = classifier.scoreSegment(closed.frames.filter((f): f is FrameFeatures => f !== null))
-            segments.push(SpeechSegment.make({
-              start: closed.startFrame * frameSeconds,
-              end: closed.endFrame * frameSeconds,
-              childScore: score.childScore,
-              medianF0: score.medianF0
-            }))
-          }
+          // The file's first speech, up to what the language model reads: bounded, however long the file.
+          const speech = new Float32Array(spokenLanguage.maxSamples)
+          let speechSamples = 0
+          // Samples are copied only while someone will read them: the classifier, or the language model until its buffer is full.
+          const keepSamples = () => classifier.needsAudio || speechSamples < speech.length
+          const record = (closed: ReturnType<typeof segmenter.push>) =>
+            Effect.gen(function* () {
+              if (!closed) return
+              const audio = closed.frames.some((f) => f.samples !== null) ? concatSamples(closed.frames) : null
+              const score = yield* classifier.scoreSegment({
+                frames: closed.frames.flatMap((f) => (f.features === null ? [] : [f.features])),
+                audio: classifier.needsAudio ? audio : null
+              })
+              if (audio !== null && speechSamples < speech.length) {
+                const taken = audio.subarray(0, speech.length - speechSamples)
+                speech.set(taken, speechSamples)
+                speechSamples += taken.length
+              }
+              segments.push(SpeechSegment.make({
+                start: closed.startFrame * frameSeconds,
+                end: closed.endFrame * frameSeconds,
+                childScore: score.childScore,
+                medianF0: score.medianF0
+              }))
+            })
           // Pitch needs two periods of a low voice: the previous frame and this one together.
           const pitchWindow = new Float32Array(vad.frameSamples * 2)
           yield* streamWavWindows(wavPath, info, vad.frameSamples * framesPerWindow).pipe(
@@ -64,12 +102,16 @@ export class Analyzer extends Context.Tag("kidvoice/Analyzer")<Analyzer, Analyze
                   const features = probability >= settings.threshold - 0.15
                     ? { f0: estimateF0(pitchWindow, vad.sampleRate), centroid: spectralCentroid(frame, vad.sampleRate) }
                     : null
-                  record(segmenter.push(probability, features))
+                  yield* record(segmenter.push(probability, { features, samples: keepSamples() ? frame.slice() : null }))
                 }
               })
             )
           )
-          record(segmenter.flush())
+          yield* record(segmenter.flush())
+          const heard = spokenLanguage.name !== null && speechSamples >= minLanguageSamples
+            ? yield* spokenLanguage.identify(speech.subarray(0, speechSamples))
+            : null
+          const language = decideLanguage(heard, hints)
           const speechSeconds = segments.reduce((sum, s) => sum + (s.end - s.start), 0)
           const childSpeechSeconds = segments.filter((s) => s.childScore >= minChildScore).reduce((sum, s) => sum + (s.end - s.start), 0)
           return Analysis.make({
@@ -77,9 +119,9 @@ export class Analyzer extends Context.Tag("kidvoice/Analyzer")<Analyzer, Analyze
             speechSeconds,
             childSpeechSeconds,
             childShare: speechSeconds > 0 ? childSpeechSeconds / speechSeconds : 0,
-            language: "unknown",
-            languageConfidence: 0,
-            languageSource: "none",
+            language: language.language,
+            languageConfidence: language.confidence,
+            languageSource: language.source,
             classifier: classifier.name,
             segments
           })

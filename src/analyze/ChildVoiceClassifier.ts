@@ -16,9 +16,25 @@ export interface ChildVoiceScore {
   readonly medianF0: number | null
 }
 
+/** One speech segment as the analyzer hands it over. */
+export interface SegmentInput {
+  readonly frames: ReadonlyArray<FrameFeatures>
+  /** The segment's 16 kHz samples, or null when the classifier does not read them (see `needsAudio`). */
+  readonly audio: Float32Array | null
+}
+
+export class ChildVoiceInferenceError extends Data.TaggedError("ChildVoiceInferenceError")<{ readonly model: string; readonly reason: string }> {
+  readonly retryable = false
+  override get message() {
+    return `child-voice model ${this.model} failed: ${this.reason}`
+  }
+}
+
 export interface ChildVoiceClassifierApi {
   readonly name: string
-  readonly scoreSegment: (frames: ReadonlyArray<FrameFeatures>) => ChildVoiceScore
+  /** Whether `scoreSegment` reads the samples: the analyzer keeps a segment's audio only then. */
+  readonly needsAudio: boolean
+  readonly scoreSegment: (segment: SegmentInput) => Effect.Effect<ChildVoiceScore, ChildVoiceInferenceError>
 }
 
 /** Decides how child-like the voice of a speech segment is. Back-ends differ; the analyzer sees only this. */
@@ -69,6 +85,6 @@ export const acousticClassifierLayer = (cardPath = join(modelsDir, "acoustic-chi
       const card = yield* Schema.decodeUnknown(Schema.parseJson(AcousticCard))(text).pipe(
         Effect.mapError((e) => new ClassifierCardError({ card: cardPath, reason: e.message }))
       )
-      return { name: card.name, scoreSegment: (frames) => acousticScore(card, frames) }
+      return { name: card.name, needsAudio: false, scoreSegment: ({ frames }) => Effect.succeed(acousticScore(card, frames)) } satisfies ChildVoiceClassifierApi
     })
   )

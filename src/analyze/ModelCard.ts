@@ -43,8 +43,8 @@ export const resolveModelFile = (cardPath: string, file: string): string => {
   return isAbsolute(file) ? file : join(dirname(cardPath), file)
 }
 
-export interface LoadedModel {
-  readonly card: ModelCard
+export interface LoadedModel<C extends ModelCard = ModelCard> {
+  readonly card: C
   readonly session: ort.InferenceSession
 }
 
@@ -55,11 +55,15 @@ const sameNames = (a: ReadonlyArray<string>, b: ReadonlyArray<string>) =>
  * Reads a card, verifies the weights' checksum and the session's real input/output names against it,
  * and keeps the session for the scope (one session per model for a whole run).
  */
-export const loadModel = (cardPath: string) =>
+export const loadModel = <C extends ModelCard = ModelCard>(
+  cardPath: string,
+  /** A backend's card: ModelCard extended with what that backend reads (its tensor names, labels...). */
+  cardSchema: Schema.Schema<C, any> = ModelCard as unknown as Schema.Schema<C, any>
+) =>
   Effect.gen(function* () {
     const fail = (reason: string) => new ModelLoadError({ card: cardPath, reason })
     const text = yield* Effect.tryPromise({ try: () => fs.readFile(cardPath, "utf8"), catch: (e) => fail(String(e)) })
-    const card = yield* Schema.decodeUnknown(Schema.parseJson(ModelCard))(text).pipe(
+    const card = yield* Schema.decodeUnknown(Schema.parseJson(cardSchema))(text).pipe(
       Effect.mapError((e) => fail(`the card is invalid: ${e.message}`))
     )
     const file = yield* Effect.try({ try: () => resolveModelFile(cardPath, card.file), catch: () => fail(`model file ${card.file} not found`) })
@@ -81,5 +85,5 @@ export const loadModel = (cardPath: string) =>
           `do not match the card (${card.inputs.join(", ")} → ${card.outputs.join(", ")})`
       )
     }
-    return { card, session } satisfies LoadedModel
+    return { card, session } satisfies LoadedModel<C>
   })

@@ -15,6 +15,7 @@ import { commonSettings, configFileOption, loadConfig, pipelineSettings, setting
 import { gatherReport, renderReportHtml } from "./report.js"
 import { formatStatus, statusReport } from "./status.js"
 import { besideProgressLine, showProgress } from "./progress.js"
+import { modelsCommand } from "./models.js"
 import { writeTextAtomic } from "../files/atomicWrite.js"
 import { join } from "node:path"
 
@@ -216,7 +217,8 @@ const kidvoice = Command.make("kidvoice").pipe(
     importCommand,
     doctor,
     status,
-    exportCommand
+    exportCommand,
+    modelsCommand
   ])
 )
 

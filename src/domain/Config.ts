@@ -38,6 +38,14 @@ export class UploadSettings extends Schema.Class<UploadSettings>("UploadSettings
   requestTimeoutSeconds: Schema.Number.pipe(Schema.positive())
 }) {}
 
+export class ModelSettings extends Schema.Class<ModelSettings>("ModelSettings")({
+  /** Folder of installed models (`kidvoice models install`); null: the shipped models/ folder. */
+  dir: Schema.NullOr(Schema.NonEmptyTrimmedString),
+  /** A model card's name, `auto` (the best installed), or for language `none` (title and metadata only). */
+  childVoice: Schema.NonEmptyTrimmedString,
+  language: Schema.NonEmptyTrimmedString
+}) {}
+
 export const LogFormat = Schema.Literal("pretty", "json")
 
 export class KidvoiceConfig extends Schema.Class<KidvoiceConfig>("KidvoiceConfig")({
@@ -51,6 +59,7 @@ export class KidvoiceConfig extends Schema.Class<KidvoiceConfig>("KidvoiceConfig
   clips: ClipRules,
   vad: VadSettings,
   upload: UploadSettings,
+  models: ModelSettings,
   /** Serve Prometheus metrics on 127.0.0.1:<port>/metrics during a run; null: files under reports/ only. */
   metricsPort: Schema.NullOr(Schema.Int.pipe(Schema.between(1, 65535))),
   ytDlpPath: Schema.NonEmptyTrimmedString,
@@ -75,6 +84,7 @@ export const defaultConfig = {
   clips: { minSeconds: 1, maxSeconds: 30, mergeGapSeconds: 0.6, loudnessDbfs: null },
   vad: { threshold: 0.5, minSpeechMs: 250, minSilenceMs: 300, maxSegmentSeconds: 30 },
   upload: { endpoint: null, concurrency: 4, requestTimeoutSeconds: 120 },
+  models: { dir: null, childVoice: "auto", language: "auto" },
   metricsPort: null,
   ytDlpPath: "yt-dlp",
   logFormat: "pretty"

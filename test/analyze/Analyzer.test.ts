@@ -6,12 +6,13 @@ import { Analyzer } from "../../src/analyze/Analyzer.js"
 import { acousticClassifierLayer } from "../../src/analyze/ChildVoiceClassifier.js"
 import { loadModel, modelsDir } from "../../src/analyze/ModelCard.js"
 import { SileroVad } from "../../src/analyze/SileroVad.js"
+import { SpokenLanguage } from "../../src/analyze/SpokenLanguage.js"
 import { defaultConfig } from "../../src/domain/Config.js"
 import { transcodeToWav } from "../../src/media/Ffmpeg.js"
 import { samplesDir } from "../support/cli.js"
 import { scopedTempDir } from "../support/manifest.js"
 
-const analyzerLayer = Analyzer.layer.pipe(Layer.provide(Layer.merge(SileroVad.layer, acousticClassifierLayer())))
+const analyzerLayer = Analyzer.layer.pipe(Layer.provide(Layer.mergeAll(SileroVad.layer, acousticClassifierLayer(), SpokenLanguage.none)))
 
 const wavOf = (dir: string, sample: string) =>
   Effect.gen(function* () {

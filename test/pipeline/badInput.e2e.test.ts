@@ -40,6 +40,8 @@ describe("odd input", () => {
       expect(byTitle[decomposed]?.state).toBe("accepted")
       expect(byTitle["'; DROP TABLE videos;--"]?.state).toBe("accepted")
       expect(byTitle["line\nbreak"]?.state).toBe("rejected")
+      // The Vietnamese titles name their language (the shipped models have no audio language model); the others say nothing.
+      expect([byTitle[vietnamese]?.language, byTitle[decomposed]?.language, byTitle["'; DROP TABLE videos;--"]?.language]).toEqual(["vi", "vi", "unknown"])
       for (const broken of ["empty", "notes"]) {
         expect(byTitle[broken]).toMatchObject({ state: "failed", lastErrorTag: "UndecodableMedia", nextRetryAt: null })
         expect(byTitle[broken]!.lastErrorMessage).toContain(join(input, broken))
@@ -47,7 +49,7 @@ describe("odd input", () => {
       // Every file kidvoice wrote is inside --out, under a name made of the id and times only.
       expect(filesBelow(input).length).toBe(7)
       for (const file of filesBelow(out).filter((f) => f.endsWith(".wav"))) {
-        expect(file).toMatch(/^(audio\/local-[0-9a-f]{16}\.wav|dataset\/unknown\/local-[0-9a-f]{16}_\d{9}_\d{9}\.wav)$/)
+        expect(file).toMatch(/^(audio\/local-[0-9a-f]{16}\.wav|dataset\/(unknown|vi)\/local-[0-9a-f]{16}_\d{9}_\d{9}\.wav)$/)
       }
       for (const row of rows) if (row.audioPath) expect(row.audioPath.startsWith(out + "/")).toBe(true)
     }), { timeout: 120_000 })
