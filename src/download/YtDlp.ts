@@ -64,19 +64,25 @@ export const ytDlpVersion = (path: string) =>
 
 /**
  * Runs yt-dlp with an argument array (never a shell line). It is killed, and awaited until it has exited,
- * when the fiber is interrupted, so its files can be removed right after; and killed when it prints nothing
- * for `silenceLimitMs` (hung where no socket timeout reaches). Real time on purpose: it watches a real process.
+ * when the fiber is interrupted, so its files can be removed right after; and killed when, once it has
+ * started talking, it prints nothing for `silenceLimitMs` (hung where no socket timeout reaches). Before its
+ * first line it gets `startupGraceMs`: a Python program's start can take seconds on a busy machine.
+ * Real time on purpose: it watches a real process.
  */
-export const runYtDlp = (path: string, args: ReadonlyArray<string>, silenceLimitMs: number) =>
+export const runYtDlp = (path: string, args: ReadonlyArray<string>, silenceLimitMs: number, startupGraceMs = 30_000) =>
   Effect.async<void, YtDlpExited | YtDlpNotFound>((resume) => {
     const child = execa(path, args, { stdin: "ignore", reject: false, buffer: { stdout: false } })
     let lastOutputAt = Date.now()
+    let allowedSilenceMs = Math.max(silenceLimitMs, startupGraceMs)
     let stalled = false
-    const heard = () => (lastOutputAt = Date.now())
+    const heard = () => {
+      lastOutputAt = Date.now()
+      allowedSilenceMs = silenceLimitMs
+    }
     child.stdout?.on("data", heard)
     child.stderr?.on("data", heard)
     const watchdog = setInterval(() => {
-      if (Date.now() - lastOutputAt <= silenceLimitMs) return
+      if (Date.now() - lastOutputAt <= allowedSilenceMs) return
       stalled = true
       child.kill("SIGKILL")
     }, Math.min(1000, silenceLimitMs / 4))
