@@ -4,6 +4,8 @@
  *   manifest       durable updates/s with 1, 10, 12 writer processes at 10k and 1M rows, beside the old
  *                  JSON+lock-file pattern and raw SQLite (--rows, --processes, --seconds)
  *   large-manifest status, claims, reclaim, paging and exports on a 1M-row manifest (--rows)
+ *   download       files/s, MB/s and peak RSS of real yt-dlp + ffmpeg downloads from 127.0.0.1 at several
+ *                  concurrencies, beside the same commands in a shell loop (--files, --concurrency, --minutes)
  */
 import { execa } from "execa"
 import { join } from "node:path"
@@ -11,7 +13,8 @@ import { join } from "node:path"
 const harnesses: Record<string, string> = {
   manifest: "manifest.ts",
   "large-manifest": "largeManifest.ts",
-  analyze: "analyze.ts"
+  analyze: "analyze.ts",
+  download: "download.ts"
 }
 
 const [name = "analyze", ...rest] = process.argv.slice(2)

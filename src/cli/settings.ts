@@ -47,7 +47,15 @@ export const pipelineSettings: ReadonlyArray<Setting> = [
   setting("upload-concurrency", "upload.concurrency", "number", "clips uploaded at once"),
   setting("upload-timeout-seconds", "upload.requestTimeoutSeconds", "number", "limit for one upload request"),
   setting("metrics-port", "metricsPort", "number", "serve Prometheus metrics on 127.0.0.1:<port>/metrics while running"),
-  setting("yt-dlp", "ytDlpPath", "text", "the yt-dlp program to run")
+  setting("yt-dlp", "ytDlpPath", "text", "the yt-dlp program to run"),
+  setting("cookies", "download.cookiesFile", "text", "a Netscape cookies file for yt-dlp (members-only, age-gated videos, bot checks); must exist"),
+  setting("proxy", "download.proxy", "text", "proxy for yt-dlp, e.g. http://host:3128 or socks5://host:1080"),
+  setting("limit-rate", "download.limitRate", "text", "bandwidth per download, e.g. 500K or 1M (bytes a second)"),
+  setting("sleep-requests", "download.sleepRequestsSeconds", "number", "seconds yt-dlp waits between its requests and before each download"),
+  setting("requests-per-minute", "download.requestsPerMinute", "number", "downloads started a minute, shared by all download workers"),
+  setting("rate-limit-pause-seconds", "download.rateLimitPauseSeconds", "number",
+    "when the host says too many requests or asks for a bot check, all downloads pause this long, doubling while it keeps refusing"),
+  setting("download-timeout", "download.timeoutSeconds", "number", "seconds without data before a download counts as stalled (retried later)")
 ]
 
 const envName = (s: Setting) => `KIDVOICE_${s.flag.toUpperCase().replace(/-/g, "_")}`

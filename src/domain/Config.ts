@@ -46,6 +46,27 @@ export class ModelSettings extends Schema.Class<ModelSettings>("ModelSettings")(
   language: Schema.NonEmptyTrimmedString
 }) {}
 
+/** How remote audio is fetched: what yt-dlp is given, and how hard the video host is asked. */
+export class DownloadSettings extends Schema.Class<DownloadSettings>("DownloadSettings")({
+  /** A Netscape cookies file for yt-dlp (members-only, age-gated, bot checks); null: none. */
+  cookiesFile: Schema.NullOr(Schema.NonEmptyTrimmedString),
+  proxy: Schema.NullOr(Schema.NonEmptyTrimmedString.pipe(
+    Schema.pattern(/^(https?|socks4a?|socks5h?):\/\//i, { message: () => "a proxy URL such as http://host:3128 or socks5://host:1080" })
+  )),
+  /** yt-dlp's --limit-rate: bytes a second per download, with K, M or G. */
+  limitRate: Schema.NullOr(Schema.String.pipe(
+    Schema.pattern(/^\d+(\.\d+)?[KMG]?$/i, { message: () => "a rate such as 500K or 1.5M (bytes a second)" })
+  )),
+  /** yt-dlp's --sleep-requests and --sleep-interval: seconds between one download's requests and before its media. */
+  sleepRequestsSeconds: NonNegative,
+  /** yt-dlp runs started a minute across all download workers. */
+  requestsPerMinute: Schema.Number.pipe(Schema.positive()),
+  /** The first pause of all downloads after the host refuses (429, bot check); doubles while it keeps refusing. */
+  rateLimitPauseSeconds: Schema.Number.pipe(Schema.positive()),
+  /** A connection silent this long is dropped (yt-dlp's --socket-timeout); a yt-dlp silent for 3× this is killed. */
+  timeoutSeconds: Schema.Number.pipe(Schema.positive())
+}) {}
+
 export const LogFormat = Schema.Literal("pretty", "json")
 
 export class KidvoiceConfig extends Schema.Class<KidvoiceConfig>("KidvoiceConfig")({
@@ -60,6 +81,7 @@ export class KidvoiceConfig extends Schema.Class<KidvoiceConfig>("KidvoiceConfig
   vad: VadSettings,
   upload: UploadSettings,
   models: ModelSettings,
+  download: DownloadSettings,
   /** Serve Prometheus metrics on 127.0.0.1:<port>/metrics during a run; null: files under reports/ only. */
   metricsPort: Schema.NullOr(Schema.Int.pipe(Schema.between(1, 65535))),
   ytDlpPath: Schema.NonEmptyTrimmedString,
@@ -85,6 +107,15 @@ export const defaultConfig = {
   vad: { threshold: 0.5, minSpeechMs: 250, minSilenceMs: 300, maxSegmentSeconds: 30 },
   upload: { endpoint: null, concurrency: 4, requestTimeoutSeconds: 120 },
   models: { dir: null, childVoice: "auto", language: "auto" },
+  download: {
+    cookiesFile: null,
+    proxy: null,
+    limitRate: null,
+    sleepRequestsSeconds: 0,
+    requestsPerMinute: 20,
+    rateLimitPauseSeconds: 60,
+    timeoutSeconds: 60
+  },
   metricsPort: null,
   ytDlpPath: "yt-dlp",
   logFormat: "pretty"

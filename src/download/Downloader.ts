@@ -1,6 +1,5 @@
 import { FileSystem } from "@effect/platform"
-import { Context, Data, Effect, Layer } from "effect"
-import { execa } from "execa"
+import { Clock, Context, Data, Effect, Layer } from "effect"
 import { promises as fs } from "node:fs"
 import { join } from "node:path"
 import { readWavInfo } from "../media/WavFile.js"
@@ -9,7 +8,10 @@ import { Workspace } from "../domain/Workspace.js"
 import { moveIntoPlace } from "../files/atomicWrite.js"
 import { ensureFreeSpace, isDiskFullText, OutOfDiskSpace } from "../files/diskSpace.js"
 import { FfmpegFailed, probeAudio, transcodeToWav, UndecodableMedia } from "../media/Ffmpeg.js"
-import { classifyYtDlpFailure, ytDlpErrorLines } from "./ytDlpFailure.js"
+import { type HostKeepsRefusing, RequestPacer } from "./RequestPacer.js"
+import { CookiesFileMissing, type FetchSettings, runYtDlp, type YtDlpNotFound, ytDlpFetchArgs, ytDlpVersion } from "./YtDlp.js"
+import { classifyYtDlpFailure, ytDlpErrorLines, type YtDlpFailureKind } from "./ytDlpFailure.js"
+import { ytDlpVersionAdvice } from "./ytDlpVersion.js"
 
 export class SourceFileMissing extends Data.TaggedError("SourceFileMissing")<{ readonly videoId: string; readonly path: string }> {
   readonly retryable = false
@@ -21,12 +23,26 @@ export class SourceFileMissing extends Data.TaggedError("SourceFileMissing")<{ r
 export class YtDlpFailed extends Data.TaggedError("YtDlpFailed")<{
   readonly videoId: string
   readonly url: string
-  readonly kind: string
+  readonly kind: YtDlpFailureKind
+  readonly reason: string
   readonly retryable: boolean
   readonly detail: string
 }> {
   override get message() {
-    return `yt-dlp could not fetch ${this.url} (${this.videoId}, ${this.kind}): ${this.detail}`
+    return `yt-dlp could not fetch ${this.url} (${this.videoId}, ${this.kind}: ${this.reason}): ${this.detail}`
+  }
+}
+
+/** The video itself cannot be had (private, removed, members-only, ...): recorded once as skipped, never retried. */
+export class VideoUnavailable extends Data.TaggedError("VideoUnavailable")<{
+  readonly videoId: string
+  readonly url: string
+  readonly reason: string
+  readonly detail: string
+}> {
+  readonly retryable = false
+  override get message() {
+    return `${this.url} (${this.videoId}) is unavailable (${this.reason}): ${this.detail}`
   }
 }
 
@@ -44,7 +60,8 @@ export class TempDirError extends Data.TaggedError("TempDirError")<{ readonly pa
   }
 }
 
-export type DownloadError = OutOfDiskSpace | SourceFileMissing | YtDlpFailed | DownloadSkipped | UndecodableMedia | FfmpegFailed | TempDirError |
+export type DownloadError = OutOfDiskSpace | SourceFileMissing | YtDlpFailed | VideoUnavailable | DownloadSkipped | UndecodableMedia | FfmpegFailed |
+  TempDirError | YtDlpNotFound | CookiesFileMissing | HostKeepsRefusing |
   import("../media/WavFile.js").WavFormatError | import("../files/atomicWrite.js").FileWriteError
 
 export interface DownloadResult {
@@ -55,6 +72,7 @@ export interface DownloadResult {
 export interface DownloaderOptions {
   readonly maxDurationSeconds: number
   readonly ytDlpPath: string
+  readonly fetch: FetchSettings
 }
 
 export interface DownloaderApi {
@@ -74,34 +92,56 @@ export class Downloader extends Context.Tag("kidvoice/Downloader")<Downloader, D
       const workspace = yield* Workspace
       const fileSystem = yield* FileSystem.FileSystem
 
-      const fetchWithYtDlp = (row: ManifestRow, dir: string, ytDlpPath: string) =>
-        Effect.tryPromise({
-          // An argument array, never a shell line; the abort signal kills yt-dlp when the fiber is interrupted.
-          try: (signal) =>
-            execa(ytDlpPath, [
-              "--no-playlist",
-              "--no-progress",
-              "--no-part",
-              "-f", "bestaudio/best",
-              "-o", join(dir, "source.%(ext)s"),
-              "--", row.sourceUrl
-            ], { cancelSignal: signal, reject: true, stdin: "ignore" }),
-          catch: (error) => {
-            const stderr = String((error as { stderr?: unknown }).stderr ?? error)
-            const failure = classifyYtDlpFailure(stderr)
-            return isDiskFullText(stderr)
-              ? new OutOfDiskSpace({ path: dir, bytesNeeded: row.declaredDurationSeconds ? Math.ceil(row.declaredDurationSeconds * 32000) : 0, bytesFree: null })
-              : new YtDlpFailed({ videoId: row.id, url: row.sourceUrl, kind: failure.kind, retryable: failure.retryable, detail: ytDlpErrorLines(stderr) })
-          }
-        }).pipe(
-          Effect.flatMap(() => Effect.promise(() => fs.readdir(dir))),
-          Effect.flatMap((files) => {
-            const fetched = files.find((f) => f.startsWith("source."))
-            return fetched
-              ? Effect.succeed(join(dir, fetched))
-              : Effect.fail(new YtDlpFailed({ videoId: row.id, url: row.sourceUrl, kind: "unknown", retryable: true, detail: "yt-dlp exited 0 but wrote no file" }))
+      const pacer = yield* RequestPacer
+
+      // Once a run per program, and only when a remote video comes up: local-only runs need no yt-dlp at all.
+      const checkYtDlp = yield* Effect.cachedFunction((ytDlpPath: string) =>
+        Effect.gen(function* () {
+          const version = yield* ytDlpVersion(ytDlpPath)
+          const advice = ytDlpVersionAdvice(version, new Date(yield* Clock.currentTimeMillis))
+          yield* Effect.logInfo(`yt-dlp ${version} at ${ytDlpPath}${advice.supportsJsRuntimes ? " (with --js-runtimes node)" : ""}`)
+          if (advice.warning) yield* Effect.logWarning(advice.warning)
+          return advice
+        })
+      )
+
+      /** A private copy of the cookies in the temp dir: yt-dlp rewrites its cookies file on exit. */
+      const copyCookies = (cookiesFile: string | null, dir: string) =>
+        cookiesFile === null
+          ? Effect.succeed(null)
+          : Effect.tryPromise({
+            try: () => fs.copyFile(cookiesFile, join(dir, "cookies.txt")).then(() => join(dir, "cookies.txt")),
+            catch: (e) => new CookiesFileMissing({ path: cookiesFile, detail: String((e as { code?: string }).code ?? e) })
           })
-        )
+
+      const fetchWithYtDlp = (row: ManifestRow, dir: string, options: DownloaderOptions) =>
+        Effect.gen(function* () {
+          const advice = yield* checkYtDlp(options.ytDlpPath)
+          const cookies = yield* copyCookies(options.fetch.cookiesFile, dir)
+          const args = ytDlpFetchArgs(options.fetch, cookies, advice.supportsJsRuntimes, join(dir, "source.%(ext)s"), row.sourceUrl)
+          const startedAt = yield* pacer.take
+          const failed = yield* runYtDlp(options.ytDlpPath, args, 3 * options.fetch.timeoutSeconds * 1000).pipe(
+            Effect.as(null),
+            Effect.catchTag("YtDlpExited", Effect.succeed)
+          )
+          if (failed === null) {
+            yield* pacer.answered(startedAt)
+            const fetched = (yield* Effect.promise(() => fs.readdir(dir))).find((f) => f.startsWith("source."))
+            if (fetched) return join(dir, fetched)
+            return yield* new YtDlpFailed({
+              videoId: row.id, url: row.sourceUrl, kind: "unknown", reason: "no file", retryable: true, detail: "yt-dlp exited 0 but wrote no file"
+            })
+          }
+          if (isDiskFullText(failed.stderr)) {
+            return yield* new OutOfDiskSpace({ path: dir, bytesNeeded: row.declaredDurationSeconds ? Math.ceil(row.declaredDurationSeconds * 32000) : 0, bytesFree: null })
+          }
+          const failure = classifyYtDlpFailure(failed.stderr)
+          const detail = ytDlpErrorLines(failed.stderr)
+          if (failure.kind === "permanent") return yield* new VideoUnavailable({ videoId: row.id, url: row.sourceUrl, reason: failure.reason, detail })
+          // Fails with HostKeepsRefusing when the host has refused through every pause.
+          if (failure.kind === "rate-limited") yield* pacer.refused(startedAt, failure.reason)
+          return yield* new YtDlpFailed({ videoId: row.id, url: row.sourceUrl, kind: failure.kind, reason: failure.reason, retryable: failure.retryable, detail })
+        })
 
       const localSource = (row: ManifestRow) =>
         Effect.tryPromise({ try: () => fs.access(row.sourceUrl), catch: () => new SourceFileMissing({ videoId: row.id, path: row.sourceUrl }) }).pipe(
@@ -114,7 +154,7 @@ export class Downloader extends Context.Tag("kidvoice/Downloader")<Downloader, D
           const dir = yield* fileSystem.makeTempDirectoryScoped({ directory: workspace.tmp, prefix: tempDirPrefix() }).pipe(
             Effect.mapError((cause) => new TempDirError({ path: workspace.tmp, cause }))
           )
-          const source = row.kind === "local" ? yield* localSource(row) : yield* fetchWithYtDlp(row, dir, options.ytDlpPath)
+          const source = row.kind === "local" ? yield* localSource(row) : yield* fetchWithYtDlp(row, dir, options)
           const probe = yield* probeAudio(source)
           if (probe.durationSeconds !== null && probe.durationSeconds > options.maxDurationSeconds) {
             return yield* new DownloadSkipped({

@@ -1,49 +1,64 @@
 /** What a failed yt-dlp run means for the manifest, read from its stderr. Pure, so every rule has a test. */
 
-export type YtDlpFailureKind = "unavailable" | "rate-limited" | "transient" | "unknown"
+/**
+ * permanent: the video will not become fetchable by asking again (recorded once as skipped, with `reason`);
+ * rate-limited: the host refuses us, not the video (the whole stage slows down, the row stays retryable);
+ * transient: a blip on the way (retried later with backoff); unknown: retried, as the safer guess.
+ */
+export type YtDlpFailureKind = "permanent" | "rate-limited" | "transient" | "unknown"
 
 export interface YtDlpFailureClass {
   readonly kind: YtDlpFailureKind
   readonly retryable: boolean
+  /** Why, in a few words a person can count by ("private", "removed", "HTTP 429", "timeout"). */
+  readonly reason: string
 }
 
-const unavailable = [
-  /private video/i,
-  /video unavailable/i,
-  /has been removed/i,
-  /members[- ]only/i,
-  /sign in to confirm your age/i,
-  /age[- ]restricted/i,
-  /not available in your country/i,
-  /geo[- ]?restrict/i,
-  /unsupported url/i,
-  /HTTP Error 40[134]/i,
-  /HTTP Error 410/i,
-  /no video formats found/i,
-  /requested format is not available/i
+type Rule = readonly [RegExp, string]
+
+// Checked first: a 429 page may also say "unable to download", a bot check also says "sign in".
+const rateLimited: ReadonlyArray<Rule> = [
+  [/HTTP Error 429|too many requests/i, "HTTP 429"],
+  [/confirm you.re not a bot/i, "bot check"],
+  // YouTube's answer to a session it throttles, newer yt-dlp prints it as is.
+  [/content isn.t available, try again later/i, "try again later"]
 ]
 
-const rateLimited = [/HTTP Error 429/i, /too many requests/i, /confirm you.re not a bot/i]
-
-const transient = [
-  /HTTP Error 5\d\d/i,
-  /timed? ?out/i,
-  /connection (reset|refused|aborted)/i,
-  /temporary failure in name resolution/i,
-  /network is unreachable/i,
-  /incomplete ?read/i,
-  /\d+ bytes read, \d+ more expected/i,
-  /downloaded \d+ bytes, expected \d+ bytes/i,
-  /content-length mismatch|did not match the expected/i,
-  /unable to download/i
+// In order: "Private video. Sign in if you've been granted access" is private, not sign-in.
+const permanent: ReadonlyArray<Rule> = [
+  [/private video/i, "private"],
+  [/members[- ]only|join this channel/i, "members-only"],
+  [/confirm your age|age[- ]restricted|inappropriate for some users/i, "age-restricted"],
+  [/not (made this video )?available (in|from) your (country|location)|geo[- ]?restrict/i, "geo-blocked"],
+  [/copyright (claim|grounds)/i, "copyright"],
+  [/has been removed|account .*(terminated|closed)|no longer available|video unavailable|HTTP Error 410/i, "removed"],
+  [/sign in to view|login required|requires? (authentication|login)|only available for registered users|HTTP Error 401/i, "sign-in required"],
+  [/HTTP Error 404/i, "not found"],
+  [/unsupported url/i, "unsupported URL"],
+  [/no video formats found|requested format is not available/i, "no audio format"]
 ]
+
+const transient: ReadonlyArray<Rule> = [
+  [/HTTP Error 5\d\d/i, "HTTP 5xx"],
+  // YouTube answers 403 to expired stream URLs and throttled clients: a later try (or a newer yt-dlp) gets through.
+  [/HTTP Error 403/i, "HTTP 403"],
+  [/timed? ?out|stalled/i, "timeout"],
+  [/connection (reset|refused|aborted)|broken pipe|remote end closed/i, "connection lost"],
+  [/temporary failure in name resolution|network is unreachable/i, "network down"],
+  [/incomplete ?read|\d+ bytes read, \d+ more expected|downloaded \d+ bytes, expected \d+ bytes|content-length mismatch|did not match the expected/i, "truncated"],
+  [/unable to download/i, "download failed"]
+]
+
+const firstMatch = (rules: ReadonlyArray<Rule>, text: string) => rules.find(([pattern]) => pattern.test(text))?.[1]
 
 export const classifyYtDlpFailure = (stderr: string): YtDlpFailureClass => {
-  // Rate limiting first: a 429 page may also say "unable to download".
-  if (rateLimited.some((p) => p.test(stderr))) return { kind: "rate-limited", retryable: true }
-  if (unavailable.some((p) => p.test(stderr))) return { kind: "unavailable", retryable: false }
-  if (transient.some((p) => p.test(stderr))) return { kind: "transient", retryable: true }
-  return { kind: "unknown", retryable: true }
+  const limited = firstMatch(rateLimited, stderr)
+  if (limited) return { kind: "rate-limited", retryable: true, reason: limited }
+  const gone = firstMatch(permanent, stderr)
+  if (gone) return { kind: "permanent", retryable: false, reason: gone }
+  const blip = firstMatch(transient, stderr)
+  if (blip) return { kind: "transient", retryable: true, reason: blip }
+  return { kind: "unknown", retryable: true, reason: "unrecognised error" }
 }
 
 /** yt-dlp's ERROR lines, which say what went wrong, without its progress chatter or its bug-report boilerplate. */

@@ -57,15 +57,28 @@ export const downloadStage = (config: KidvoiceConfig, upstreamDone: Deferred.Def
       stage: "download",
       workers: config.downloadConcurrency,
       upstreamDone,
-      handle: (row) => downloader.download(row, { maxDurationSeconds: config.rules.maxDurationSeconds, ytDlpPath: config.ytDlpPath }),
+      handle: (row) => downloader.download(row, { maxDurationSeconds: config.rules.maxDurationSeconds, ytDlpPath: config.ytDlpPath, fetch: config.download }),
       complete: (row, result) => manifest.completeDownload(row.id, result),
       abandon: downloader.discardUnrecordedAudio,
-      classify: (error) =>
-        error._tag === "DownloadSkipped"
-          ? { _tag: "Skip", failure: { _tag: error._tag, message: error.message, retryable: false } }
-          : error._tag === "OutOfDiskSpace"
-          ? { _tag: "Stop", error }
-          : { _tag: "Fail", failure: asFailure(error) }
+      classify: (error) => {
+        switch (error._tag) {
+          case "DownloadSkipped":
+          case "VideoUnavailable":
+            return { _tag: "Skip", failure: { _tag: error._tag, message: error.message, retryable: false } }
+          // Not the video's fault: the claim goes back and the stage ends with the reason.
+          case "OutOfDiskSpace":
+          case "YtDlpNotFound":
+          case "CookiesFileMissing":
+          case "HostKeepsRefusing":
+            return { _tag: "Stop", error }
+          case "YtDlpFailed":
+            // Refused by the host (the pacer has paused every worker): the row goes back untouched, no attempt spent.
+            if (error.kind === "rate-limited") return { _tag: "Requeue", failure: asFailure(error) }
+            return { _tag: "Fail", failure: asFailure(error) }
+          default:
+            return { _tag: "Fail", failure: asFailure(error) }
+        }
+      }
     })
   })
 

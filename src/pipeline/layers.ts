@@ -8,6 +8,7 @@ import type { KidvoiceConfig } from "../domain/Config.js"
 import { Workspace, workspacePaths } from "../domain/Workspace.js"
 import { Curator } from "../curate/Curator.js"
 import { Downloader } from "../download/Downloader.js"
+import { RequestPacer } from "../download/RequestPacer.js"
 import { currentProcessOwner } from "../manifest/ClaimOwner.js"
 import type { ManifestOptions } from "../manifest/Manifest.js"
 import { sqliteManifestLayer } from "../manifest/ManifestStore.js"
@@ -29,12 +30,18 @@ export const manifestLayer = (config: KidvoiceConfig) => {
   return Layer.merge(Workspace.layer(config.out), manifest)
 }
 
+/** The Downloader with this process's request pace, over a working directory (and its manifest). */
+export const downloaderLayer = (config: KidvoiceConfig, base: ReturnType<typeof manifestLayer> = manifestLayer(config)) => {
+  const pacer = RequestPacer.layer(RequestPacer.policy(config.download.requestsPerMinute, config.download.rateLimitPauseSeconds))
+  return Downloader.layer.pipe(Layer.provide(Layer.mergeAll(base, NodeFileSystem.layer, pacer)))
+}
+
 /** Every stage's service over one working directory. */
 export const pipelineLayer = (config: KidvoiceConfig) => {
   const base = manifestLayer(config)
   // The models stay visible beside the analyzer: curate names the classifier in the dataset card.
   const analyzer = Analyzer.layer.pipe(Layer.provideMerge(Layer.merge(SileroVad.layer, selectedModelsLayer(config.models))))
-  const downloader = Downloader.layer.pipe(Layer.provide(Layer.merge(base, NodeFileSystem.layer)))
+  const downloader = downloaderLayer(config, base)
   const curator = Curator.layer.pipe(Layer.provide(base))
   const uploader = Uploader.layer.pipe(Layer.provide(Layer.merge(base, NodeHttpClient.layerUndici)))
   return Layer.mergeAll(base, Source.layer, downloader, analyzer, curator, uploader)

@@ -7,12 +7,14 @@ import { ClaimLost, type ManifestError } from "../manifest/ManifestErrors.js"
 import { failuresByTag, stageOutcomes, stageSeconds } from "./metrics.js"
 
 /**
- * How a handler's failure is recorded: a failure (retry or not, by its own flag), a permanent skip, or a stop:
+ * How a handler's failure is recorded: a failure (retry or not, by its own flag), a permanent skip, a requeue
+ * (the video is not at fault but the stage can go on, more slowly: its claim goes back untouched), or a stop:
  * the video is not at fault (the disk is full), so its claim goes back untouched and the stage ends with the error.
  */
 export type Outcome<E> =
   | { readonly _tag: "Fail"; readonly failure: StageFailure }
   | { readonly _tag: "Skip"; readonly failure: StageFailure }
+  | { readonly _tag: "Requeue"; readonly failure: StageFailure }
   | { readonly _tag: "Stop"; readonly error: E }
 
 export interface ClaimingStageSpec<A, E, R> {
@@ -64,6 +66,11 @@ export const runClaimingStage = <A, E, R>(spec: ClaimingStageSpec<A, E, R>) =>
                 return yield* Effect.fail(recorded.error)
               }
               yield* Metric.increment(Metric.tagged(failuresByTag, "tag", recorded.failure._tag))
+              if (recorded._tag === "Requeue") {
+                yield* manifest.release(spec.stage, row.id)
+                yield* Effect.logWarning(`handed back for later: ${recorded.failure.message}`)
+                return "requeued" as const
+              }
               if (recorded._tag === "Skip") {
                 yield* Effect.logInfo(`skipped: ${recorded.failure.message}`)
                 yield* manifest.skip(row.id, { tag: recorded.failure._tag, message: recorded.failure.message })

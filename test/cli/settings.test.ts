@@ -102,6 +102,26 @@ describe("loadConfig", () => {
       expect(config.rules.minDurationSeconds).toBe(4.5)
     }))
 
+  it.effect("takes the download options from flags and env, and says what a bad rate or proxy should look like", () =>
+    Effect.gen(function* () {
+      const config = yield* loadConfig(
+        flags({ cookies: "/home/me/cookies.txt", "limit-rate": "1.5M", "sleep-requests": "2", "requests-per-minute": "6" }),
+        Option.none(),
+        { KIDVOICE_PROXY: "socks5://127.0.0.1:1080", KIDVOICE_DOWNLOAD_TIMEOUT: "20" }
+      )
+      expect(config.download).toMatchObject({
+        cookiesFile: "/home/me/cookies.txt", proxy: "socks5://127.0.0.1:1080", limitRate: "1.5M",
+        sleepRequestsSeconds: 2, requestsPerMinute: 6, timeoutSeconds: 20, rateLimitPauseSeconds: 60
+      })
+      const rate = yield* problem(flags({ "limit-rate": "fast" }), Option.none(), {})
+      expect(rate).toContain("download.limitRate (from --limit-rate)")
+      expect(rate).toContain("500K or 1.5M")
+      const proxy = yield* problem({}, Option.none(), { KIDVOICE_PROXY: "127.0.0.1:3128" })
+      expect(proxy).toContain("download.proxy (from env KIDVOICE_PROXY)")
+      expect(proxy).toContain("http://host:3128")
+      expect(yield* problem(flags({ "requests-per-minute": "0" }), Option.none(), {})).toContain("download.requestsPerMinute")
+    }))
+
   it.effect("names the field and the flag of a bad flag value", () =>
     Effect.gen(function* () {
       for (const bad of ["abc", "-3", "0", "2.5"]) {

@@ -2,13 +2,15 @@ import { NodeFileSystem } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Fiber, Layer } from "effect"
 import { execa } from "execa"
-import { existsSync, mkdirSync, writeFileSync } from "node:fs"
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { Candidate } from "../../src/domain/Candidate.js"
 import { ManifestRow } from "../../src/domain/ManifestRow.js"
-import { localVideoId } from "../../src/domain/VideoId.js"
+import { localVideoId, urlVideoId } from "../../src/domain/VideoId.js"
 import { Workspace, workspacePaths } from "../../src/domain/Workspace.js"
-import { Downloader } from "../../src/download/Downloader.js"
+import { defaultConfig } from "../../src/domain/Config.js"
+import { Downloader, type DownloaderOptions } from "../../src/download/Downloader.js"
+import { RequestPacer } from "../../src/download/RequestPacer.js"
 import { filesBelow, samplesDir } from "../support/cli.js"
 import { scopedTempDir } from "../support/manifest.js"
 
@@ -41,10 +43,12 @@ const rowFor = (candidate: Candidate) =>
 const localRow = (path: string, n: number) =>
   rowFor(Candidate.make({ id: localVideoId(n.toString(16).padStart(64, "0")), kind: "local", sourceUrl: path, title: null, channel: null, declaredDurationSeconds: null }))
 
-const options = { maxDurationSeconds: 3 * 3600, ytDlpPath: "yt-dlp" }
+const options: DownloaderOptions = { maxDurationSeconds: 3 * 3600, ytDlpPath: "yt-dlp", fetch: defaultConfig.download }
 
 const withDownloader = <A, E>(out: string, use: Effect.Effect<A, E, Downloader>) =>
-  use.pipe(Effect.provide(Downloader.layer.pipe(Layer.provide(Layer.merge(Workspace.layer(out), NodeFileSystem.layer)))))
+  use.pipe(Effect.provide(Downloader.layer.pipe(
+    Layer.provide(Layer.mergeAll(Workspace.layer(out), NodeFileSystem.layer, RequestPacer.layer(RequestPacer.policy(6000, 1))))
+  )))
 
 /** ffmpeg processes whose command line mentions `marker`. */
 const ffmpegsFor = async (marker: string) => {
@@ -116,3 +120,102 @@ describe("Downloader on local files", () => {
     }).pipe(Effect.scoped))
 })
 
+
+const remoteRow = (n: number) =>
+  rowFor(Candidate.make({ id: urlVideoId(`http://127.0.0.1:9/v${n}.mp3`), kind: "url", sourceUrl: `http://127.0.0.1:9/v${n}.mp3`, title: null, channel: null, declaredDurationSeconds: null }))
+
+/**
+ * A stand-in yt-dlp: answers --version with `version` (counting the calls), records its arguments, then runs `body`.
+ * `$out` is the file yt-dlp was asked to write.
+ */
+const fakeYtDlp = (dir: string, version: string, body: string) => {
+  const path = join(dir, "yt-dlp")
+  writeFileSync(path, [
+    "#!/bin/sh",
+    `if [ "$1" = "--version" ]; then echo x >> '${dir}/version-calls'; echo '${version}'; exit 0; fi`,
+    `printf '%s\\n' "$@" > '${dir}/args'`,
+    `prev=''; for a in "$@"; do [ "$prev" = "-o" ] && out=$(echo "$a" | sed 's/%(ext)s/mp3/'); prev="$a"; done`,
+    body
+  ].join("\n"))
+  chmodSync(path, 0o755)
+  return path
+}
+const fetchesPoem = `cp '${join(samplesDir, "child-cs-poem.mp3")}' "$out"`
+
+describe("Downloader with yt-dlp (a stand-in script records what it is given)", () => {
+  it.scopedLive("passes the user's download settings, a private copy of the cookies, and --js-runtimes only to a yt-dlp that knows it; asks the version once a run", () =>
+    Effect.gen(function* () {
+      const out = yield* scopedTempDir("ytdlp-args")
+      const cookies = join(out, "cookies.txt")
+      writeFileSync(cookies, "# Netscape HTTP Cookie File\n")
+      const fetch = { cookiesFile: cookies, proxy: "socks5://127.0.0.1:1080", limitRate: "1M", sleepRequestsSeconds: 2, timeoutSeconds: 7 }
+      for (const [version, withJs] of [["2025.11.20", true], ["2023.03.04", false]] as const) {
+        const bin = join(out, version)
+        mkdirSync(bin)
+        const ytDlpPath = fakeYtDlp(bin, version, fetchesPoem)
+        yield* withDownloader(out, Effect.flatMap(Downloader, (d) =>
+          Effect.forEach([remoteRow(1), remoteRow(2)], (row) => d.download(row, { ...options, ytDlpPath, fetch }))))
+        const args = readFileSync(join(bin, "args"), "utf8").split("\n")
+        const after = (flag: string) => args[args.indexOf(flag) + 1]
+        expect(after("-f")).toBe("bestaudio/best")
+        expect(after("--proxy")).toBe("socks5://127.0.0.1:1080")
+        expect(after("--limit-rate")).toBe("1M")
+        expect([after("--sleep-requests"), after("--sleep-interval"), after("--socket-timeout")]).toEqual(["2", "2", "7"])
+        expect(after("--cookies")).not.toBe(cookies)
+        expect(after("--cookies")!.startsWith(workspacePaths(out).tmp)).toBe(true)
+        expect(after("--")).toBe("http://127.0.0.1:9/v2.mp3")
+        expect(args.includes("--js-runtimes") && after("--js-runtimes") === "node").toBe(withJs)
+        expect(readFileSync(join(bin, "version-calls"), "utf8").trim().split("\n")).toHaveLength(1)
+      }
+      expect(filesBelow(workspacePaths(out).tmp)).toEqual([])
+    }))
+
+  it.scoped("a missing yt-dlp or cookies file is a typed error that says what to do; yt-dlp does not run without its cookies", () =>
+    Effect.gen(function* () {
+      const out = yield* scopedTempDir("ytdlp-missing")
+      const absent = yield* withDownloader(out, Effect.flatMap(Downloader, (d) => Effect.flip(d.download(remoteRow(3), { ...options, ytDlpPath: join(out, "no-yt-dlp") }))))
+      expect(absent._tag).toBe("YtDlpNotFound")
+      expect(absent.message).toContain(join(out, "no-yt-dlp"))
+      expect(absent.message).toContain("apt-get install yt-dlp")
+      const ytDlpPath = fakeYtDlp(out, "2025.11.20", fetchesPoem)
+      const fetch = { ...options.fetch, cookiesFile: join(out, "gone-cookies.txt") }
+      const noCookies = yield* withDownloader(out, Effect.flatMap(Downloader, (d) => Effect.flip(d.download(remoteRow(4), { ...options, ytDlpPath, fetch }))))
+      expect(noCookies._tag).toBe("CookiesFileMissing")
+      expect(noCookies.message).toContain("gone-cookies.txt")
+      expect(existsSync(join(out, "args"))).toBe(false)
+    }))
+
+  it.scoped("a private video is unavailable with its reason; a bot check is rate-limited and retryable", () =>
+    Effect.gen(function* () {
+      const out = yield* scopedTempDir("ytdlp-errors")
+      const run = (line: string) => {
+        const ytDlpPath = fakeYtDlp(out, "2025.11.20", `echo "${line}" >&2; exit 1`)
+        return withDownloader(out, Effect.flatMap(Downloader, (d) => Effect.flip(d.download(remoteRow(5), { ...options, ytDlpPath }))))
+      }
+      expect(yield* run("ERROR: [youtube] abc: Private video. Sign in if you've been granted access to this video")).toMatchObject({
+        _tag: "VideoUnavailable", reason: "private", retryable: false
+      })
+      expect(yield* run("ERROR: [youtube] abc: Sign in to confirm you're not a bot. Use --cookies")).toMatchObject({
+        _tag: "YtDlpFailed", kind: "rate-limited", reason: "bot check", retryable: true
+      })
+      expect(filesBelow(workspacePaths(out).tmp)).toEqual([])
+    }))
+
+  it.live("a yt-dlp that goes silent is killed after three download timeouts and counts as a transient timeout", () =>
+    Effect.gen(function* () {
+      const out = yield* scopedTempDir("ytdlp-silent")
+      // A sleep of a length no other process has, to find it in `ps` afterwards.
+      const marker = `60.${process.pid}${Date.now() % 100_000}`
+      const ytDlpPath = fakeYtDlp(out, "2025.11.20", `echo started; exec sleep ${marker}`)
+      const started = Date.now()
+      const error = yield* withDownloader(out, Effect.flatMap(Downloader, (d) =>
+        Effect.flip(d.download(remoteRow(6), { ...options, ytDlpPath, fetch: { ...options.fetch, timeoutSeconds: 1 } }))))
+      const elapsed = Date.now() - started
+      expect(error).toMatchObject({ _tag: "YtDlpFailed", kind: "transient", reason: "timeout", retryable: true })
+      expect(elapsed).toBeGreaterThanOrEqual(3000)
+      expect(elapsed).toBeLessThan(8000)
+      const { stdout } = yield* Effect.promise(() => execa("ps", ["-eo", "args"], { reject: false }))
+      expect(stdout).not.toContain(marker)
+      expect(filesBelow(workspacePaths(out).tmp)).toEqual([])
+    }).pipe(Effect.scoped), { timeout: 20_000 })
+})

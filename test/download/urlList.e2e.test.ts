@@ -11,7 +11,7 @@ import { scopedTempDir } from "../support/manifest.js"
 import { mediaServer } from "../support/mediaServer.js"
 
 describe("a URL list downloaded by real yt-dlp from a local server", () => {
-  it.scopedLive("fetches what exists, records a 404 once as permanent, and retries a 500 until its attempts are used up", () =>
+  it.scopedLive("fetches what exists, records a 404 once as skipped, and retries a 500 until its attempts are used up", () =>
     Effect.gen(function* () {
       const server = yield* mediaServer({
         "/poem.mp3": { status: 200, file: join(samplesDir, "child-cs-poem.mp3") },
@@ -27,7 +27,9 @@ describe("a URL list downloaded by real yt-dlp from a local server", () => {
         "not a url at all",
         server.url("/poem.mp3")
       ].join("\n"))
-      const config = Schema.decodeSync(KidvoiceConfig)({ ...defaultConfig, out: join(dir, "out"), maxAttempts: 2, retryBaseSeconds: 0 })
+      const config = Schema.decodeSync(KidvoiceConfig)({
+        ...defaultConfig, out: join(dir, "out"), maxAttempts: 2, retryBaseSeconds: 0, download: { ...defaultConfig.download, requestsPerMinute: 600 }
+      })
       const rows = yield* Effect.gen(function* () {
         yield* runAll([list], config)
         const manifest = yield* Manifest
@@ -36,7 +38,7 @@ describe("a URL list downloaded by real yt-dlp from a local server", () => {
       const bySource = Object.fromEntries(rows.map((r) => [new URL(r.sourceUrl).pathname, r]))
       expect(rows.length).toBe(3)
       expect(bySource["/poem.mp3"]).toMatchObject({ kind: "url", state: "accepted" })
-      expect(bySource["/missing.mp3"]).toMatchObject({ state: "failed", lastErrorTag: "YtDlpFailed", attempts: 1, nextRetryAt: null })
+      expect(bySource["/missing.mp3"]).toMatchObject({ state: "skipped", lastErrorTag: "VideoUnavailable", attempts: 0, nextRetryAt: null })
       expect(bySource["/missing.mp3"]!.lastErrorMessage).toContain("404")
       expect(bySource["/flaky.mp3"]).toMatchObject({ state: "failed", lastErrorTag: "YtDlpFailed", attempts: 2, nextRetryAt: null })
       expect(bySource["/flaky.mp3"]!.lastErrorMessage).toContain("500")

@@ -10,33 +10,50 @@ const progress = [
 const stderr = (error: string) => `${progress}\n${error}\n`
 
 describe("classifyYtDlpFailure", () => {
-  const cases: ReadonlyArray<[string, string, boolean]> = [
-    ["ERROR: [youtube] dQw4w9WgXcQ: Private video. Sign in if you've been granted access to this video", "unavailable", false],
-    ["ERROR: [youtube] dQw4w9WgXcQ: Video unavailable. This video has been removed by the uploader", "unavailable", false],
-    ["ERROR: [youtube] dQw4w9WgXcQ: Video unavailable", "unavailable", false],
-    ["ERROR: [youtube] dQw4w9WgXcQ: Join this channel to get access to members-only content like this video, and other exclusive perks.", "unavailable", false],
-    ["ERROR: [youtube] dQw4w9WgXcQ: Sign in to confirm your age. This video may be inappropriate for some users.", "unavailable", false],
-    ["ERROR: [youtube] dQw4w9WgXcQ: This video is not available from your location due to geo restriction", "unavailable", false],
-    ["ERROR: [youtube] dQw4w9WgXcQ: Video unavailable. This video is not available in your country", "unavailable", false],
-    ["ERROR: Unsupported URL: https://example.com/page", "unavailable", false],
-    ["ERROR: [generic] Unable to download webpage: HTTP Error 404: Not Found (caused by <HTTPError 404: Not Found>)", "unavailable", false],
-    ["ERROR: [youtube] dQw4w9WgXcQ: Requested format is not available. Use --list-formats for a list of available formats", "unavailable", false],
-    ["ERROR: unable to download video data: HTTP Error 429: Too Many Requests", "rate-limited", true],
-    ["ERROR: [youtube] dQw4w9WgXcQ: Sign in to confirm you’re not a bot. Use --cookies-from-browser or --cookies for the authentication.", "rate-limited", true],
-    ["ERROR: [youtube] dQw4w9WgXcQ: Sign in to confirm you're not a bot. This helps protect our community.", "rate-limited", true],
-    ["ERROR: unable to download video data: HTTP Error 503: Service Unavailable", "transient", true],
-    ["ERROR: [youtube] dQw4w9WgXcQ: Unable to download API page: <urlopen error [Errno 104] Connection reset by peer> (caused by URLError(ConnectionResetError(104, 'Connection reset by peer')))", "transient", true],
-    ["ERROR: [download] Got error: The read operation timed out", "transient", true],
-    ["ERROR: [youtube] dQw4w9WgXcQ: Unable to download webpage: <urlopen error [Errno -3] Temporary failure in name resolution>", "transient", true],
+  const cases: ReadonlyArray<[string, string, string]> = [
+    // permanent: recorded once as skipped
+    ["ERROR: [youtube] dQw4w9WgXcQ: Private video. Sign in if you've been granted access to this video", "permanent", "private"],
+    ["ERROR: [youtube] dQw4w9WgXcQ: Video unavailable. This video has been removed by the uploader", "permanent", "removed"],
+    ["ERROR: [youtube] dQw4w9WgXcQ: Video unavailable", "permanent", "removed"],
+    ["ERROR: [youtube] dQw4w9WgXcQ: Video unavailable. This video is no longer available because the YouTube account associated with this video has been terminated.", "permanent", "removed"],
+    ["ERROR: [youtube] dQw4w9WgXcQ: Join this channel to get access to members-only content like this video, and other exclusive perks.", "permanent", "members-only"],
+    ["ERROR: [youtube] dQw4w9WgXcQ: This video is available to this channel's members on level: Fans (or any higher level). Join this channel to get access to members-only content and other exclusive perks.", "permanent", "members-only"],
+    ["ERROR: [youtube] dQw4w9WgXcQ: Sign in to confirm your age. This video may be inappropriate for some users. Use --cookies-from-browser or --cookies for the authentication.", "permanent", "age-restricted"],
+    ["ERROR: [youtube] dQw4w9WgXcQ: This video is not available from your location due to geo restriction", "permanent", "geo-blocked"],
+    ["ERROR: [youtube] dQw4w9WgXcQ: Video unavailable. The uploader has not made this video available in your country", "permanent", "geo-blocked"],
+    ["ERROR: [youtube] dQw4w9WgXcQ: Video unavailable. This video is no longer available due to a copyright claim by Example Music", "permanent", "copyright"],
+    ["ERROR: [youtube] dQw4w9WgXcQ: Video unavailable. This video contains content from Example TV, who has blocked it on copyright grounds", "permanent", "copyright"],
+    ["ERROR: [vimeo] 12345: This video requires authentication. Use --cookies, --cookies-from-browser, --username and --password, --netrc-cmd, or --netrc", "permanent", "sign-in required"],
+    ["ERROR: [generic] Unable to download webpage: HTTP Error 401: Unauthorized (caused by <HTTPError 401: 'Unauthorized'>)", "permanent", "sign-in required"],
+    ["ERROR: Unsupported URL: https://example.com/page", "permanent", "unsupported URL"],
+    ["ERROR: [generic] Unable to download webpage: HTTP Error 404: Not Found (caused by <HTTPError 404: Not Found>)", "permanent", "not found"],
+    ["ERROR: [generic] None: Unable to download webpage: HTTP Error 410: Gone (caused by <HTTPError 410: 'Gone'>)", "permanent", "removed"],
+    ["ERROR: [youtube] dQw4w9WgXcQ: Requested format is not available. Use --list-formats for a list of available formats", "permanent", "no audio format"],
+    // rate-limited: the whole stage slows down
+    ["ERROR: unable to download video data: HTTP Error 429: Too Many Requests", "rate-limited", "HTTP 429"],
+    // what Debian's yt-dlp 2023.03.04 printed for a 429 from the local test server
+    ["ERROR: [generic] None: Unable to download webpage: HTTP Error 429: Too Many Requests (caused by <HTTPError 429: 'Too Many Requests'>); please report this issue on  https://github.com/yt-dlp/yt-dlp/issues?q= , filling out the appropriate issue template.", "rate-limited", "HTTP 429"],
+    ["ERROR: [youtube] dQw4w9WgXcQ: Sign in to confirm you’re not a bot. Use --cookies-from-browser or --cookies for the authentication.", "rate-limited", "bot check"],
+    ["ERROR: [youtube] dQw4w9WgXcQ: Sign in to confirm you're not a bot. This helps protect our community.", "rate-limited", "bot check"],
+    ["ERROR: [youtube] dQw4w9WgXcQ: Video unavailable. This content isn’t available, try again later.", "rate-limited", "try again later"],
+    // transient: retried with backoff
+    ["ERROR: unable to download video data: HTTP Error 503: Service Unavailable", "transient", "HTTP 5xx"],
+    ["ERROR: [generic] None: Unable to download webpage: HTTP Error 500: Internal Server Error (caused by <HTTPError 500: 'Internal Server Error'>)", "transient", "HTTP 5xx"],
+    ["ERROR: unable to download video data: HTTP Error 403: Forbidden", "transient", "HTTP 403"],
+    ["ERROR: [youtube] dQw4w9WgXcQ: Unable to download API page: <urlopen error [Errno 104] Connection reset by peer> (caused by URLError(ConnectionResetError(104, 'Connection reset by peer')))", "transient", "connection lost"],
+    ["ERROR: [download] Got error: The read operation timed out", "transient", "timeout"],
+    ["ERROR: [youtube] dQw4w9WgXcQ: Unable to download webpage: <urlopen error [Errno -3] Temporary failure in name resolution>", "transient", "network down"],
     // yt-dlp's IncompleteRead, as FileDownloader.report_retry gives up on it
-    ["ERROR: \r[download] Got error: 1048576 bytes read, 2097152 more expected. Giving up after 10 retries", "transient", true],
-    ["ERROR: [download] Got error: IncompleteRead(1048576 bytes read, 2097152 more expected)", "transient", true],
-    ["ERROR: [download] Got error: Downloaded 55428 bytes, expected 110856 bytes. Giving up after 10 retries", "transient", true],
-    ["ERROR: something nobody has seen before", "unknown", true]
+    ["ERROR: \r[download] Got error: 1048576 bytes read, 2097152 more expected. Giving up after 10 retries", "transient", "truncated"],
+    ["ERROR: [download] Got error: IncompleteRead(1048576 bytes read, 2097152 more expected)", "transient", "truncated"],
+    ["ERROR: [download] Got error: Downloaded 55428 bytes, expected 110856 bytes. Giving up after 10 retries", "transient", "truncated"],
+    // what yt-dlp 2023.03.04 printed when the local server sent headers and then nothing (--socket-timeout 1)
+    ["ERROR: unable to download video data: [Errno 2] No such file or directory: '/tmp/dlx/c.mp3'", "transient", "download failed"],
+    ["ERROR: something nobody has seen before", "unknown", "unrecognised error"]
   ]
-  for (const [line, kind, retryable] of cases) {
-    it(`${kind}: ${line.slice(7, 80)}`, () => {
-      expect(classifyYtDlpFailure(stderr(line))).toEqual({ kind, retryable })
+  for (const [line, kind, reason] of cases) {
+    it(`${kind} (${reason}): ${line.slice(7, 80)}`, () => {
+      expect(classifyYtDlpFailure(stderr(line))).toEqual({ kind, reason, retryable: kind !== "permanent" })
     })
   }
 
@@ -45,15 +62,15 @@ describe("classifyYtDlpFailure", () => {
       "ERROR: [youtube] dQw4w9WgXcQ: Unable to download webpage: HTTP Error 429: Too Many Requests",
       "ERROR: unable to download video data: Service Unavailable"
     ].join("\n")
-    expect(classifyYtDlpFailure(text)).toEqual({ kind: "rate-limited", retryable: true })
+    expect(classifyYtDlpFailure(text)).toMatchObject({ kind: "rate-limited", retryable: true })
   })
 
   it("treats a permanent reason as permanent even when a retry-worthy word is nearby", () => {
-    expect(classifyYtDlpFailure("ERROR: [youtube] x: Private video\nERROR: unable to download video data: timed out").kind).toBe("unavailable")
+    expect(classifyYtDlpFailure("ERROR: [youtube] x: Private video\nERROR: unable to download video data: timed out").kind).toBe("permanent")
   })
 
   it("calls an empty stderr unknown but retryable", () => {
-    expect(classifyYtDlpFailure("")).toEqual({ kind: "unknown", retryable: true })
+    expect(classifyYtDlpFailure("")).toMatchObject({ kind: "unknown", retryable: true })
   })
 })
 

@@ -11,7 +11,12 @@ export interface Route {
   readonly delayMs?: number
   /** Announce the whole length, send half, then cut the connection. */
   readonly truncate?: boolean
+  /** Send the headers, then nothing, holding the connection open until the server closes. */
+  readonly stall?: boolean
 }
+
+/** A path's answers in order, one per request; the last one repeats (a 429, then the file). */
+export type Script = Route | ReadonlyArray<Route>
 
 export interface MediaServer {
   readonly server: Server
@@ -23,18 +28,20 @@ export interface MediaServer {
 }
 
 /** A real HTTP server on 127.0.0.1 with scripted routes, counting requests per path; closed with the scope. */
-export const mediaServer = (routes: Record<string, Route>) =>
+export const mediaServer = (routes: Record<string, Script>) =>
   Effect.acquireRelease(
     Effect.async<MediaServer>((resume) => {
       const requests = new Map<string, number>()
       const load = { inFlight: 0, maxInFlight: 0 }
       const server = createServer((req, res) => {
         const path = new URL(req.url ?? "/", "http://127.0.0.1").pathname
-        requests.set(path, (requests.get(path) ?? 0) + 1)
+        const seen = requests.get(path) ?? 0
+        requests.set(path, seen + 1)
         load.inFlight++
         load.maxInFlight = Math.max(load.maxInFlight, load.inFlight)
         res.on("close", () => load.inFlight--)
-        const route = routes[path] ?? { status: 404 }
+        const script = routes[path] ?? { status: 404 }
+        const route: Route = Array.isArray(script) ? script[Math.min(seen, script.length - 1)] : (script as Route)
         setTimeout(() => {
           if (route.status !== 200 || !route.file) {
             res.writeHead(route.status, { "content-type": "text/plain" }).end(`status ${route.status}`)
@@ -43,6 +50,7 @@ export const mediaServer = (routes: Record<string, Route>) =>
           const body = readFileSync(route.file)
           res.writeHead(200, { "content-type": "audio/mpeg", "content-length": body.length })
           if (req.method === "HEAD") res.end()
+          else if (route.stall) res.flushHeaders()
           else if (route.truncate) res.write(body.subarray(0, body.length >> 1), () => res.destroy())
           else res.end(body)
         }, route.delayMs ?? 0)

@@ -1,0 +1,108 @@
+import { Data, Effect } from "effect"
+import { execa } from "execa"
+import type { DownloadSettings } from "../domain/Config.js"
+
+/** The yt-dlp program could not be started: a setup problem, not the video's, so the stage stops. */
+export class YtDlpNotFound extends Data.TaggedError("YtDlpNotFound")<{ readonly path: string; readonly detail: string }> {
+  readonly retryable = false
+  override get message() {
+    return `cannot run yt-dlp at "${this.path}" (${this.detail}). Install it (apt-get install yt-dlp; ` +
+      `for YouTube a current one: pip install -U yt-dlp) or point --yt-dlp (env KIDVOICE_YT_DLP) at it.`
+  }
+}
+
+export class CookiesFileMissing extends Data.TaggedError("CookiesFileMissing")<{ readonly path: string; readonly detail: string }> {
+  readonly retryable = false
+  override get message() {
+    return `the cookies file "${this.path}" given by --cookies (env KIDVOICE_COOKIES) cannot be read (${this.detail}). ` +
+      `Export it from a logged-in browser in Netscape format, or leave --cookies out.`
+  }
+}
+
+/** A yt-dlp run that ended badly, with its stderr for the Downloader to classify; `stalled` when killed for going silent. */
+export class YtDlpExited extends Data.TaggedError("YtDlpExited")<{ readonly stderr: string; readonly stalled: boolean }> {}
+
+export type FetchSettings = Pick<DownloadSettings, "cookiesFile" | "proxy" | "limitRate" | "sleepRequestsSeconds" | "timeoutSeconds">
+
+/**
+ * The arguments that fetch one URL's best audio to `outputTemplate`. Pure. `cookiesFile` is the caller's
+ * private copy: yt-dlp writes cookies back on exit, and concurrent runs must not write over each other's.
+ */
+export const ytDlpFetchArgs = (
+  settings: FetchSettings,
+  cookiesFile: string | null,
+  supportsJsRuntimes: boolean,
+  outputTemplate: string,
+  url: string
+): ReadonlyArray<string> => [
+  "--no-playlist",
+  // Progress lines, one a line, are how a silent (hung) yt-dlp is told from a slow one.
+  "--newline", "--progress",
+  "--no-part",
+  "-f", "bestaudio/best",
+  "--socket-timeout", String(settings.timeoutSeconds),
+  // Few in-run retries: a longer outage is the manifest's to retry later, with backoff, surviving restarts.
+  "--retries", "2", "--fragment-retries", "2",
+  ...(cookiesFile === null ? [] : ["--cookies", cookiesFile]),
+  ...(settings.proxy === null ? [] : ["--proxy", settings.proxy]),
+  ...(settings.limitRate === null ? [] : ["--limit-rate", settings.limitRate]),
+  ...(settings.sleepRequestsSeconds > 0
+    ? ["--sleep-requests", String(settings.sleepRequestsSeconds), "--sleep-interval", String(settings.sleepRequestsSeconds)]
+    : []),
+  // YouTube's signature challenges need a JavaScript runtime; node is the one kidvoice already runs on.
+  ...(supportsJsRuntimes ? ["--js-runtimes", "node"] : []),
+  "-o", outputTemplate,
+  "--", url
+]
+
+/** `yt-dlp --version`, or YtDlpNotFound naming the path when it cannot be run. */
+export const ytDlpVersion = (path: string) =>
+  Effect.tryPromise({
+    try: (signal) => execa(path, ["--version"], { cancelSignal: signal, stdin: "ignore", timeout: 30_000 }),
+    catch: (error) => new YtDlpNotFound({ path, detail: String((error as { shortMessage?: string }).shortMessage ?? error) })
+  }).pipe(Effect.map((result) => result.stdout.trim()))
+
+/**
+ * Runs yt-dlp with an argument array (never a shell line). It is killed, and awaited until it has exited,
+ * when the fiber is interrupted, so its files can be removed right after; and killed when, once it has
+ * started talking, it prints nothing for `silenceLimitMs` (hung where no socket timeout reaches). Before its
+ * first line it gets `startupGraceMs`: a Python program's start can take seconds on a busy machine.
+ * Real time on purpose: it watches a real process.
+ */
+export const runYtDlp = (path: string, args: ReadonlyArray<string>, silenceLimitMs: number, startupGraceMs = 30_000) =>
+  Effect.async<void, YtDlpExited | YtDlpNotFound>((resume) => {
+    const child = execa(path, args, { stdin: "ignore", reject: false, buffer: { stdout: false } })
+    let lastOutputAt = Date.now()
+    let allowedSilenceMs = Math.max(silenceLimitMs, startupGraceMs)
+    let stalled = false
+    const heard = () => {
+      lastOutputAt = Date.now()
+      allowedSilenceMs = silenceLimitMs
+    }
+    child.stdout?.on("data", heard)
+    child.stderr?.on("data", heard)
+    const watchdog = setInterval(() => {
+      if (Date.now() - lastOutputAt <= allowedSilenceMs) return
+      stalled = true
+      child.kill("SIGKILL")
+    }, Math.min(1000, silenceLimitMs / 4))
+    void child.then((result) => {
+      clearInterval(watchdog)
+      const code = (result as { code?: string }).code
+      if (code === "ENOENT" || code === "EACCES") {
+        resume(Effect.fail(new YtDlpNotFound({ path, detail: code })))
+      } else if (stalled) {
+        const said = `ERROR: yt-dlp printed nothing for ${Math.round(silenceLimitMs / 1000)} s: stalled, killed`
+        resume(Effect.fail(new YtDlpExited({ stderr: `${result.stderr ?? ""}\n${said}`, stalled })))
+      } else if (result.failed) {
+        resume(Effect.fail(new YtDlpExited({ stderr: result.stderr || `yt-dlp exited with code ${result.exitCode ?? result.signal}`, stalled })))
+      } else {
+        resume(Effect.void)
+      }
+    })
+    return Effect.promise(async () => {
+      clearInterval(watchdog)
+      child.kill("SIGKILL")
+      await child
+    })
+  })

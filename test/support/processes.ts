@@ -1,0 +1,31 @@
+import { readdirSync, readFileSync } from "node:fs"
+
+/**
+ * The live processes below `root` (children, grandchildren, ...) read from /proc, as their command lines.
+ * Zombies are left out: they are dead and only wait to be reaped.
+ */
+export const descendantProcesses = (root: number = process.pid): Array<string> => {
+  const parentOf = new Map<number, number>()
+  const commandOf = new Map<number, string>()
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      // comm sits in parentheses and may hold spaces; state and ppid follow the last ")".
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8")
+      const [state, ppid] = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
+      if (state === "Z") continue
+      parentOf.set(Number(entry), Number(ppid))
+      commandOf.set(Number(entry), readFileSync(`/proc/${entry}/cmdline`, "utf8").replace(/\0/g, " ").trim())
+    } catch {
+      // The process ended while we looked: not a descendant any more.
+    }
+  }
+  const below = (pid: number): boolean => {
+    for (let at = parentOf.get(pid); at !== undefined && at > 1; at = parentOf.get(at)) if (at === root) return true
+    return false
+  }
+  return [...parentOf.keys()].filter(below).map((pid) => commandOf.get(pid) ?? String(pid))
+}
+
+/** This process's yt-dlp and ffmpeg descendants. */
+export const mediaChildren = () => descendantProcesses().filter((command) => /yt-dlp|ffmpeg|ffprobe/.test(command))
