@@ -121,10 +121,10 @@ const run = Command.make("run", { ...pipelineOptions, ...youTubeOptions, input: 
     }).pipe(Effect.provide(pipelineLayer(config, apiKeys)))))
   )).pipe(Command.withDescription("discover, download, analyze and curate: every stage, overlapping, until nothing is left to do"))
 
-/** The metadata filter's duration bounds are the curate rules' own: `discover` takes them too. */
-const durationSettings = pipelineSettings.filter((s) => s.path[0] === "rules" && /DurationSeconds$/.test(s.path[1]!))
+/** Pipeline settings `discover` uses too: the filter's duration bounds are the curate rules' own; yt-dlp lists. */
+const discoverPipelineSettings = pipelineSettings.filter((s) => ["min-duration-seconds", "max-duration-seconds", "yt-dlp"].includes(s.flag))
 
-const discoverCommand = Command.make("discover", { ...commonOptions, ...settingOptions(durationSettings), ...youTubeOptions, input: inputsOption }, (args) =>
+const discoverCommand = Command.make("discover", { ...commonOptions, ...settingOptions(discoverPipelineSettings), ...youTubeOptions, input: inputsOption }, (args) =>
   withConfig(args, (config) =>
     Effect.gen(function* () {
       const { request, apiKeys } = yield* discoveryRequest(args)

@@ -25,7 +25,7 @@ export interface DiscoverySummary {
   notYet: number
   /** Channels of accepted videos mined for more. */
   channelsExplored: number
-  /** Inputs, searches, channels or playlists that could not be read; each is logged with its cause. */
+  /** Searches, channels or playlists that could not be listed; each is logged with its cause. */
   failed: number
 }
 
@@ -65,8 +65,8 @@ export const sortBatch = (listings: ReadonlyArray<Listing>, seen: ReadonlySet<st
 
 /**
  * Finds candidates in every input, search and queued channel and records them, one transaction per batch (a URL
- * list, a page of results), so an interrupted discovery keeps what it had found. A source that fails is logged and
- * counted; the others go on.
+ * list, a page of results), so an interrupted discovery keeps what it had found. A search, channel or playlist that
+ * cannot be listed is logged and counted, and the others go on.
  */
 export const discover = (request: DiscoveryRequest, config: KidvoiceConfig) =>
   Effect.gen(function* () {
@@ -110,8 +110,8 @@ export const discover = (request: DiscoveryRequest, config: KidvoiceConfig) =>
 
     const targets: Array<YouTubeTarget> = []
     for (const input of request.inputs) {
-      const found = yield* source.discover(input).pipe(Effect.catchTag("SourceNotFound", failed(input)))
-      if (found === null) continue
+      // An input that cannot be read is the user's mistake, named at once; a listing that fails is the network's.
+      const found = yield* source.discover(input)
       for (const passed of found.passedOver) yield* Effect.logWarning(`passed over ${passed.where}: ${passed.reason}`)
       const before = summary.added
       yield* record(found.candidates.map((candidate) => ({ candidate, liveStatus: null, availability: null })))

@@ -1,5 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Either, Stream } from "effect"
+import { Effect, Either, Redacted, Schema, Stream } from "effect"
+import { defaultConfig, KidvoiceConfig } from "../../src/domain/Config.js"
+import { youTubeCatalogLayer } from "../../src/pipeline/layers.js"
+import { YouTubeCatalog } from "../../src/source/YouTubeCatalog.js"
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import { parseFlatPlaylist, ytDlpCatalog } from "../../src/source/YtDlpSearch.js"
@@ -97,5 +100,15 @@ describe("ytDlpCatalog", () => {
       const error = yield* Effect.flip(listAll("/nonexistent/yt-dlp", search, 5))
       expect(error._tag).toBe("YtDlpListingFailed")
       expect(error.message).toMatch(/ENOENT|not found|no such file/i)
+    }))
+})
+
+describe("the YouTube back-end in use", () => {
+  it.scoped("is yt-dlp without API keys and the Data API with them", () =>
+    Effect.gen(function* () {
+      const config = Schema.decodeSync(KidvoiceConfig)(defaultConfig)
+      const name = (keys: ReadonlyArray<Redacted.Redacted<string>>) => Effect.map(YouTubeCatalog, (c) => c.name).pipe(Effect.provide(youTubeCatalogLayer(config, keys)))
+      expect(yield* name([])).toBe("yt-dlp")
+      expect(yield* name([Redacted.make("AIzaKey")])).toBe("youtube-data-api")
     }))
 })

@@ -1,5 +1,5 @@
 import { Effect } from "effect"
-import { chmodSync, readFileSync, writeFileSync } from "node:fs"
+import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { scopedTempDir } from "./manifest.js"
 
@@ -21,11 +21,14 @@ export const fakeYtDlp = (script: FakeYtDlpScript) =>
     writeFileSync(program, [
       `#!${process.execPath}`,
       `const fs = require("node:fs")`,
-      `fs.writeFileSync(${JSON.stringify(argvFile)}, JSON.stringify(process.argv.slice(2)))`,
+      `fs.appendFileSync(${JSON.stringify(argvFile)}, JSON.stringify(process.argv.slice(2)) + "\\n")`,
       script.stdoutFile ? `process.stdout.write(fs.readFileSync(${JSON.stringify(script.stdoutFile)}))` : "",
       script.stderr ? `process.stderr.write(${JSON.stringify(script.stderr)})` : "",
       `process.exitCode = ${script.exitCode ?? 0}`
     ].join("\n"))
     chmodSync(program, 0o755)
-    return { program, argv: (): ReadonlyArray<string> => JSON.parse(readFileSync(argvFile, "utf8")) }
+    /** The argument arrays of every run so far, in order. */
+    const invocations = (): ReadonlyArray<ReadonlyArray<string>> =>
+      existsSync(argvFile) ? readFileSync(argvFile, "utf8").trim().split("\n").map((line) => JSON.parse(line)) : []
+    return { program, invocations, argv: () => invocations().at(-1) ?? [] }
   })
