@@ -218,9 +218,9 @@ export const makeManifest = (options: ManifestOptions) =>
       return queued.length
     })
 
-    /** Channels waiting to be explored, oldest first. */
-    const queuedChannels = (limit: number) =>
-      sql<QueuedChannel>`SELECT id, title FROM channels WHERE state = 'queued' ORDER BY queued_at, id LIMIT ${limit}`.pipe(
+    /** Channels waiting to be explored, oldest first: few (one per accepted channel), so read at once. */
+    const queuedChannels =
+      sql<QueuedChannel>`SELECT id, title FROM channels WHERE state = 'queued' ORDER BY queued_at, id`.pipe(
         query("read queued channels")
       )
 

@@ -123,7 +123,8 @@ export const discover = (request: DiscoveryRequest, config: KidvoiceConfig) =>
 
     if (config.discovery.channelExploreLimit > 0) {
       yield* manifest.queueChannelsOfAccepted
-      for (const channel of yield* manifest.queuedChannels(1_000_000)) {
+      for (const channel of yield* manifest.queuedChannels) {
+        yield* Effect.logInfo(`exploring the channel ${channel.title ?? ""} (${channel.id}) of an accepted video`)
         const listed = yield* listTarget(channelById(channel.id), config.discovery.channelExploreLimit)
         // A channel that failed stays queued for the next run.
         if (listed === null) continue

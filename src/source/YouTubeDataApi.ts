@@ -237,7 +237,8 @@ export const makeYouTubeDataApi = (settings: YouTubeApiSettings) =>
     const videos = (ids: ReadonlyArray<string>) =>
       ids.length === 0
         ? Effect.succeed<ReadonlyArray<Listing>>([])
-        : get("videos", { part: "snippet,contentDetails,status,liveStreamingDetails", id: ids.join(","), maxResults: String(pageSize) }, VideoList).pipe(
+        // No maxResults: the API refuses it beside `id`; the page size already bounds the ids to 50.
+        : get("videos", { part: "snippet,contentDetails,status,liveStreamingDetails", id: ids.join(",") }, VideoList).pipe(
           Effect.map((list) => list.items.map(listingOfVideo))
         )
 

@@ -38,6 +38,8 @@ export const recordedAnswer = (request: ApiRequest): ApiAnswer => {
     case "channels":
       return { status: 200, body: apiFixture("channels-for-handle.json") }
     case "videos": {
+      // As the real API does: maxResults is refused beside id.
+      if (request.params.has("maxResults")) return errorAnswer(400, "error-invalid-parameter.json")
       const all = JSON.parse(apiFixture("videos.json")) as { items: Array<{ id: string }> }
       const byId = new Map(all.items.map((item) => [item.id, item]))
       const items = (request.params.get("id") ?? "").split(",").flatMap((id) => byId.get(id) ?? [])
