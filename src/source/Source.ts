@@ -84,7 +84,7 @@ const discoverUrlList = (file: string) =>
       const parsed = parseUrlList(text)
       return {
         candidates: parsed.candidates,
-        targets: parsed.targets,
+        targets: parsed.targets.map((t) => t.target),
         passedOver: parsed.rejected.map((r: RejectedLine) => ({ where: `${file}:${r.line}`, reason: `${r.reason}: ${r.text}` }))
       } satisfies Discovery
     })

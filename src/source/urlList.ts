@@ -10,8 +10,8 @@ export interface RejectedLine {
 
 export interface ParsedUrlList {
   readonly candidates: ReadonlyArray<Candidate>
-  /** Channel and playlist URLs: discovery lists their videos. */
-  readonly targets: ReadonlyArray<YouTubeTarget>
+  /** Channel and playlist URLs, with their lines: discovery lists their videos. */
+  readonly targets: ReadonlyArray<{ readonly line: number; readonly text: string; readonly target: YouTubeTarget }>
   readonly rejected: ReadonlyArray<RejectedLine>
 }
 
@@ -23,7 +23,7 @@ const bareYouTubeId = /^[A-Za-z0-9_-]{11}$/
  */
 export const parseUrlList = (text: string): ParsedUrlList => {
   const candidates = new Map<string, Candidate>()
-  const targets = new Map<string, YouTubeTarget>()
+  const targets = new Map<string, ParsedUrlList["targets"][number]>()
   const rejected: Array<RejectedLine> = []
   text.split(/\r?\n/).forEach((raw, index) => {
     const line = index + 1
@@ -31,7 +31,8 @@ export const parseUrlList = (text: string): ParsedUrlList => {
     if (entry === "" || entry.startsWith("#")) return
     const target = youTubeTargetOfUrl(entry)
     if (target) {
-      targets.set(JSON.stringify(target), target)
+      const key = JSON.stringify(target)
+      if (!targets.has(key)) targets.set(key, { line, text: entry.slice(0, 200), target })
       return
     }
     const candidate = candidateOfEntry(entry)

@@ -160,7 +160,8 @@ describe("parseUrlList with channels and playlists", () => {
     ].join("\n"))
     expect(rejected).toEqual([])
     expect(candidates.map((c) => c.id)).toEqual(["dQw4w9WgXcQ"])
-    expect(targets.map((t) => t._tag === "Channel" ? t.url : t._tag === "Playlist" ? t.playlistId : t.query)).toEqual([
+    expect(targets.map((t) => t.line)).toEqual([1, 2, 3])
+    expect(targets.map(({ target: t }) => t._tag === "Channel" ? t.url : t._tag === "Playlist" ? t.playlistId : t.query)).toEqual([
       "https://www.youtube.com/@BeNaOfficial/videos",
       "https://www.youtube.com/channel/UCq1w2e3r4t5y6u7i8o9p0aA/videos",
       "PLx9Yq2Wm7Rk4Tn1Bv8Cz3Ld6Fh0Jg5Sa"
