@@ -15,7 +15,7 @@ import { cpus, tmpdir } from "node:os"
 import { join } from "node:path"
 import { defaultConfig, KidvoiceConfig } from "../src/domain/Config.js"
 import { discover, downloadStage } from "../src/pipeline/Pipeline.js"
-import { downloaderLayer, manifestLayer } from "../src/pipeline/layers.js"
+import { downloaderLayer, manifestLayer, youTubeCatalogLayer } from "../src/pipeline/layers.js"
 import { Source } from "../src/source/Source.js"
 
 const args = process.argv.slice(2)
@@ -34,11 +34,12 @@ const runKidvoice = async (urlList: string, out: string, concurrency: number) =>
     download: { ...defaultConfig.download, requestsPerMinute: 1_000_000 }
   })
   const base = manifestLayer(config)
-  const layer = Layer.mergeAll(base, Source.layer, downloaderLayer(config, base))
+  const source = Source.layer.pipe(Layer.provide(youTubeCatalogLayer(config, [])))
+  const layer = Layer.mergeAll(base, source, downloaderLayer(config, base))
   const started = performance.now()
   await Effect.runPromise(
     Effect.gen(function* () {
-      yield* discover([urlList])
+      yield* discover({ inputs: [urlList], queries: [] }, config)
       const done = yield* Deferred.make<void>()
       yield* Deferred.succeed(done, undefined)
       yield* downloadStage(config, done)

@@ -1,23 +1,28 @@
 import { Args, Command, Options, ValidationError } from "@effect/cli"
 import { NodeContext, NodeRuntime } from "@effect/platform-node"
-import { Cause, Console, Data, Deferred, Effect, Exit, Logger, LogLevel, Option } from "effect"
+import { Cause, Console, Data, Deferred, Effect, Exit, Logger, LogLevel, Option, type Redacted } from "effect"
 import type { KidvoiceConfig } from "../domain/Config.js"
 import { workspacePaths } from "../domain/Workspace.js"
 import { defaultExportPath, ExportFormat, writeExport } from "../manifest/exports.js"
 import { analyzeStage, curateStage, discover, downloadStage, reconcile, runAll, uploadStage } from "../pipeline/Pipeline.js"
+import { formatDiscovery } from "../pipeline/discovery.js"
+import { parseQueryList } from "../source/youTubeTargets.js"
+import { youTubeApiKeys } from "../source/YouTubeDataApi.js"
+import { SourceNotFound } from "../source/Source.js"
 import { UploadEndpointMissing, type UploadSummary } from "../upload/Uploader.js"
 import { manifestLayer, manifestOptions, pipelineLayer } from "../pipeline/layers.js"
 import { diagnose, renderDoctorReport, renderRepairReport, repair } from "../manifest/Doctor.js"
 import { takeSnapshot } from "../manifest/snapshots.js"
 import { publishMetrics } from "../pipeline/metricsExport.js"
 import { importLegacy, siblingUrlList } from "../manifest/legacyImport.js"
-import { commonSettings, configFileOption, loadConfig, pipelineSettings, settingOptions } from "./settings.js"
+import { commonSettings, configFileOption, discoverySettings, loadConfig, pipelineSettings, settingOptions } from "./settings.js"
 import { gatherReport, renderReportHtml } from "./report.js"
 import { formatStatus, statusReport } from "./status.js"
 import { besideProgressLine, showProgress } from "./progress.js"
 import { modelsCommand } from "./models.js"
 import { writeTextAtomic } from "../files/atomicWrite.js"
 import { join } from "node:path"
+import { promises as fs } from "node:fs"
 
 const logLevels = { debug: LogLevel.Debug, info: LogLevel.Info, warning: LogLevel.Warning, error: LogLevel.Error } as const
 
@@ -32,9 +37,52 @@ const commonOptions = {
 const pipelineOptions = { ...commonOptions, ...settingOptions(pipelineSettings) }
 
 const inputsOption = Options.text("input").pipe(
-  Options.withDescription("a folder of media files, one media file, or a text file of URLs (one a line); repeat for several"),
+  Options.withDescription(
+    "a folder of media files, one media file, a text file of URLs (one a line; channel and playlist URLs in it are listed too), " +
+      "or a YouTube channel or playlist URL; repeat for several"
+  ),
   Options.repeated
 )
+
+/** What discovery looks at besides inputs: YouTube searches, and the keys for the Data API. */
+const youTubeOptions = {
+  ...settingOptions(discoverySettings),
+  query: Options.text("query").pipe(
+    Options.withDescription("a YouTube search, e.g. \"bé đọc thơ\"; repeat for several (takes --search-limit videos each)"),
+    Options.repeated
+  ),
+  queries: Options.file("queries", { exists: "yes" }).pipe(
+    Options.withDescription("a text file of YouTube searches, one a line, # starts a comment"),
+    Options.optional
+  ),
+  "youtube-api-key": Options.redacted("youtube-api-key").pipe(
+    Options.withDescription(
+      "a YouTube Data API v3 key; repeat for several, used in turn as quotas run out (env KIDVOICE_YOUTUBE_API_KEYS, comma-separated). " +
+        "Without keys, searches, channels and playlists are listed with yt-dlp"
+    ),
+    Options.repeated
+  )
+}
+type YouTubeArgs = {
+  readonly input: ReadonlyArray<string>
+  readonly query: ReadonlyArray<string>
+  readonly queries: Option.Option<string>
+  readonly "youtube-api-key": ReadonlyArray<Redacted.Redacted<string>>
+}
+
+/** The inputs and searches of a command line, and its API keys. */
+const discoveryRequest = (args: YouTubeArgs) =>
+  Effect.gen(function* () {
+    const queryFile = Option.getOrUndefined(args.queries)
+    const fromFile = queryFile === undefined ? [] : parseQueryList(yield* Effect.tryPromise({
+      try: () => fs.readFile(queryFile, "utf8"),
+      catch: (e) => new SourceNotFound({ input: queryFile, reason: String(e) })
+    }))
+    return {
+      request: { inputs: args.input, queries: [...new Set([...args.query, ...fromFile])] },
+      apiKeys: yield* youTubeApiKeys(args["youtube-api-key"])
+    }
+  })
 
 type CommonArgs = { readonly config: Option.Option<string>; readonly "log-level": keyof typeof logLevels } & Record<string, unknown>
 
@@ -57,30 +105,37 @@ const withConfig = <A, E, R>(args: CommonArgs, program: (config: KidvoiceConfig)
 const printStatus = (config: KidvoiceConfig) =>
   statusReport(workspacePaths(config.out)).pipe(Effect.flatMap((report) => Console.log(formatStatus(report))))
 
-const run = Command.make("run", { ...pipelineOptions, input: inputsOption }, (args) =>
+const run = Command.make("run", { ...pipelineOptions, ...youTubeOptions, input: inputsOption }, (args) =>
   withConfig(args, (config) =>
-    Effect.gen(function* () {
-      const { dataset, uploaded } = yield* Effect.gen(function* () {
+    discoveryRequest(args).pipe(Effect.flatMap(({ request, apiKeys }) => Effect.gen(function* () {
+      const { discovered, dataset, uploaded } = yield* Effect.gen(function* () {
         yield* publishMetrics(workspacePaths(config.out), config.metricsPort)
         // Known-good copies before any change and after the work, for `doctor --repair` to fall back on.
         yield* takeSnapshot(workspacePaths(config.out))
         yield* showProgress(config.logFormat)
-        const result = yield* runAll(args.input, config)
+        const result = yield* runAll(request, config)
         yield* takeSnapshot(workspacePaths(config.out))
         return result
       }).pipe(Effect.scoped) // closing the scope writes this run's final metrics, which the status below shows
       yield* printStatus(config)
+      yield* Console.log(`discovery ${formatDiscovery(discovered)}`)
       yield* Console.log(`dataset   ${dataset.card}`)
       if (uploaded) yield* Console.log(formatUpload(uploaded))
-    }).pipe(Effect.provide(pipelineLayer(config)))
+    }).pipe(Effect.provide(pipelineLayer(config, apiKeys)))))
   )).pipe(Command.withDescription("discover, download, analyze and curate: every stage, overlapping, until nothing is left to do"))
 
-const discoverCommand = Command.make("discover", { ...commonOptions, input: inputsOption }, (args) =>
+/** Pipeline settings `discover` uses too: the filter's duration bounds are the curate rules' own; yt-dlp lists. */
+const discoverPipelineSettings = pipelineSettings.filter((s) => ["min-duration-seconds", "max-duration-seconds", "yt-dlp"].includes(s.flag))
+
+const discoverCommand = Command.make("discover", { ...commonOptions, ...settingOptions(discoverPipelineSettings), ...youTubeOptions, input: inputsOption }, (args) =>
   withConfig(args, (config) =>
-    discover(args.input).pipe(
-      Effect.flatMap((found) => Console.log(`${found.added} new videos, ${found.known} already known`)),
-      Effect.provide(pipelineLayer(config))
-    ))).pipe(Command.withDescription("record the videos found in the inputs, without downloading them"))
+    Effect.gen(function* () {
+      const { request, apiKeys } = yield* discoveryRequest(args)
+      const found = yield* discover(request, config).pipe(Effect.provide(pipelineLayer(config, apiKeys)))
+      yield* Console.log(formatDiscovery(found))
+    }))).pipe(Command.withDescription(
+      "record the videos found in the inputs, YouTube searches and the channels of accepted videos, without downloading them"
+    ))
 
 /** A single stage on its own: its upstream is whatever the manifest already holds. */
 const stageCommand = (name: "download" | "analyze" | "curate", description: string) =>

@@ -33,8 +33,8 @@ export const pipelineSettings: ReadonlyArray<Setting> = [
   setting("min-child-share", "rules.minChildShare", "number", "share (0-1) of the speech that must be a child's"),
   setting("min-child-score", "rules.minChildScore", "number", "child-voice score (0-1) from which a segment counts as a child's"),
   setting("languages", "rules.allowedLanguages", "list", "comma-separated languages to keep (empty: any, unknown included)"),
-  setting("min-duration-seconds", "rules.minDurationSeconds", "number", "shorter videos are rejected"),
-  setting("max-duration-seconds", "rules.maxDurationSeconds", "number", "longer videos are skipped before download"),
+  setting("min-duration-seconds", "rules.minDurationSeconds", "number", "shorter videos are rejected (skipped at discovery when the host declares the duration)"),
+  setting("max-duration-seconds", "rules.maxDurationSeconds", "number", "longer videos are skipped before download (at discovery when the host declares the duration)"),
   setting("clip-min-seconds", "clips.minSeconds", "number", "shortest clip kept"),
   setting("clip-max-seconds", "clips.maxSeconds", "number", "longer speech is split into clips of at most this"),
   setting("clip-merge-gap-seconds", "clips.mergeGapSeconds", "number", "child speech closer than this is joined into one clip"),
@@ -56,6 +56,15 @@ export const pipelineSettings: ReadonlyArray<Setting> = [
   setting("rate-limit-pause-seconds", "download.rateLimitPauseSeconds", "number",
     "when the host says too many requests or asks for a bot check, all downloads pause this long, doubling while it keeps refusing"),
   setting("download-timeout", "download.timeoutSeconds", "number", "seconds without data before a download counts as stalled (retried later)")
+]
+
+/** Settings of discovery, for `discover` and `run`; duration bounds come from the curate rules (one truth for both). */
+export const discoverySettings: ReadonlyArray<Setting> = [
+  setting("search-limit", "discovery.searchLimit", "number", "videos taken from each --query search, channel or playlist"),
+  setting("channel-explore-limit", "discovery.channelExploreLimit", "number", "videos taken from the channel of an accepted video, once per channel (0: no exploration)"),
+  setting("youtube-api-url", "discovery.youtubeApiUrl", "text", "YouTube Data API v3 base URL (used when API keys are given)"),
+  setting("relevance-language", "discovery.relevanceLanguage", "text", "Data API searches: prefer results in this language (ISO 639-1, e.g. vi)"),
+  setting("region-code", "discovery.regionCode", "text", "Data API searches: results for this region (ISO 3166-1, e.g. VN)")
 ]
 
 const envName = (s: Setting) => `KIDVOICE_${s.flag.toUpperCase().replace(/-/g, "_")}`
@@ -130,7 +139,7 @@ export const loadConfig = (
   env: Record<string, string | undefined> = process.env
 ) =>
   Effect.gen(function* () {
-    const settings = [...commonSettings, ...pipelineSettings]
+    const settings = [...commonSettings, ...pipelineSettings, ...discoverySettings]
     const filePath = Option.getOrUndefined(configFile) ?? env["KIDVOICE_CONFIG"]
     const file = filePath ? yield* readConfigFile(filePath) : {}
     const merged = structuredClone(defaultConfig) as unknown as Record<string, unknown>

@@ -13,5 +13,11 @@ export class Candidate extends Schema.Class<Candidate>("Candidate")({
   sourceUrl: Schema.String,
   title: Schema.NullOr(Schema.String),
   channel: Schema.NullOr(Schema.String),
-  declaredDurationSeconds: Schema.NullOr(Schema.Number)
+  declaredDurationSeconds: Schema.NullOr(Schema.Number),
+  /** What the host says about the video, kept for language detection (title + description + declared language). */
+  description: Schema.optional(Schema.NullOr(Schema.String)),
+  /** The host's declared language (YouTube's defaultAudioLanguage/defaultLanguage, yt-dlp's `language`). */
+  declaredLanguage: Schema.optional(Schema.NullOr(Schema.String)),
+  /** The YouTube channel that published it: an accepted video's channel is explored for more. */
+  channelId: Schema.optional(Schema.NullOr(Schema.String))
 }) {}

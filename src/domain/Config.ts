@@ -67,6 +67,18 @@ export class DownloadSettings extends Schema.Class<DownloadSettings>("DownloadSe
   timeoutSeconds: Schema.Number.pipe(Schema.positive())
 }) {}
 
+export class DiscoverySettings extends Schema.Class<DiscoverySettings>("DiscoverySettings")({
+  /** Videos taken from each search, channel or playlist. */
+  searchLimit: PositiveInt,
+  /** Videos taken from the channel of an accepted video (each channel is explored once); 0 turns exploration off. */
+  channelExploreLimit: Schema.Int.pipe(Schema.nonNegative()),
+  /** The YouTube Data API's base URL, used when API keys are given (KIDVOICE_YOUTUBE_API_KEYS or --youtube-api-key). */
+  youtubeApiUrl: Schema.NonEmptyTrimmedString,
+  /** search.list hints: results relevant to this language (ISO 639-1, e.g. vi) and region (ISO 3166-1, e.g. VN). */
+  relevanceLanguage: Schema.NullOr(Schema.NonEmptyTrimmedString),
+  regionCode: Schema.NullOr(Schema.NonEmptyTrimmedString)
+}) {}
+
 export const LogFormat = Schema.Literal("pretty", "json")
 
 export class KidvoiceConfig extends Schema.Class<KidvoiceConfig>("KidvoiceConfig")({
@@ -82,6 +94,7 @@ export class KidvoiceConfig extends Schema.Class<KidvoiceConfig>("KidvoiceConfig
   upload: UploadSettings,
   models: ModelSettings,
   download: DownloadSettings,
+  discovery: DiscoverySettings,
   /** Serve Prometheus metrics on 127.0.0.1:<port>/metrics during a run; null: files under reports/ only. */
   metricsPort: Schema.NullOr(Schema.Int.pipe(Schema.between(1, 65535))),
   ytDlpPath: Schema.NonEmptyTrimmedString,
@@ -115,6 +128,13 @@ export const defaultConfig = {
     requestsPerMinute: 20,
     rateLimitPauseSeconds: 60,
     timeoutSeconds: 60
+  },
+  discovery: {
+    searchLimit: 50,
+    channelExploreLimit: 50,
+    youtubeApiUrl: "https://www.googleapis.com/youtube/v3",
+    relevanceLanguage: null,
+    regionCode: null
   },
   metricsPort: null,
   ytDlpPath: "yt-dlp",

@@ -31,6 +31,9 @@ export class ManifestRow extends Schema.Class<ManifestRow>("ManifestRow")({
   decisionRule: Schema.NullOr(Schema.String),
   decisionDetail: Schema.NullOr(Schema.String),
   licence: Schema.NullOr(Schema.String),
+  description: Schema.optional(Schema.NullOr(Schema.String)),
+  declaredLanguage: Schema.optional(Schema.NullOr(Schema.String)),
+  channelId: Schema.optional(Schema.NullOr(Schema.String)),
   createdAt: Schema.Number,
   updatedAt: Schema.Number
 }) {}

@@ -43,6 +43,29 @@ export interface Decision {
   readonly detail: string
 }
 
+/** A candidate the metadata filter turned away before download, with why. */
+export interface SkippedCandidate {
+  readonly candidate: Candidate
+  readonly reason: { readonly tag: string; readonly message: string }
+}
+
+export interface DiscoveryRecord {
+  readonly added: number
+  readonly skipped: number
+  readonly known: number
+}
+
+export interface QueuedChannel {
+  readonly id: string
+  readonly title: string | null
+}
+
+/** A filtered candidate is a discovered row skipped at once: the rule book must allow that path. */
+const skippedOnArrival = Either.getOrThrow(transition({ state: "discovered", failedStage: null }, Transition.Skip())).state
+
+/** Rows per INSERT statement, well under SQLite's bound-variable limit. */
+const insertChunk = 500
+
 export interface StateCount {
   readonly state: VideoState
   readonly count: number
@@ -159,6 +182,73 @@ export const makeManifest = (options: ManifestOptions) =>
         const inserted = yield* write("add candidates",
           sql`INSERT INTO videos ${sql.insert(rows)} ON CONFLICT (id) DO NOTHING RETURNING id`.pipe(named("add candidates")))
         return { added: inserted.length, known: candidates.length - inserted.length }
+      })
+
+    /**
+     * One batch of discovery's findings in one transaction: candidates as `discovered`, filtered ones as `skipped`
+     * with their reason (so they are known and not rediscovered). Ids already in the manifest are left as they are.
+     */
+    const recordDiscovery = (candidates: ReadonlyArray<Candidate>, skipped: ReadonlyArray<SkippedCandidate>) =>
+      Effect.gen(function* () {
+        const now = yield* Clock.currentTimeMillis
+        const row = (c: Candidate, state: VideoState, reason: SkippedCandidate["reason"] | null) => ({
+          id: c.id,
+          kind: c.kind,
+          sourceUrl: c.sourceUrl,
+          title: c.title,
+          channel: c.channel,
+          declaredDurationSeconds: c.declaredDurationSeconds,
+          description: c.description ?? null,
+          declaredLanguage: c.declaredLanguage ?? null,
+          channelId: c.channelId ?? null,
+          state,
+          lastErrorTag: reason?.tag ?? null,
+          lastErrorMessage: reason?.message ?? null,
+          createdAt: now,
+          updatedAt: now
+        })
+        const rows = [
+          ...candidates.map((c) => row(c, "discovered", null)),
+          ...skipped.map((s) => row(s.candidate, skippedOnArrival, s.reason))
+        ]
+        const record: DiscoveryRecord = { added: 0, skipped: 0, known: 0 }
+        if (rows.length === 0) return record
+        const inserted = yield* Effect.forEach(
+          Array.from({ length: Math.ceil(rows.length / insertChunk) }, (_, i) => rows.slice(i * insertChunk, (i + 1) * insertChunk)),
+          (chunk) => sql<{ state: VideoState }>`INSERT INTO videos ${sql.insert(chunk)} ON CONFLICT (id) DO NOTHING RETURNING state`
+        ).pipe(sql.withTransaction, query("record discovery"))
+        const states = inserted.flat()
+        const added = states.filter((r) => r.state === "discovered").length
+        return { added, skipped: states.length - added, known: rows.length - states.length }
+      })
+
+    /**
+     * Queues the channel of every accepted (or uploaded) video that was never queued. Derived from the rows rather
+     * than written beside each verdict, so a crash between a verdict and its queueing loses no channel.
+     */
+    const queueChannelsOfAccepted = Effect.gen(function* () {
+      const now = yield* Clock.currentTimeMillis
+      const queued = yield* sql`
+        INSERT INTO channels (id, title, state, queued_at)
+        SELECT channel_id, MAX(channel), 'queued', ${now} FROM videos
+        WHERE state IN ('accepted', 'uploaded') AND channel_id IS NOT NULL GROUP BY channel_id
+        ON CONFLICT (id) DO NOTHING RETURNING id`.pipe(query("queue channels"))
+      return queued.length
+    })
+
+    /** Channels waiting to be explored, oldest first: few (one per accepted channel), so read at once. */
+    const queuedChannels =
+      sql<QueuedChannel>`SELECT id, title FROM channels WHERE state = 'queued' ORDER BY queued_at, id`.pipe(
+        query("read queued channels")
+      )
+
+    /** A channel was mined: it is not explored again; `found` is how many videos its listing held. */
+    const markChannelExplored = (id: string, found: number) =>
+      Effect.gen(function* () {
+        const now = yield* Clock.currentTimeMillis
+        yield* sql`UPDATE channels SET state = 'explored', explored_at = ${now}, found = ${found} WHERE id = ${id}`.pipe(
+          query("mark channel explored")
+        )
       })
 
     const claim = (stage: ClaimingStage, limit: number) =>
@@ -374,6 +464,10 @@ export const makeManifest = (options: ManifestOptions) =>
     return {
       owner: options.owner,
       addCandidates,
+      recordDiscovery,
+      queueChannelsOfAccepted,
+      queuedChannels,
+      markChannelExplored,
       claim,
       release,
       completeDownload,

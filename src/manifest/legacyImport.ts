@@ -345,7 +345,12 @@ export const importLegacyText = (manifest: LegacyText, urlList: Option.Option<Le
     if (Option.isSome(urlList)) {
       const listName = basename(urlList.value.name)
       const parsed = parseUrlList(urlList.value.text)
-      for (const line of parsed.rejected) skipped.push({ where: `${listName} line ${line.line}`, reason: `${line.reason}: ${JSON.stringify(line.text)}` })
+      // History holds videos; a channel or playlist is something to discover, not to import.
+      const passedOver = [
+        ...parsed.rejected,
+        ...parsed.targets.map((t) => ({ ...t, reason: "a channel or playlist, not a video (kidvoice discover --input lists it)" }))
+      ].sort((a, b) => a.line - b.line)
+      for (const line of passedOver) skipped.push({ where: `${listName} line ${line.line}`, reason: `${line.reason}: ${JSON.stringify(line.text)}` })
       for (const c of parsed.candidates) {
         if (c.kind === "local" || chosen.has(c.id)) continue
         listed.push(discoveredRow(c, now))

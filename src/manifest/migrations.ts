@@ -68,5 +68,24 @@ export const migrations = {
     const sql = yield* SqlClient.SqlClient
     // Claims take the oldest rows of a state: this walks them in order instead of sorting them all.
     yield* sql`CREATE INDEX videos_claim ON videos (state, created_at, id)`
+  }),
+  "0005_discovery": Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    // What discovery learns about a video before downloading it: language detection reads the text fields,
+    // channel exploration the channel.
+    yield* sql`ALTER TABLE videos ADD COLUMN channel_id TEXT`
+    yield* sql`ALTER TABLE videos ADD COLUMN description TEXT`
+    yield* sql`ALTER TABLE videos ADD COLUMN declared_language TEXT`
+    // Channels of accepted videos, each mined once for more videos.
+    yield* sql`
+      CREATE TABLE channels (
+        id TEXT PRIMARY KEY,
+        title TEXT,
+        state TEXT NOT NULL CHECK (state IN ('queued', 'explored')),
+        queued_at INTEGER NOT NULL,
+        explored_at INTEGER,
+        found INTEGER
+      )`
+    yield* sql`CREATE INDEX channels_queued ON channels (state, queued_at)`
   })
 }

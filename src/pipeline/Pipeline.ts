@@ -9,9 +9,11 @@ import { Workspace } from "../domain/Workspace.js"
 import { removeAbandonedTempDirs } from "../download/abandonedTemp.js"
 import { Downloader } from "../download/Downloader.js"
 import { Manifest } from "../manifest/Manifest.js"
-import { Source } from "../source/Source.js"
 import { Uploader } from "../upload/Uploader.js"
+import { discover, type DiscoveryRequest } from "./discovery.js"
 import { runClaimingStage } from "./stageWorkers.js"
+
+export { discover, type DiscoveryRequest } from "./discovery.js"
 
 /** Puts the working directory back in order after a crash: stale claims return to the pool, abandoned temp files go. */
 export const reconcile = Effect.gen(function* () {
@@ -24,24 +26,6 @@ export const reconcile = Effect.gen(function* () {
   }
   return { reclaimed, removedTempDirs: removed.length }
 })
-
-/** Finds candidates in every input and records them, one transaction per input. */
-export const discover = (inputs: ReadonlyArray<string>) =>
-  Effect.gen(function* () {
-    const source = yield* Source
-    const manifest = yield* Manifest
-    let added = 0
-    let known = 0
-    for (const input of inputs) {
-      const found = yield* source.discover(input)
-      for (const skipped of found.passedOver) yield* Effect.logWarning(`passed over ${skipped.where}: ${skipped.reason}`)
-      const result = yield* manifest.addCandidates(found.candidates)
-      added += result.added
-      known += result.known
-      yield* Effect.logInfo(`${input}: ${found.candidates.length} candidates, ${result.added} new`)
-    }
-    return { added, known }
-  }).pipe(Effect.annotateLogs({ stage: "discover" }))
 
 const asFailure = (error: StageFailure & { readonly _tag: string }): StageFailure => ({
   _tag: error._tag,
@@ -153,11 +137,14 @@ export const uploadStage = (config: KidvoiceConfig) =>
     })
   })
 
-/** All stages at once, each feeding the next through the manifest: download and analysis overlap; upload follows curate. */
-export const runAll = (inputs: ReadonlyArray<string>, config: KidvoiceConfig, producedBy = commandLine()) =>
+/**
+ * All stages at once, each feeding the next through the manifest: download and analysis overlap; upload follows curate.
+ * `request` may be just the inputs (no searches).
+ */
+export const runAll = (request: DiscoveryRequest | ReadonlyArray<string>, config: KidvoiceConfig, producedBy = commandLine()) =>
   Effect.gen(function* () {
     yield* reconcile
-    const discovered = yield* discover(inputs)
+    const discovered = yield* discover("inputs" in request ? request : { inputs: request, queries: [] }, config)
     const downloadsDone = yield* Deferred.make<void>()
     const analysisDone = yield* Deferred.make<void>()
     const noUpstream = yield* Deferred.make<void>()

@@ -1,5 +1,5 @@
 import { NodeFileSystem, NodeHttpClient } from "@effect/platform-node"
-import { Effect, Layer } from "effect"
+import { Effect, Layer, type Redacted } from "effect"
 import { promises as fs } from "node:fs"
 import { Analyzer } from "../analyze/Analyzer.js"
 import { selectedModelsLayer } from "../analyze/installedModels.js"
@@ -13,6 +13,8 @@ import { currentProcessOwner } from "../manifest/ClaimOwner.js"
 import type { ManifestOptions } from "../manifest/Manifest.js"
 import { sqliteManifestLayer } from "../manifest/ManifestStore.js"
 import { Source } from "../source/Source.js"
+import { defaultApiRetry, youTubeDataApiLayer } from "../source/YouTubeDataApi.js"
+import { ytDlpCatalogLayer } from "../source/YtDlpSearch.js"
 import { Uploader } from "../upload/Uploader.js"
 
 /** How this process uses the manifest: who claims, when a claim is stale, how failures are retried. */
@@ -36,13 +38,26 @@ export const downloaderLayer = (config: KidvoiceConfig, base: ReturnType<typeof 
   return Downloader.layer.pipe(Layer.provide(Layer.mergeAll(base, NodeFileSystem.layer, pacer)))
 }
 
+/** YouTube listings through the Data API when there are keys for it, else through yt-dlp (no key, no quota). */
+export const youTubeCatalogLayer = (config: KidvoiceConfig, apiKeys: ReadonlyArray<Redacted.Redacted<string>>) =>
+  apiKeys.length > 0
+    ? youTubeDataApiLayer({
+      baseUrl: config.discovery.youtubeApiUrl,
+      keys: apiKeys,
+      relevanceLanguage: config.discovery.relevanceLanguage,
+      regionCode: config.discovery.regionCode,
+      ...defaultApiRetry
+    }).pipe(Layer.provide(NodeHttpClient.layerUndici))
+    : ytDlpCatalogLayer(config.ytDlpPath)
+
 /** Every stage's service over one working directory. */
-export const pipelineLayer = (config: KidvoiceConfig) => {
+export const pipelineLayer = (config: KidvoiceConfig, youTubeApiKeys: ReadonlyArray<Redacted.Redacted<string>> = []) => {
   const base = manifestLayer(config)
   // The models stay visible beside the analyzer: curate names the classifier in the dataset card.
   const analyzer = Analyzer.layer.pipe(Layer.provideMerge(Layer.merge(SileroVad.layer, selectedModelsLayer(config.models))))
   const downloader = downloaderLayer(config, base)
   const curator = Curator.layer.pipe(Layer.provide(base))
   const uploader = Uploader.layer.pipe(Layer.provide(Layer.merge(base, NodeHttpClient.layerUndici)))
-  return Layer.mergeAll(base, Source.layer, downloader, analyzer, curator, uploader)
+  const source = Source.layer.pipe(Layer.provide(youTubeCatalogLayer(config, youTubeApiKeys)))
+  return Layer.mergeAll(base, source, downloader, analyzer, curator, uploader)
 }

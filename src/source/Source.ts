@@ -1,14 +1,17 @@
-import { Context, Data, Effect, Layer } from "effect"
+import { Context, Data, Effect, Layer, type Stream } from "effect"
 import { createHash } from "node:crypto"
 import { createReadStream, promises as fs } from "node:fs"
 import { basename, extname, join, resolve } from "node:path"
 import { Candidate } from "../domain/Candidate.js"
 import { localVideoId } from "../domain/VideoId.js"
+import type { Listing } from "./metadataFilter.js"
 import { parseUrlList, type RejectedLine } from "./urlList.js"
+import { YouTubeCatalog, type YouTubeCatalogError } from "./YouTubeCatalog.js"
+import { type YouTubeTarget, youTubeTargetOfUrl } from "./youTubeTargets.js"
 
 export class SourceNotFound extends Data.TaggedError("SourceNotFound")<{ readonly input: string; readonly reason: string }> {
   override get message() {
-    return `cannot read the input ${this.input}: ${this.reason}. Pass a folder of media files or a text file of URLs.`
+    return `cannot read the input ${this.input}: ${this.reason}. Pass a folder of media files, a text file of URLs, or a YouTube channel or playlist URL.`
   }
 }
 
@@ -20,6 +23,8 @@ export const mediaExtensions = new Set([
 
 export interface Discovery {
   readonly candidates: ReadonlyArray<Candidate>
+  /** Channels and playlists named by the input, whose videos are listed next. */
+  readonly targets: ReadonlyArray<YouTubeTarget>
   /** Entries passed over, each with why: junk URL lines, files that are not media. */
   readonly passedOver: ReadonlyArray<{ readonly where: string; readonly reason: string }>
 }
@@ -70,7 +75,7 @@ const discoverFolder = (dir: string) =>
       return known
     })
     const candidates = yield* Effect.forEach(media, localCandidate, { concurrency: 4 })
-    return { candidates, passedOver } satisfies Discovery
+    return { candidates, targets: [], passedOver } satisfies Discovery
   })
 
 const discoverUrlList = (file: string) =>
@@ -79,20 +84,26 @@ const discoverUrlList = (file: string) =>
       const parsed = parseUrlList(text)
       return {
         candidates: parsed.candidates,
+        targets: parsed.targets.map((t) => t.target),
         passedOver: parsed.rejected.map((r: RejectedLine) => ({ where: `${file}:${r.line}`, reason: `${r.reason}: ${r.text}` }))
       } satisfies Discovery
     })
   )
 
 export interface SourceApi {
-  /** Candidates from a folder of media files, one media file, or a text file of URLs. */
+  /** Candidates from a folder of media files, one media file, a text file of URLs, or a YouTube channel or playlist URL. */
   readonly discover: (input: string) => Effect.Effect<Discovery, SourceNotFound>
+  /** The videos a search, channel or playlist lists, in batches, through the configured YouTube back-end. */
+  readonly list: (target: YouTubeTarget, limit: number) => Stream.Stream<ReadonlyArray<Listing>, YouTubeCatalogError>
 }
 
 export class Source extends Context.Tag("kidvoice/Source")<Source, SourceApi>() {
-  static readonly layer = Layer.succeed(Source, {
+  static readonly layer = Layer.effect(Source, Effect.map(YouTubeCatalog, (catalog) => Source.of({
+    list: catalog.list,
     discover: (input) =>
       Effect.gen(function* () {
+        const target = youTubeTargetOfUrl(input)
+        if (target) return { candidates: [], targets: [target], passedOver: [] } satisfies Discovery
         const path = resolve(input)
         const stat = yield* Effect.tryPromise({
           try: () => fs.stat(path),
@@ -100,8 +111,8 @@ export class Source extends Context.Tag("kidvoice/Source")<Source, SourceApi>() 
         })
         if (stat.isDirectory()) return yield* discoverFolder(path)
         return mediaExtensions.has(extname(path).toLowerCase())
-          ? { candidates: [yield* localCandidate(path)], passedOver: [] }
+          ? { candidates: [yield* localCandidate(path)], targets: [], passedOver: [] }
           : yield* discoverUrlList(path)
       }).pipe(Effect.withSpan("Source.discover", { attributes: { input } }))
-  })
+  })))
 }

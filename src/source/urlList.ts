@@ -1,5 +1,6 @@
 import { Candidate } from "../domain/Candidate.js"
 import { urlVideoId, youTubeIdOfUrl, VideoId } from "../domain/VideoId.js"
+import { type YouTubeTarget, youTubeTargetOfUrl } from "./youTubeTargets.js"
 
 export interface RejectedLine {
   readonly line: number
@@ -9,6 +10,8 @@ export interface RejectedLine {
 
 export interface ParsedUrlList {
   readonly candidates: ReadonlyArray<Candidate>
+  /** Channel and playlist URLs, with their lines: discovery lists their videos. */
+  readonly targets: ReadonlyArray<{ readonly line: number; readonly text: string; readonly target: YouTubeTarget }>
   readonly rejected: ReadonlyArray<RejectedLine>
 }
 
@@ -20,16 +23,23 @@ const bareYouTubeId = /^[A-Za-z0-9_-]{11}$/
  */
 export const parseUrlList = (text: string): ParsedUrlList => {
   const candidates = new Map<string, Candidate>()
+  const targets = new Map<string, ParsedUrlList["targets"][number]>()
   const rejected: Array<RejectedLine> = []
   text.split(/\r?\n/).forEach((raw, index) => {
     const line = index + 1
     const entry = raw.replace(/^\uFEFF/, "").trim()
     if (entry === "" || entry.startsWith("#")) return
+    const target = youTubeTargetOfUrl(entry)
+    if (target) {
+      const key = JSON.stringify(target)
+      if (!targets.has(key)) targets.set(key, { line, text: entry.slice(0, 200), target })
+      return
+    }
     const candidate = candidateOfEntry(entry)
     if (typeof candidate === "string") rejected.push({ line, text: entry.slice(0, 200), reason: candidate })
     else if (!candidates.has(candidate.id)) candidates.set(candidate.id, candidate)
   })
-  return { candidates: [...candidates.values()], rejected }
+  return { candidates: [...candidates.values()], targets: [...targets.values()], rejected }
 }
 
 const candidateOfEntry = (entry: string): Candidate | string => {
@@ -43,7 +53,7 @@ const candidateOfEntry = (entry: string): Candidate | string => {
   if (url.protocol !== "http:" && url.protocol !== "https:") return `unsupported scheme ${url.protocol} (http and https only)`
   const youTubeId = youTubeIdOfUrl(url.href)
   if (youTubeId) return youTube(youTubeId)
-  if (/(^|\.)youtube\.com$|^youtu\.be$/.test(url.hostname)) return "a YouTube URL without a video id (channels and playlists come with discovery by search)"
+  if (/(^|\.)youtube\.com$|^youtu\.be$/.test(url.hostname)) return "a YouTube URL without a video id, and not a channel or playlist URL"
   return Candidate.make({ id: urlVideoId(url.href), kind: "url", sourceUrl: url.href, title: null, channel: null, declaredDurationSeconds: null })
 }
 

@@ -65,7 +65,7 @@ describe("parseUrlList", () => {
       "hello world", // 2
       "ftp://example.com/file.mp4", // 3
       "javascript:alert(1)", // 4
-      "https://www.youtube.com/@SomeChannel", // 5
+      "https://www.youtube.com/feed/trending", // 5
       "https://www.youtube.com/watch?v=short", // 6
       "abcdefghij", // 7: 10 chars
       "abcdefghijkl", // 8: 12 chars
@@ -78,7 +78,7 @@ describe("parseUrlList", () => {
       [2, "hello world"],
       [3, "ftp://example.com/file.mp4"],
       [4, "javascript:alert(1)"],
-      [5, "https://www.youtube.com/@SomeChannel"],
+      [5, "https://www.youtube.com/feed/trending"],
       [6, "https://www.youtube.com/watch?v=short"],
       [7, "abcdefghij"],
       [8, "abcdefghijkl"],
@@ -146,5 +146,25 @@ describe("parseUrlList", () => {
     expect(candidates.every((c) => c.kind === "youtube")).toBe(true)
     const expectedRejected = entries.flatMap((e, i) => (e.kind === "junk" ? [{ line: i + 1, text: e.text }] : []))
     expect(rejected.map((r) => ({ line: r.line, text: r.text }))).toEqual(expectedRejected)
+  })
+})
+
+describe("parseUrlList with channels and playlists", () => {
+  it("keeps channel and playlist lines as targets to list, once each, beside the videos", () => {
+    const { candidates, targets, rejected } = parseUrlList([
+      "https://www.youtube.com/@BeNaOfficial",
+      "https://www.youtube.com/channel/UCq1w2e3r4t5y6u7i8o9p0aA/videos",
+      "https://www.youtube.com/playlist?list=PLx9Yq2Wm7Rk4Tn1Bv8Cz3Ld6Fh0Jg5Sa",
+      "https://www.youtube.com/@BeNaOfficial/videos",
+      "https://www.youtube.com/watch?v=dQw4w9WgXcQ&list=PLx9Yq2Wm7Rk4Tn1Bv8Cz3Ld6Fh0Jg5Sa"
+    ].join("\n"))
+    expect(rejected).toEqual([])
+    expect(candidates.map((c) => c.id)).toEqual(["dQw4w9WgXcQ"])
+    expect(targets.map((t) => t.line)).toEqual([1, 2, 3])
+    expect(targets.map(({ target: t }) => t._tag === "Channel" ? t.url : t._tag === "Playlist" ? t.playlistId : t.query)).toEqual([
+      "https://www.youtube.com/@BeNaOfficial/videos",
+      "https://www.youtube.com/channel/UCq1w2e3r4t5y6u7i8o9p0aA/videos",
+      "PLx9Yq2Wm7Rk4Tn1Bv8Cz3Ld6Fh0Jg5Sa"
+    ])
   })
 })

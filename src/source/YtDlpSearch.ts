@@ -1,0 +1,136 @@
+import { Data, Effect, Either, Layer, Schema, Stream } from "effect"
+import { execa } from "execa"
+import { Candidate } from "../domain/Candidate.js"
+import { YouTubeId } from "../domain/VideoId.js"
+import { ytDlpErrorLines } from "../download/ytDlpFailure.js"
+import type { LiveStatus, Listing } from "./metadataFilter.js"
+import { YouTubeCatalog } from "./YouTubeCatalog.js"
+import { describeTarget, YouTubeTarget } from "./youTubeTargets.js"
+
+/** yt-dlp exited with an error while listing a target; its ERROR lines say why. */
+export class YtDlpListingFailed extends Data.TaggedError("YtDlpListingFailed")<{
+  readonly target: string
+  readonly exitCode: number | null
+  readonly stderr: string
+}> {
+  override get message() {
+    return `yt-dlp could not list ${this.target} (exit ${this.exitCode ?? "by signal"}): ${ytDlpErrorLines(this.stderr)}`
+  }
+}
+
+/** yt-dlp said it succeeded but printed something that is not a flat playlist. */
+export class YtDlpOutputInvalid extends Data.TaggedError("YtDlpOutputInvalid")<{ readonly target: string; readonly reason: string }> {
+  override get message() {
+    return `yt-dlp's listing of ${this.target} is not the JSON expected: ${this.reason}`
+  }
+}
+
+const text = Schema.optional(Schema.NullOr(Schema.String))
+
+/** One entry of `--flat-playlist -J`: what YouTube's search and tab pages show, without visiting the video. */
+const FlatEntry = Schema.Struct({
+  id: YouTubeId,
+  title: text,
+  description: text,
+  duration: Schema.optional(Schema.NullOr(Schema.Number)),
+  channel: text,
+  channel_id: text,
+  uploader: text,
+  live_status: Schema.optional(Schema.NullOr(Schema.Literal("not_live", "is_live", "is_upcoming", "was_live", "post_live"))),
+  availability: text,
+  language: text
+})
+type FlatEntry = typeof FlatEntry.Type
+
+const FlatPlaylist = Schema.Struct({
+  channel: text,
+  channel_id: text,
+  uploader: text,
+  entries: Schema.Array(Schema.Unknown)
+})
+
+const decodePlaylist = Schema.decodeUnknownEither(Schema.parseJson(FlatPlaylist))
+const decodeEntry = Schema.decodeUnknownEither(FlatEntry)
+
+/** The argument yt-dlp lists for a target. */
+const ytDlpTarget = (target: YouTubeTarget, limit: number): string =>
+  YouTubeTarget.$match(target, {
+    Search: ({ query }) => `ytsearch${limit}:${query}`,
+    Channel: ({ url }) => url,
+    Playlist: ({ playlistId }) => `https://www.youtube.com/playlist?list=${playlistId}`
+  })
+
+/** The command line for a listing: an argument array, never a shell string, so a query cannot become a command. */
+export const ytDlpListingArgs = (target: YouTubeTarget, limit: number): ReadonlyArray<string> => [
+  "--flat-playlist",
+  "--dump-single-json",
+  "--playlist-end",
+  String(limit),
+  "--no-warnings",
+  // Everything after this is a URL or search, even if it starts with a dash.
+  "--",
+  ytDlpTarget(target, limit)
+]
+
+const listingOf = (entry: FlatEntry, owner: { channel: string | null; channelId: string | null }): Listing => ({
+  candidate: Candidate.make({
+    id: entry.id,
+    kind: "youtube",
+    sourceUrl: `https://www.youtube.com/watch?v=${entry.id}`,
+    title: entry.title ?? null,
+    channel: entry.channel ?? entry.uploader ?? owner.channel,
+    declaredDurationSeconds: entry.duration ?? null,
+    description: entry.description ?? null,
+    declaredLanguage: entry.language ?? null,
+    channelId: entry.channel_id ?? owner.channelId
+  }),
+  liveStatus: (entry.live_status ?? null) as LiveStatus | null,
+  availability: entry.availability ?? null
+})
+
+/**
+ * Reads `yt-dlp --flat-playlist -J` output. Entries that are not videos (a channel's nested tabs, shelves)
+ * are left out; a channel tab's entries often lack their channel, which is the listing's own.
+ */
+export const parseFlatPlaylist = (
+  json: string,
+  target: YouTubeTarget
+): Either.Either<ReadonlyArray<Listing>, YtDlpOutputInvalid> =>
+  decodePlaylist(json).pipe(
+    Either.mapLeft((error) => new YtDlpOutputInvalid({ target: describeTarget(target), reason: error.message.slice(0, 500) })),
+    Either.map((playlist) => {
+      const owner = target._tag === "Channel"
+        ? { channel: playlist.channel ?? playlist.uploader ?? null, channelId: playlist.channel_id ?? null }
+        : { channel: null, channelId: null }
+      return playlist.entries.flatMap((raw) => {
+        const entry = decodeEntry(raw)
+        return Either.isRight(entry) ? [listingOf(entry.right, owner)] : []
+      })
+    })
+  )
+
+/** The yt-dlp back-end: one process per target, killed if the listing is interrupted. */
+export const ytDlpCatalog = (ytDlpPath: string) =>
+  YouTubeCatalog.of({
+    name: "yt-dlp",
+    list: (target, limit) =>
+      Stream.fromEffect(
+        Effect.gen(function* () {
+          const args = ytDlpListingArgs(target, limit)
+          const result = yield* Effect.promise((signal) =>
+            execa(ytDlpPath, args, { reject: false, cancelSignal: signal, forceKillAfterDelay: 2000, stdin: "ignore", encoding: "utf8" })
+          )
+          if (result.failed || result.exitCode !== 0) {
+            return yield* new YtDlpListingFailed({
+              target: describeTarget(target),
+              exitCode: result.exitCode ?? null,
+              // No stderr at all when the program could not start (wrong --yt-dlp path): execa's message says why.
+              stderr: result.stderr || result.message || ""
+            })
+          }
+          return (yield* parseFlatPlaylist(result.stdout ?? "", target)).slice(0, limit)
+        }).pipe(Effect.withSpan("YtDlpSearch.list", { attributes: { target: describeTarget(target) } }))
+      )
+  })
+
+export const ytDlpCatalogLayer = (ytDlpPath: string) => Layer.succeed(YouTubeCatalog, ytDlpCatalog(ytDlpPath))
