@@ -164,26 +164,6 @@ export const makeManifest = (options: ManifestOptions) =>
     const apply = (...args: Parameters<typeof transitionStatements>) =>
       write(`transition ${args[1]._tag}`, transitionStatements(...args))
 
-    const addCandidates = (candidates: ReadonlyArray<Candidate>) =>
-      Effect.gen(function* () {
-        if (candidates.length === 0) return { added: 0, known: 0 }
-        const now = yield* Clock.currentTimeMillis
-        const rows = candidates.map((c) => ({
-          id: c.id,
-          kind: c.kind,
-          sourceUrl: c.sourceUrl,
-          title: c.title,
-          channel: c.channel,
-          declaredDurationSeconds: c.declaredDurationSeconds,
-          state: "discovered" as const,
-          createdAt: now,
-          updatedAt: now
-        }))
-        const inserted = yield* write("add candidates",
-          sql`INSERT INTO videos ${sql.insert(rows)} ON CONFLICT (id) DO NOTHING RETURNING id`.pipe(named("add candidates")))
-        return { added: inserted.length, known: candidates.length - inserted.length }
-      })
-
     /**
      * One batch of discovery's findings in one transaction: candidates as `discovered`, filtered ones as `skipped`
      * with their reason (so they are known and not rediscovered). Ids already in the manifest are left as they are.
@@ -213,14 +193,18 @@ export const makeManifest = (options: ManifestOptions) =>
         ]
         const record: DiscoveryRecord = { added: 0, skipped: 0, known: 0 }
         if (rows.length === 0) return record
-        const inserted = yield* Effect.forEach(
+        const inserted = yield* write("record discovery", Effect.forEach(
           Array.from({ length: Math.ceil(rows.length / insertChunk) }, (_, i) => rows.slice(i * insertChunk, (i + 1) * insertChunk)),
           (chunk) => sql<{ state: VideoState }>`INSERT INTO videos ${sql.insert(chunk)} ON CONFLICT (id) DO NOTHING RETURNING state`
-        ).pipe(sql.withTransaction, query("record discovery"))
+        ).pipe(named("record discovery")))
         const states = inserted.flat()
         const added = states.filter((r) => r.state === "discovered").length
         return { added, skipped: states.length - added, known: rows.length - states.length }
       })
+
+    /** New candidates, none filtered out (local files, URL lists): `recordDiscovery` with nothing skipped. */
+    const addCandidates = (candidates: ReadonlyArray<Candidate>) =>
+      recordDiscovery(candidates, []).pipe(Effect.map(({ added, known }) => ({ added, known })))
 
     /**
      * Queues the channel of every accepted (or uploaded) video that was never queued. Derived from the rows rather
@@ -228,11 +212,11 @@ export const makeManifest = (options: ManifestOptions) =>
      */
     const queueChannelsOfAccepted = Effect.gen(function* () {
       const now = yield* Clock.currentTimeMillis
-      const queued = yield* sql`
+      const queued = yield* write("queue channels", sql`
         INSERT INTO channels (id, title, state, queued_at)
         SELECT channel_id, MAX(channel), 'queued', ${now} FROM videos
         WHERE state IN ('accepted', 'uploaded') AND channel_id IS NOT NULL GROUP BY channel_id
-        ON CONFLICT (id) DO NOTHING RETURNING id`.pipe(query("queue channels"))
+        ON CONFLICT (id) DO NOTHING RETURNING id`.pipe(named("queue channels")))
       return queued.length
     })
 
@@ -246,9 +230,8 @@ export const makeManifest = (options: ManifestOptions) =>
     const markChannelExplored = (id: string, found: number) =>
       Effect.gen(function* () {
         const now = yield* Clock.currentTimeMillis
-        yield* sql`UPDATE channels SET state = 'explored', explored_at = ${now}, found = ${found} WHERE id = ${id}`.pipe(
-          query("mark channel explored")
-        )
+        yield* write("mark channel explored",
+          sql`UPDATE channels SET state = 'explored', explored_at = ${now}, found = ${found} WHERE id = ${id}`.pipe(named("mark channel explored")))
       })
 
     const claim = (stage: ClaimingStage, limit: number) =>

@@ -74,7 +74,11 @@ export const analyzeStage = (config: KidvoiceConfig, upstreamDone: Deferred.Defe
       stage: "analyze",
       workers: config.analysisConcurrency,
       upstreamDone,
-      handle: (row) => analyzer.analyze(row.audioPath ?? "", config.vad, config.rules.minChildScore, { title: row.title }),
+      handle: (row) => analyzer.analyze(row.audioPath ?? "", config.vad, config.rules.minChildScore, {
+        title: row.title,
+        description: row.description,
+        declaredLanguage: row.declaredLanguage
+      }),
       complete: (row, analysis) => manifest.completeAnalysis(row.id, analysis),
       classify: (error) => ({ _tag: "Fail", failure: asFailure(error) })
     })
