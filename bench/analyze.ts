@@ -8,7 +8,7 @@ import { createWriteStream, mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Analyzer } from "../src/analyze/Analyzer.js"
-import { acousticClassifierLayer } from "../src/analyze/ChildVoiceClassifier.js"
+import { ChildVoiceClassifier } from "../src/analyze/ChildVoiceClassifier.js"
 import { SileroVad } from "../src/analyze/SileroVad.js"
 import { defaultConfig } from "../src/domain/Config.js"
 import { wavHeader } from "../src/media/WavFile.js"
@@ -32,7 +32,7 @@ const writeLongWav = async (path: string, speech: Buffer, minutes: number) => {
 }
 
 const analyzeOne = async (wav: string) => {
-  const layer = Analyzer.layer.pipe(Layer.provide(Layer.merge(SileroVad.layer, acousticClassifierLayer())))
+  const layer = Analyzer.layer.pipe(Layer.provide(Layer.merge(SileroVad.layer, ChildVoiceClassifier.layer)))
   const cpuBefore = process.cpuUsage()
   const started = performance.now()
   const result = await Effect.runPromise(

@@ -1,11 +1,11 @@
 import { Context, Effect, Layer, Stream } from "effect"
 import { Analysis, SpeechSegment } from "../domain/Analysis.js"
 import type { VadSettings } from "../domain/Config.js"
-import { estimateF0, spectralCentroid } from "./acoustics.js"
-import { ChildVoiceClassifier, type FrameFeatures } from "./ChildVoiceClassifier.js"
+import { ChildVoiceClassifier, type ClassifierInferenceError } from "./ChildVoiceClassifier.js"
 import { SileroVad } from "./SileroVad.js"
 import { SpeechSegmenter } from "./SpeechSegmenter.js"
 import { readWavInfo, streamWavWindows, WavFormatError } from "../media/WavFile.js"
+import { type FrameFeatures, measureFrame } from "./voiceFeatures.js"
 
 /** Frames read from disk at a time: 1000 VAD frames, 32 s at 16 kHz. Memory per worker stays at this. */
 const framesPerWindow = 1000
@@ -15,7 +15,7 @@ export interface AnalyzerApi {
   readonly analyze: (wavPath: string, settings: VadSettings, minChildScore: number) => Effect.Effect<Analysis, AnalyzeError>
 }
 
-export type AnalyzeError = WavFormatError | import("./SileroVad.js").VadInferenceError
+export type AnalyzeError = WavFormatError | import("./SileroVad.js").VadInferenceError | ClassifierInferenceError
 
 export class Analyzer extends Context.Tag("kidvoice/Analyzer")<Analyzer, AnalyzerApi>() {
   static readonly layer = Layer.effect(
@@ -39,16 +39,17 @@ export class Analyzer extends Context.Tag("kidvoice/Analyzer")<Analyzer, Analyze
             maxSegmentFrames: Math.floor(settings.maxSegmentSeconds / frameSeconds)
           })
           const segments: Array<SpeechSegment> = []
-          const record = (closed: ReturnType<typeof segmenter.push>) => {
-            if (!closed) return
-            const score = classifier.scoreSegment(closed.frames.filter((f): f is FrameFeatures => f !== null))
-            segments.push(SpeechSegment.make({
-              start: closed.startFrame * frameSeconds,
-              end: closed.endFrame * frameSeconds,
-              childScore: score.childScore,
-              medianF0: score.medianF0
-            }))
-          }
+          const record = (closed: ReturnType<typeof segmenter.push>) =>
+            Effect.gen(function* () {
+              if (!closed) return
+              const score = yield* classifier.scoreSegment(closed.frames.filter((f): f is FrameFeatures => f !== null))
+              segments.push(SpeechSegment.make({
+                start: closed.startFrame * frameSeconds,
+                end: closed.endFrame * frameSeconds,
+                childScore: score.childScore,
+                medianF0: score.medianF0
+              }))
+            })
           // Pitch needs two periods of a low voice: the previous frame and this one together.
           const pitchWindow = new Float32Array(vad.frameSamples * 2)
           yield* streamWavWindows(wavPath, info, vad.frameSamples * framesPerWindow).pipe(
@@ -62,14 +63,14 @@ export class Analyzer extends Context.Tag("kidvoice/Analyzer")<Analyzer, Analyze
                   const probability = yield* stream.probability(frame)
                   // Acoustic features only where there may be speech: most of the cost is here.
                   const features = probability >= settings.threshold - 0.15
-                    ? { f0: estimateF0(pitchWindow, vad.sampleRate), centroid: spectralCentroid(frame, vad.sampleRate) }
+                    ? measureFrame(pitchWindow, pitchWindow.subarray(vad.frameSamples), vad.sampleRate)
                     : null
-                  record(segmenter.push(probability, features))
+                  yield* record(segmenter.push(probability, features))
                 }
               })
             )
           )
-          record(segmenter.flush())
+          yield* record(segmenter.flush())
           const speechSeconds = segments.reduce((sum, s) => sum + (s.end - s.start), 0)
           const childSpeechSeconds = segments.filter((s) => s.childScore >= minChildScore).reduce((sum, s) => sum + (s.end - s.start), 0)
           return Analysis.make({

@@ -39,7 +39,7 @@ export const estimateF0 = (samples: Float32Array, sampleRate: number, minHz = 70
 }
 
 /** In-place iterative radix-2 FFT; `re.length` must be a power of two. */
-const fft = (re: Float64Array, im: Float64Array) => {
+export const fft = (re: Float64Array, im: Float64Array) => {
   const n = re.length
   for (let i = 1, j = 0; i < n; i++) {
     let bit = n >> 1
@@ -67,33 +67,4 @@ const fft = (re: Float64Array, im: Float64Array) => {
       }
     }
   }
-}
-
-/**
- * Spectral centroid (Hz) of a Hann-windowed frame within [lowHz, highHz]: where the energy of the
- * voice sits. Children's shorter vocal tracts put formants, and so the centroid, higher than adults'.
- */
-export const spectralCentroid = (frame: Float32Array, sampleRate: number, lowHz = 100, highHz = 5000): number | null => {
-  let n = 1
-  while (n < frame.length) n <<= 1
-  const re = new Float64Array(n)
-  const im = new Float64Array(n)
-  for (let i = 0; i < frame.length; i++) re[i] = frame[i]! * (0.5 - 0.5 * Math.cos((2 * Math.PI * i) / (frame.length - 1)))
-  fft(re, im)
-  let weighted = 0
-  let total = 0
-  const binHz = sampleRate / n
-  for (let k = Math.ceil(lowHz / binHz); k <= Math.min(n / 2, Math.floor(highHz / binHz)); k++) {
-    const power = re[k]! * re[k]! + im[k]! * im[k]!
-    weighted += power * k * binHz
-    total += power
-  }
-  return total > 0 ? weighted / total : null
-}
-
-export const median = (values: ReadonlyArray<number>): number | null => {
-  if (values.length === 0) return null
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = sorted.length >> 1
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
 }

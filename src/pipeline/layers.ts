@@ -2,7 +2,7 @@ import { NodeFileSystem, NodeHttpClient } from "@effect/platform-node"
 import { Effect, Layer } from "effect"
 import { promises as fs } from "node:fs"
 import { Analyzer } from "../analyze/Analyzer.js"
-import { acousticClassifierLayer } from "../analyze/ChildVoiceClassifier.js"
+import { ChildVoiceClassifier } from "../analyze/ChildVoiceClassifier.js"
 import { SileroVad } from "../analyze/SileroVad.js"
 import type { KidvoiceConfig } from "../domain/Config.js"
 import { Workspace, workspacePaths } from "../domain/Workspace.js"
@@ -33,7 +33,7 @@ export const manifestLayer = (config: KidvoiceConfig) => {
 export const pipelineLayer = (config: KidvoiceConfig) => {
   const base = manifestLayer(config)
   // The models stay visible beside the analyzer: curate names the classifier in the dataset card.
-  const analyzer = Analyzer.layer.pipe(Layer.provideMerge(Layer.merge(SileroVad.layer, acousticClassifierLayer())))
+  const analyzer = Analyzer.layer.pipe(Layer.provideMerge(Layer.merge(SileroVad.layer, ChildVoiceClassifier.layer)))
   const downloader = Downloader.layer.pipe(Layer.provide(Layer.merge(base, NodeFileSystem.layer)))
   const curator = Curator.layer.pipe(Layer.provide(base))
   const uploader = Uploader.layer.pipe(Layer.provide(Layer.merge(base, NodeHttpClient.layerUndici)))

@@ -3,7 +3,7 @@ import { Effect, Layer } from "effect"
 import { copyFileSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { Analyzer } from "../../src/analyze/Analyzer.js"
-import { acousticClassifierLayer } from "../../src/analyze/ChildVoiceClassifier.js"
+import { ChildVoiceClassifier } from "../../src/analyze/ChildVoiceClassifier.js"
 import { loadModel, modelsDir } from "../../src/analyze/ModelCard.js"
 import { SileroVad } from "../../src/analyze/SileroVad.js"
 import { defaultConfig } from "../../src/domain/Config.js"
@@ -11,7 +11,7 @@ import { transcodeToWav } from "../../src/media/Ffmpeg.js"
 import { samplesDir } from "../support/cli.js"
 import { scopedTempDir } from "../support/manifest.js"
 
-const analyzerLayer = Analyzer.layer.pipe(Layer.provide(Layer.merge(SileroVad.layer, acousticClassifierLayer())))
+const analyzerLayer = Analyzer.layer.pipe(Layer.provide(Layer.merge(SileroVad.layer, ChildVoiceClassifier.layer)))
 
 const wavOf = (dir: string, sample: string) =>
   Effect.gen(function* () {
