@@ -6,7 +6,8 @@ import { workspacePaths } from "../domain/Workspace.js"
 import { defaultExportPath, ExportFormat, writeExport } from "../manifest/exports.js"
 import { analyzeStage, curateStage, discover, downloadStage, reconcile, runAll, uploadStage } from "../pipeline/Pipeline.js"
 import { UploadEndpointMissing, type UploadSummary } from "../upload/Uploader.js"
-import { manifestLayer, manifestOptions, pipelineLayer } from "../pipeline/layers.js"
+import { analyzerLayer, manifestLayer, manifestOptions, pipelineLayer } from "../pipeline/layers.js"
+import { evaluateLabels, formatEval, renderEvalHtml } from "./evaluate.js"
 import { diagnose, renderDoctorReport, renderRepairReport, repair } from "../manifest/Doctor.js"
 import { takeSnapshot } from "../manifest/snapshots.js"
 import { publishMetrics } from "../pipeline/metricsExport.js"
@@ -201,6 +202,25 @@ const exportCommand = Command.make("export", {
       Effect.provide(manifestLayer(config))
     ))).pipe(Command.withDescription("write a file derived from the manifest, atomically"))
 
+const evalCommand = Command.make("eval", {
+  ...commonOptions,
+  ...settingOptions(pipelineSettings.filter((s) => s.flag === "vad-threshold" || s.flag === "analysis-concurrency")),
+  labels: Options.file("labels", { exists: "yes" }).pipe(
+    Options.withDescription("CSV lines path,child (yes/no; optional header file,child) or JSONL {\"file\":...,\"child\":true}; relative paths from the labels file")
+  ),
+  html: Options.text("html").pipe(Options.withDescription("HTML report to write (default: <out>/reports/eval.html)"), Options.optional)
+}, (args) =>
+  withConfig(args, (config) =>
+    Effect.gen(function* () {
+      const result = yield* evaluateLabels(args.labels, config.vad, config.analysisConcurrency)
+      yield* Console.log(formatEval(result))
+      const html = Option.getOrElse(args.html, () => join(workspacePaths(config.out).root, "reports", "eval.html"))
+      yield* writeTextAtomic(html, renderEvalHtml(result))
+      yield* Console.log(`report    ${html}`)
+    }).pipe(Effect.provide(analyzerLayer)))).pipe(
+  Command.withDescription("score labelled recordings (child or not) with the shipped models: precision, recall, F1, a threshold sweep, an HTML histogram")
+)
+
 const kidvoice = Command.make("kidvoice").pipe(
   Command.withDescription("mine children's speech from videos and audio into a documented dataset"),
   Command.withSubcommands([
@@ -213,7 +233,8 @@ const kidvoice = Command.make("kidvoice").pipe(
     importCommand,
     doctor,
     status,
-    exportCommand
+    exportCommand,
+    evalCommand
   ])
 )
 

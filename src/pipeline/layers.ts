@@ -29,13 +29,14 @@ export const manifestLayer = (config: KidvoiceConfig) => {
   return Layer.merge(Workspace.layer(config.out), manifest)
 }
 
+/** The analyzer with its models (VAD, child-voice classifier) visible beside it: curate and eval name the classifier. */
+export const analyzerLayer = Analyzer.layer.pipe(Layer.provideMerge(Layer.merge(SileroVad.layer, ChildVoiceClassifier.layer)))
+
 /** Every stage's service over one working directory. */
 export const pipelineLayer = (config: KidvoiceConfig) => {
   const base = manifestLayer(config)
-  // The models stay visible beside the analyzer: curate names the classifier in the dataset card.
-  const analyzer = Analyzer.layer.pipe(Layer.provideMerge(Layer.merge(SileroVad.layer, ChildVoiceClassifier.layer)))
   const downloader = Downloader.layer.pipe(Layer.provide(Layer.merge(base, NodeFileSystem.layer)))
   const curator = Curator.layer.pipe(Layer.provide(base))
   const uploader = Uploader.layer.pipe(Layer.provide(Layer.merge(base, NodeHttpClient.layerUndici)))
-  return Layer.mergeAll(base, Source.layer, downloader, analyzer, curator, uploader)
+  return Layer.mergeAll(base, Source.layer, downloader, analyzerLayer, curator, uploader)
 }
