@@ -113,10 +113,12 @@ export const measureFrame = (pitchWindow: Float32Array, frame: Float32Array, sam
       break
     }
   }
+  // The floor is relative to the frame's energy, so an empty band reads the same at any recording level.
+  const floor = total * 1e-7 + 1e-30
   s.bands.forEach((band, b) => {
     let sum = 0
     for (let i = 0; i < band.weights.length; i++) sum += band.weights[i]! * (s.re[band.first + i] ?? 0)
-    s.logMel[b] = Math.log(sum + 1e-10)
+    s.logMel[b] = Math.log(sum + floor)
   })
   const mfcc = new Float32Array(mfccCount)
   for (let k = 0; k < mfccCount; k++) {

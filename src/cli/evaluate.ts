@@ -48,9 +48,8 @@ const scoreFile = (entry: LabelledFile, vad: VadSettings, threshold: number) =>
   }).pipe(Effect.scoped)
 
 /** Every labelled file scored by the shipped pipeline (decode, VAD, classifier), then precision/recall/F1 and a threshold sweep. */
-export const evaluateLabels = (labelsFile: string, vad: VadSettings, concurrency: number) =>
+export const evaluateLabels = (labelsFile: string, entries: ReadonlyArray<LabelledFile>, vad: VadSettings, concurrency: number) =>
   Effect.gen(function* () {
-    const entries = yield* readLabels(labelsFile)
     const classifier = yield* ChildVoiceClassifier
     const outcomes = yield* Effect.forEach(entries, (entry) => Effect.either(scoreFile(entry, vad, classifier.threshold)), { concurrency })
     const scored = outcomes.flatMap((o) => (Either.isRight(o) ? [o.right] : []))

@@ -7,7 +7,7 @@ import { defaultExportPath, ExportFormat, writeExport } from "../manifest/export
 import { analyzeStage, curateStage, discover, downloadStage, reconcile, runAll, uploadStage } from "../pipeline/Pipeline.js"
 import { UploadEndpointMissing, type UploadSummary } from "../upload/Uploader.js"
 import { analyzerLayer, manifestLayer, manifestOptions, pipelineLayer } from "../pipeline/layers.js"
-import { evaluateLabels, formatEval, renderEvalHtml } from "./evaluate.js"
+import { evaluateLabels, formatEval, readLabels, renderEvalHtml } from "./evaluate.js"
 import { diagnose, renderDoctorReport, renderRepairReport, repair } from "../manifest/Doctor.js"
 import { takeSnapshot } from "../manifest/snapshots.js"
 import { publishMetrics } from "../pipeline/metricsExport.js"
@@ -212,12 +212,14 @@ const evalCommand = Command.make("eval", {
 }, (args) =>
   withConfig(args, (config) =>
     Effect.gen(function* () {
-      const result = yield* evaluateLabels(args.labels, config.vad, config.analysisConcurrency)
+      // A bad labels file is refused before the models load.
+      const entries = yield* readLabels(args.labels)
+      const result = yield* evaluateLabels(args.labels, entries, config.vad, config.analysisConcurrency).pipe(Effect.provide(analyzerLayer))
       yield* Console.log(formatEval(result))
       const html = Option.getOrElse(args.html, () => join(workspacePaths(config.out).root, "reports", "eval.html"))
       yield* writeTextAtomic(html, renderEvalHtml(result))
       yield* Console.log(`report    ${html}`)
-    }).pipe(Effect.provide(analyzerLayer)))).pipe(
+    }))).pipe(
   Command.withDescription("score labelled recordings (child or not) with the shipped models: precision, recall, F1, a threshold sweep, an HTML histogram")
 )
 
