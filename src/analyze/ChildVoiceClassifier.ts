@@ -23,6 +23,9 @@ export class ClassifierInferenceError extends Data.TaggedError("ClassifierInfere
   }
 }
 
+/** Below this share of voiced frames a segment scores 0 without asking the model. */
+export const minVoicedShare = 0.15
+
 /** Decides how child-like the voice of a speech segment is. Back-ends differ; the analyzer sees only this. */
 export class ChildVoiceClassifier extends Context.Tag("kidvoice/ChildVoiceClassifier")<ChildVoiceClassifier, ChildVoiceClassifierApi>() {
   /** The learned model over segment features (scripts/train-child-voice.ts): one onnxruntime session for the scope. */
@@ -58,6 +61,3 @@ export class ChildVoiceClassifier extends Context.Tag("kidvoice/ChildVoiceClassi
 
   static readonly layer = ChildVoiceClassifier.layerFromCard(join(modelsDir, "child-voice-acoustic.json"))
 }
-
-/** Below this share of voiced frames a segment scores 0 without asking the model. */
-export const minVoicedShare = 0.15
