@@ -1,6 +1,7 @@
 /**
  * Benchmarks: `npm run bench -- <name> [options]`. They print figures; nothing here is asserted.
- *   analyze        real-time factor and peak memory of the analysis on long files (--minutes 10,60)
+ *   analyze        real-time factor of decode, decode + VAD, full analysis on 1 and 2 workers, and peak memory
+ *                  on a 1-hour file (--minutes 10 --rss-minutes 60)
  *   manifest       durable updates/s with 1, 10, 12 writer processes at 10k and 1M rows, beside the old
  *                  JSON+lock-file pattern and raw SQLite (--rows, --processes, --seconds)
  *   large-manifest status, claims, reclaim, paging and exports on a 1M-row manifest (--rows)

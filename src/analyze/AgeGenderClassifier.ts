@@ -1,6 +1,6 @@
 import { Effect, Layer, Schema } from "effect"
 import ort from "onnxruntime-node"
-import { median } from "./acoustics.js"
+import { summariseSegment } from "./voiceFeatures.js"
 import { ChildVoiceClassifier, type ChildVoiceClassifierApi, ChildVoiceInferenceError, type SegmentInput } from "./ChildVoiceClassifier.js"
 import { loadModel, ModelCard, ModelLoadError } from "./ModelCard.js"
 import { softmax } from "./probabilities.js"
@@ -56,7 +56,7 @@ export const ageGenderClassifierLayer = (cardPath: string) =>
 
       const scoreSegment = ({ frames, audio }: SegmentInput) =>
         Effect.gen(function* () {
-          const medianF0 = median(frames.flatMap((f) => (f.f0 === null ? [] : [f.f0])))
+          const { medianF0 } = summariseSegment(frames)
           if (audio === null || audio.length === 0) return yield* fail("the analyzer gave no audio for the segment")
           let weighted = 0
           for (const [start, end] of windowBounds(audio.length, card.windowSamples)) {
@@ -65,6 +65,6 @@ export const ageGenderClassifierLayer = (cardPath: string) =>
           return { childScore: weighted / audio.length, medianF0 }
         })
 
-      return { name: card.name, needsAudio: true, scoreSegment } satisfies ChildVoiceClassifierApi
+      return { name: card.name, threshold: card.thresholds["child"] ?? 0.5, needsAudio: true, scoreSegment } satisfies ChildVoiceClassifierApi
     })
   )

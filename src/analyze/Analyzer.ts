@@ -1,13 +1,13 @@
 import { Context, Effect, Layer, Stream } from "effect"
 import { Analysis, SpeechSegment } from "../domain/Analysis.js"
 import type { VadSettings } from "../domain/Config.js"
-import { estimateF0, spectralCentroid } from "./acoustics.js"
-import { ChildVoiceClassifier, type ChildVoiceInferenceError, type FrameFeatures } from "./ChildVoiceClassifier.js"
+import { ChildVoiceClassifier, type ChildVoiceInferenceError } from "./ChildVoiceClassifier.js"
 import { decideLanguage, type TextHints } from "./languageHints.js"
 import { SileroVad } from "./SileroVad.js"
 import { type LanguageInferenceError, SpokenLanguage } from "./SpokenLanguage.js"
 import { SpeechSegmenter } from "./SpeechSegmenter.js"
 import { readWavInfo, streamWavWindows, WavFormatError } from "../media/WavFile.js"
+import { type FrameFeatures, measureFrame } from "./voiceFeatures.js"
 
 /** Frames read from disk at a time: 1000 VAD frames, 32 s at 16 kHz. Memory per worker stays at this. */
 const framesPerWindow = 1000
@@ -100,7 +100,7 @@ export class Analyzer extends Context.Tag("kidvoice/Analyzer")<Analyzer, Analyze
                   const probability = yield* stream.probability(frame)
                   // Acoustic features only where there may be speech: most of the cost is here.
                   const features = probability >= settings.threshold - 0.15
-                    ? { f0: estimateF0(pitchWindow, vad.sampleRate), centroid: spectralCentroid(frame, vad.sampleRate) }
+                    ? measureFrame(pitchWindow, pitchWindow.subarray(vad.frameSamples), vad.sampleRate)
                     : null
                   yield* record(segmenter.push(probability, { features, samples: keepSamples() ? frame.slice() : null }))
                 }

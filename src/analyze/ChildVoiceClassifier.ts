@@ -1,15 +1,8 @@
-import { Context, Data, Effect, Layer, Schema } from "effect"
-import { promises as fs } from "node:fs"
+import { Context, Data, Effect, Layer } from "effect"
 import { join } from "node:path"
-import { median } from "./acoustics.js"
-import { modelsDir } from "./ModelCard.js"
-
-/** What the analyzer measured on one frame of speech. */
-export interface FrameFeatures {
-  /** Fundamental frequency in Hz, null when unvoiced. */
-  readonly f0: number | null
-  readonly centroid: number | null
-}
+import ort from "onnxruntime-node"
+import { loadModel, ModelLoadError, modelsDir } from "./ModelCard.js"
+import { type FrameFeatures, segmentFeatureNames, summariseSegment } from "./voiceFeatures.js"
 
 export interface ChildVoiceScore {
   readonly childScore: number
@@ -23,6 +16,15 @@ export interface SegmentInput {
   readonly audio: Float32Array | null
 }
 
+export interface ChildVoiceClassifierApi {
+  readonly name: string
+  /** The score from which a segment counts as a child's, as the model was calibrated. */
+  readonly threshold: number
+  /** Whether `scoreSegment` reads the samples: the analyzer keeps a segment's audio only then. */
+  readonly needsAudio: boolean
+  readonly scoreSegment: (segment: SegmentInput) => Effect.Effect<ChildVoiceScore, ChildVoiceInferenceError>
+}
+
 export class ChildVoiceInferenceError extends Data.TaggedError("ChildVoiceInferenceError")<{ readonly model: string; readonly reason: string }> {
   readonly retryable = false
   override get message() {
@@ -30,61 +32,41 @@ export class ChildVoiceInferenceError extends Data.TaggedError("ChildVoiceInfere
   }
 }
 
-export interface ChildVoiceClassifierApi {
-  readonly name: string
-  /** Whether `scoreSegment` reads the samples: the analyzer keeps a segment's audio only then. */
-  readonly needsAudio: boolean
-  readonly scoreSegment: (segment: SegmentInput) => Effect.Effect<ChildVoiceScore, ChildVoiceInferenceError>
-}
+/** Below this share of voiced frames a segment scores 0 without asking the model. */
+export const minVoicedShare = 0.15
 
 /** Decides how child-like the voice of a speech segment is. Back-ends differ; the analyzer sees only this. */
-export class ChildVoiceClassifier extends Context.Tag("kidvoice/ChildVoiceClassifier")<ChildVoiceClassifier, ChildVoiceClassifierApi>() {}
-
-const Curve = Schema.Struct({ boundaryHz: Schema.Number, scaleHz: Schema.Number.pipe(Schema.positive()), weight: Schema.Number })
-
-export class AcousticCard extends Schema.Class<AcousticCard>("AcousticCard")({
-  name: Schema.String,
-  kind: Schema.Literal("acoustic-heuristic"),
-  sampleRate: Schema.Int,
-  f0: Curve,
-  centroid: Curve,
-  minVoicedShare: Schema.Number.pipe(Schema.between(0, 1)),
-  thresholds: Schema.Struct({ child: Schema.Number }),
-  source: Schema.String,
-  licence: Schema.String
-}) {}
-
-export class ClassifierCardError extends Data.TaggedError("ClassifierCardError")<{ readonly card: string; readonly reason: string }> {
-  override get message() {
-    return `cannot use the child-voice card ${this.card}: ${this.reason}`
-  }
-}
-
-const logistic = (x: number) => 1 / (1 + Math.exp(-x))
-
-/** The acoustic score, as a pure function of a card and a segment's frames. */
-export const acousticScore = (card: AcousticCard, frames: ReadonlyArray<FrameFeatures>): ChildVoiceScore => {
-  const f0s = frames.flatMap((f) => (f.f0 === null ? [] : [f.f0]))
-  const medianF0 = median(f0s)
-  if (medianF0 === null || f0s.length < card.minVoicedShare * frames.length) return { childScore: 0, medianF0 }
-  const centroid = median(frames.flatMap((f) => (f.centroid === null ? [] : [f.centroid])))
-  const pitch = logistic((medianF0 - card.f0.boundaryHz) / card.f0.scaleHz)
-  const timbre = centroid === null ? pitch : logistic((centroid - card.centroid.boundaryHz) / card.centroid.scaleHz)
-  const childScore = (card.f0.weight * pitch + card.centroid.weight * timbre) / (card.f0.weight + card.centroid.weight)
-  return { childScore, medianF0 }
-}
-
-export const acousticClassifierLayer = (cardPath = join(modelsDir, "acoustic-child-voice.json")) =>
-  Layer.effect(
-    ChildVoiceClassifier,
-    Effect.gen(function* () {
-      const text = yield* Effect.tryPromise({
-        try: () => fs.readFile(cardPath, "utf8"),
-        catch: (e) => new ClassifierCardError({ card: cardPath, reason: String(e) })
+export class ChildVoiceClassifier extends Context.Tag("kidvoice/ChildVoiceClassifier")<ChildVoiceClassifier, ChildVoiceClassifierApi>() {
+  /** The learned model over segment features (scripts/train-child-voice.ts): one onnxruntime session for the scope. */
+  static readonly layerFromCard = (cardPath: string): Layer.Layer<ChildVoiceClassifier, ModelLoadError> =>
+    Layer.scoped(
+      ChildVoiceClassifier,
+      Effect.gen(function* () {
+        const { card, session } = yield* loadModel(cardPath)
+        const names = card.features ?? []
+        if (names.length !== segmentFeatureNames.length || names.some((name, i) => name !== segmentFeatureNames[i])) {
+          return yield* new ModelLoadError({
+            card: cardPath,
+            reason: `the card's features (${names.join(", ") || "none"}) are not the ones this version computes (${segmentFeatureNames.join(", ")})`
+          })
+        }
+        const [input] = card.inputs
+        const [output] = card.outputs
+        const scoreSegment = ({ frames }: SegmentInput) => {
+          const summary = summariseSegment(frames)
+          // Hardly any pitch: whispering, noise or music that slipped past the VAD. The model never saw such segments.
+          if (summary.voicedShare < minVoicedShare) return Effect.succeed({ childScore: 0, medianF0: summary.medianF0 })
+          return Effect.tryPromise({
+            try: async () => {
+              const result = await session.run({ [input!]: new ort.Tensor("float32", summary.features, [1, summary.features.length]) })
+              return { childScore: (result[output!]!.data as Float32Array)[0]!, medianF0: summary.medianF0 }
+            },
+            catch: (e) => new ChildVoiceInferenceError({ model: card.name, reason: String(e) })
+          })
+        }
+        return { name: card.name, threshold: card.thresholds["child"] ?? 0.5, needsAudio: false, scoreSegment } satisfies ChildVoiceClassifierApi
       })
-      const card = yield* Schema.decodeUnknown(Schema.parseJson(AcousticCard))(text).pipe(
-        Effect.mapError((e) => new ClassifierCardError({ card: cardPath, reason: e.message }))
-      )
-      return { name: card.name, needsAudio: false, scoreSegment: ({ frames }) => Effect.succeed(acousticScore(card, frames)) } satisfies ChildVoiceClassifierApi
-    })
-  )
+    )
+
+  static readonly layer = ChildVoiceClassifier.layerFromCard(join(modelsDir, "child-voice-acoustic.json"))
+}

@@ -20,6 +20,10 @@ export class ModelCard extends Schema.Class<ModelCard>("ModelCard")({
   outputs: Schema.Array(Schema.String),
   labels: Schema.Array(Schema.String),
   thresholds: Schema.Record({ key: Schema.String, value: Schema.Number }),
+  /** For a model over computed features: their names, in input order; checked against the code that computes them. */
+  features: Schema.optional(Schema.Array(Schema.String)),
+  /** How the model was made and measured: data per source, split, held-out figures, how to regenerate. */
+  training: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.Unknown })),
   source: Schema.String,
   licence: Schema.String
 }) {}

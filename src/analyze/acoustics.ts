@@ -9,15 +9,7 @@ export const estimateF0 = (samples: Float32Array, sampleRate: number, minHz = 70
   const tauMax = Math.min(Math.floor(sampleRate / minHz), Math.floor(samples.length / 2))
   const width = samples.length - tauMax
   if (tauMax <= tauMin || width <= 0) return null
-  const diff = new Float32Array(tauMax + 1)
-  for (let tau = 1; tau <= tauMax; tau++) {
-    let sum = 0
-    for (let i = 0; i < width; i++) {
-      const d = samples[i]! - samples[i + tau]!
-      sum += d * d
-    }
-    diff[tau] = sum
-  }
+  const diff = differenceFunction(samples, width, tauMax)
   // Cumulative mean normalised difference: dips well below 1 mark periodicity.
   let running = 0
   let best = -1
@@ -38,9 +30,19 @@ export const estimateF0 = (samples: Float32Array, sampleRate: number, minHz = 70
   return sampleRate / (best + shift)
 }
 
-/** In-place iterative radix-2 FFT; `re.length` must be a power of two. */
-const fft = (re: Float64Array, im: Float64Array) => {
+const twiddles = new Map<number, { readonly cos: Float64Array; readonly sin: Float64Array }>()
+
+/** In-place iterative radix-2 FFT; `re.length` must be a power of two. Twiddle factors are computed once per length. */
+export const fft = (re: Float64Array, im: Float64Array) => {
   const n = re.length
+  let table = twiddles.get(n)
+  if (!table) {
+    table = {
+      cos: Float64Array.from({ length: n / 2 }, (_, j) => Math.cos((-2 * Math.PI * j) / n)),
+      sin: Float64Array.from({ length: n / 2 }, (_, j) => Math.sin((-2 * Math.PI * j) / n))
+    }
+    twiddles.set(n, table)
+  }
   for (let i = 1, j = 0; i < n; i++) {
     let bit = n >> 1
     for (; j & bit; bit >>= 1) j ^= bit
@@ -51,13 +53,14 @@ const fft = (re: Float64Array, im: Float64Array) => {
     }
   }
   for (let size = 2; size <= n; size <<= 1) {
-    const angle = (-2 * Math.PI) / size
+    const half = size >> 1
+    const stride = n / size
     for (let start = 0; start < n; start += size) {
-      for (let k = 0; k < size / 2; k++) {
-        const cos = Math.cos(angle * k)
-        const sin = Math.sin(angle * k)
+      for (let k = 0; k < half; k++) {
+        const cos = table.cos[k * stride]!
+        const sin = table.sin[k * stride]!
         const a = start + k
-        const b = a + size / 2
+        const b = a + half
         const tr = re[b]! * cos - im[b]! * sin
         const ti = re[b]! * sin + im[b]! * cos
         re[b] = re[a]! - tr
@@ -69,31 +72,47 @@ const fft = (re: Float64Array, im: Float64Array) => {
   }
 }
 
-/**
- * Spectral centroid (Hz) of a Hann-windowed frame within [lowHz, highHz]: where the energy of the
- * voice sits. Children's shorter vocal tracts put formants, and so the centroid, higher than adults'.
- */
-export const spectralCentroid = (frame: Float32Array, sampleRate: number, lowHz = 100, highHz = 5000): number | null => {
-  let n = 1
-  while (n < frame.length) n <<= 1
-  const re = new Float64Array(n)
-  const im = new Float64Array(n)
-  for (let i = 0; i < frame.length; i++) re[i] = frame[i]! * (0.5 - 0.5 * Math.cos((2 * Math.PI * i) / (frame.length - 1)))
-  fft(re, im)
-  let weighted = 0
-  let total = 0
-  const binHz = sampleRate / n
-  for (let k = Math.ceil(lowHz / binHz); k <= Math.min(n / 2, Math.floor(highHz / binHz)); k++) {
-    const power = re[k]! * re[k]! + im[k]! * im[k]!
-    weighted += power * k * binHz
-    total += power
-  }
-  return total > 0 ? weighted / total : null
-}
+const scratch = new Map<number, { readonly aRe: Float64Array; readonly aIm: Float64Array; readonly bRe: Float64Array; readonly bIm: Float64Array }>()
 
-export const median = (values: ReadonlyArray<number>): number | null => {
-  if (values.length === 0) return null
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = sorted.length >> 1
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
+/**
+ * YIN's difference d(τ) = Σ_{i<width} (x_i − x_{i+τ})² for τ ≤ tauMax, as energies minus twice the
+ * cross-correlation, which one FFT product gives for every τ at once: O(n log n) instead of O(width · tauMax),
+ * the bulk of the analysis' cost.
+ */
+const differenceFunction = (samples: Float32Array, width: number, tauMax: number): Float32Array => {
+  let n = 1
+  while (n < width + tauMax) n <<= 1
+  let buffers = scratch.get(n)
+  if (!buffers) {
+    buffers = { aRe: new Float64Array(n), aIm: new Float64Array(n), bRe: new Float64Array(n), bIm: new Float64Array(n) }
+    scratch.set(n, buffers)
+  }
+  const { aRe, aIm, bRe, bIm } = buffers
+  aRe.fill(0)
+  aIm.fill(0)
+  bRe.fill(0)
+  bIm.fill(0)
+  for (let i = 0; i < width; i++) aRe[i] = samples[i]!
+  for (let i = 0; i < width + tauMax; i++) bRe[i] = samples[i]!
+  fft(aRe, aIm)
+  fft(bRe, bIm)
+  // conj(A)·B, conjugated, so that a forward FFT inverts it (up to 1/n) into the correlation.
+  for (let k = 0; k < n; k++) {
+    const re = aRe[k]! * bRe[k]! + aIm[k]! * bIm[k]!
+    const im = aRe[k]! * bIm[k]! - aIm[k]! * bRe[k]!
+    aRe[k] = re
+    aIm[k] = -im
+  }
+  fft(aRe, aIm)
+  const diff = new Float32Array(tauMax + 1)
+  let e0 = 0
+  for (let i = 0; i < width; i++) e0 += samples[i]! * samples[i]!
+  let eTau = e0
+  for (let tau = 1; tau <= tauMax; tau++) {
+    eTau += samples[tau + width - 1]! * samples[tau + width - 1]! - samples[tau - 1]! * samples[tau - 1]!
+    const value = e0 + eTau - (2 * aRe[tau]!) / n
+    // Rounding leaves tiny non-zero values where the exact sum is 0 (silence, a perfect period): read them as 0.
+    diff[tau] = value > 1e-9 * (e0 + eTau) ? value : 0
+  }
+  return diff
 }

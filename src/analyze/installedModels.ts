@@ -2,7 +2,7 @@ import { Data, Effect, Layer, Option, Schema } from "effect"
 import { promises as fs } from "node:fs"
 import { join } from "node:path"
 import { ageGenderClassifierLayer } from "./AgeGenderClassifier.js"
-import { acousticClassifierLayer, type ChildVoiceClassifier, type ClassifierCardError } from "./ChildVoiceClassifier.js"
+import { ChildVoiceClassifier } from "./ChildVoiceClassifier.js"
 import { type ModelLoadError, modelsDir as shippedModelsDir } from "./ModelCard.js"
 import { SpokenLanguage } from "./SpokenLanguage.js"
 import { whisperLanguageLayer } from "./WhisperLanguage.js"
@@ -70,7 +70,7 @@ export interface ModelChoice {
 
 /**
  * The child-voice and spoken-language back-ends the settings choose among the installed cards. A learned
- * child-voice model beats the acoustic heuristic; with no language model, title and metadata decide.
+ * wav2vec2 age/gender model beats the shipped segment-features one; with no language model, title and metadata decide.
  */
 export const selectedModelsLayer = (choice: ModelChoice) =>
   Layer.unwrapEffect(
@@ -83,11 +83,11 @@ export const selectedModelsLayer = (choice: ModelChoice) =>
           ? Effect.fail(new ModelNotInstalled({ name: requested, task, modelsDir: dir, installed: cards.filter((c) => c.task === task).map((c) => c.name) }))
           : Effect.succeed(card)
       }
-      const child = yield* pick(choice.childVoice, "child-voice", ["wav2vec2-age-gender", "acoustic-heuristic"])
+      const child = yield* pick(choice.childVoice, "child-voice", ["wav2vec2-age-gender", "segment-features"])
       const language = yield* pick(choice.language, "language", ["whisper"])
-      const childLayer: Layer.Layer<ChildVoiceClassifier, ClassifierCardError | ModelLoadError> = child === null
-        ? acousticClassifierLayer()
-        : child.kind === "wav2vec2-age-gender" ? ageGenderClassifierLayer(child.path) : acousticClassifierLayer(child.path)
+      const childLayer: Layer.Layer<ChildVoiceClassifier, ModelLoadError> = child === null
+        ? ChildVoiceClassifier.layer
+        : child.kind === "wav2vec2-age-gender" ? ageGenderClassifierLayer(child.path) : ChildVoiceClassifier.layerFromCard(child.path)
       const languageLayer = language === null ? SpokenLanguage.none : whisperLanguageLayer(language.path)
       return Layer.merge(childLayer, languageLayer)
     })

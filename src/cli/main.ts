@@ -10,7 +10,8 @@ import { parseQueryList } from "../source/youTubeTargets.js"
 import { youTubeApiKeys } from "../source/YouTubeDataApi.js"
 import { SourceNotFound } from "../source/Source.js"
 import { UploadEndpointMissing, type UploadSummary } from "../upload/Uploader.js"
-import { manifestLayer, manifestOptions, pipelineLayer } from "../pipeline/layers.js"
+import { analyzerLayer, manifestLayer, manifestOptions, pipelineLayer } from "../pipeline/layers.js"
+import { evaluateLabels, formatEval, readLabels, renderEvalHtml } from "./evaluate.js"
 import { diagnose, renderDoctorReport, renderRepairReport, repair } from "../manifest/Doctor.js"
 import { takeSnapshot } from "../manifest/snapshots.js"
 import { publishMetrics } from "../pipeline/metricsExport.js"
@@ -260,6 +261,27 @@ const exportCommand = Command.make("export", {
       Effect.provide(manifestLayer(config))
     ))).pipe(Command.withDescription("write a file derived from the manifest, atomically"))
 
+const evalCommand = Command.make("eval", {
+  ...commonOptions,
+  ...settingOptions(pipelineSettings.filter((s) => s.flag === "vad-threshold" || s.flag === "analysis-concurrency")),
+  labels: Options.file("labels", { exists: "yes" }).pipe(
+    Options.withDescription("CSV lines path,child (yes/no; optional header file,child) or JSONL {\"file\":...,\"child\":true}; relative paths from the labels file")
+  ),
+  html: Options.text("html").pipe(Options.withDescription("HTML report to write (default: <out>/reports/eval.html)"), Options.optional)
+}, (args) =>
+  withConfig(args, (config) =>
+    Effect.gen(function* () {
+      // A bad labels file is refused before the models load.
+      const entries = yield* readLabels(args.labels)
+      const result = yield* evaluateLabels(args.labels, entries, config.vad, config.analysisConcurrency).pipe(Effect.provide(analyzerLayer(config.models)))
+      yield* Console.log(formatEval(result))
+      const html = Option.getOrElse(args.html, () => join(workspacePaths(config.out).root, "reports", "eval.html"))
+      yield* writeTextAtomic(html, renderEvalHtml(result))
+      yield* Console.log(`report    ${html}`)
+    }))).pipe(
+  Command.withDescription("score labelled recordings (child or not) with the shipped models: precision, recall, F1, a threshold sweep, an HTML histogram")
+)
+
 const kidvoice = Command.make("kidvoice").pipe(
   Command.withDescription("mine children's speech from videos and audio into a documented dataset"),
   Command.withSubcommands([
@@ -273,7 +295,8 @@ const kidvoice = Command.make("kidvoice").pipe(
     doctor,
     status,
     exportCommand,
-    modelsCommand
+    modelsCommand,
+    evalCommand
   ])
 )
 

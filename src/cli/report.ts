@@ -41,7 +41,7 @@ export const gatherReport = (status: StatusReport) =>
     return { status, segmentScores: { accepted, rejected }, clipHoursByLanguage } satisfies ReportData
   })
 
-const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
+export const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
 
 /** A stacked bar chart in inline SVG: no script, no network, opens anywhere. */
 const histogramSvg = (accepted: ReadonlyArray<number>, rejected: ReadonlyArray<number>) => {

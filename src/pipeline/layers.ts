@@ -4,7 +4,7 @@ import { promises as fs } from "node:fs"
 import { Analyzer } from "../analyze/Analyzer.js"
 import { selectedModelsLayer } from "../analyze/installedModels.js"
 import { SileroVad } from "../analyze/SileroVad.js"
-import type { KidvoiceConfig } from "../domain/Config.js"
+import type { KidvoiceConfig, ModelSettings } from "../domain/Config.js"
 import { Workspace, workspacePaths } from "../domain/Workspace.js"
 import { Curator } from "../curate/Curator.js"
 import { Downloader } from "../download/Downloader.js"
@@ -50,14 +50,16 @@ export const youTubeCatalogLayer = (config: KidvoiceConfig, apiKeys: ReadonlyArr
     }).pipe(Layer.provide(NodeHttpClient.layerUndici))
     : ytDlpCatalogLayer(config.ytDlpPath)
 
+/** The analyzer with the models the settings choose, visible beside it: curate and eval name the classifier. */
+export const analyzerLayer = (models: ModelSettings) =>
+  Analyzer.layer.pipe(Layer.provideMerge(Layer.merge(SileroVad.layer, selectedModelsLayer(models))))
+
 /** Every stage's service over one working directory. */
 export const pipelineLayer = (config: KidvoiceConfig, youTubeApiKeys: ReadonlyArray<Redacted.Redacted<string>> = []) => {
   const base = manifestLayer(config)
-  // The models stay visible beside the analyzer: curate names the classifier in the dataset card.
-  const analyzer = Analyzer.layer.pipe(Layer.provideMerge(Layer.merge(SileroVad.layer, selectedModelsLayer(config.models))))
   const downloader = downloaderLayer(config, base)
   const curator = Curator.layer.pipe(Layer.provide(base))
   const uploader = Uploader.layer.pipe(Layer.provide(Layer.merge(base, NodeHttpClient.layerUndici)))
   const source = Source.layer.pipe(Layer.provide(youTubeCatalogLayer(config, youTubeApiKeys)))
-  return Layer.mergeAll(base, source, downloader, analyzer, curator, uploader)
+  return Layer.mergeAll(base, source, downloader, analyzerLayer(config.models), curator, uploader)
 }

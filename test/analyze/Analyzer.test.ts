@@ -1,18 +1,19 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Layer } from "effect"
+import { Context, Effect, Layer } from "effect"
 import { copyFileSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { Analyzer } from "../../src/analyze/Analyzer.js"
-import { acousticClassifierLayer } from "../../src/analyze/ChildVoiceClassifier.js"
+import { ChildVoiceClassifier } from "../../src/analyze/ChildVoiceClassifier.js"
 import { loadModel, modelsDir } from "../../src/analyze/ModelCard.js"
 import { SileroVad } from "../../src/analyze/SileroVad.js"
 import { SpokenLanguage } from "../../src/analyze/SpokenLanguage.js"
+import { measureFrame } from "../../src/analyze/voiceFeatures.js"
 import { defaultConfig } from "../../src/domain/Config.js"
 import { transcodeToWav } from "../../src/media/Ffmpeg.js"
 import { samplesDir } from "../support/cli.js"
 import { scopedTempDir } from "../support/manifest.js"
 
-const analyzerLayer = Analyzer.layer.pipe(Layer.provide(Layer.mergeAll(SileroVad.layer, acousticClassifierLayer(), SpokenLanguage.none)))
+const analyzerLayer = Analyzer.layer.pipe(Layer.provide(Layer.mergeAll(SileroVad.layer, ChildVoiceClassifier.layer, SpokenLanguage.none)))
 
 const wavOf = (dir: string, sample: string) =>
   Effect.gen(function* () {
@@ -109,5 +110,38 @@ describe("model cards", () => {
       writeFileSync(path, JSON.stringify({ ...card, file: "vad.onnx" }))
       const { card: loaded } = yield* loadModel(path)
       expect(loaded.file).toBe("vad.onnx")
+    }))
+})
+
+describe("the child-voice model", () => {
+  it.scoped("the shipped card loads with its ONNX model, and a card listing other features is refused", () =>
+    Effect.gen(function* () {
+      const cardPath = join(modelsDir, "child-voice-acoustic.json")
+      const classifier = yield* Layer.build(ChildVoiceClassifier.layerFromCard(cardPath)).pipe(Effect.map(Context.get(ChildVoiceClassifier)))
+      expect(classifier.name).toBe("child-voice-acoustic")
+      expect(classifier.threshold).toBe(0.5)
+      const dir = yield* scopedTempDir("card")
+      const card = JSON.parse(readFileSync(cardPath, "utf8")) as { features: Array<string> }
+      copyFileSync(join(modelsDir, "child-voice-acoustic.onnx"), join(dir, "child-voice-acoustic.onnx"))
+      const path = join(dir, "card.json")
+      writeFileSync(path, JSON.stringify({ ...card, features: [...card.features].reverse() }))
+      const error = yield* Effect.flip(Layer.build(ChildVoiceClassifier.layerFromCard(path)))
+      expect(error.message).toContain("are not the ones this version computes")
+    }))
+
+  it.scoped("scores a voice without pitch 0 without asking the model, and a child's frames above an adult man's", () =>
+    Effect.gen(function* () {
+      const classifier = yield* Layer.build(ChildVoiceClassifier.layer).pipe(Effect.map(Context.get(ChildVoiceClassifier)))
+      const tone = (f0: number, harmonics: number) => {
+        const window = Float32Array.from({ length: 1024 }, (_, i) =>
+          Array.from({ length: harmonics }, (_, h) => Math.sin((2 * Math.PI * f0 * (h + 1) * i) / 16000) / (h + 1)).reduce((a, b) => a + b, 0))
+        return measureFrame(window, window.subarray(512), 16000)
+      }
+      const unvoiced = yield* classifier.scoreSegment({ frames: Array.from({ length: 20 }, () => ({ ...tone(300, 3), f0: null })), audio: null })
+      expect(unvoiced).toEqual({ childScore: 0, medianF0: null })
+      const high = yield* classifier.scoreSegment({ frames: Array.from({ length: 20 }, () => tone(300, 12)), audio: null })
+      const low = yield* classifier.scoreSegment({ frames: Array.from({ length: 20 }, () => tone(100, 40)), audio: null })
+      expect(high.medianF0).toBeCloseTo(300, -1)
+      expect(low.childScore).toBeLessThan(high.childScore)
     }))
 })

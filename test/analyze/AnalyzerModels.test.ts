@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import { windowBounds } from "../../src/analyze/AgeGenderClassifier.js"
 import { Analyzer } from "../../src/analyze/Analyzer.js"
-import { acousticClassifierLayer } from "../../src/analyze/ChildVoiceClassifier.js"
+import { ChildVoiceClassifier } from "../../src/analyze/ChildVoiceClassifier.js"
 import { selectedModelsLayer } from "../../src/analyze/installedModels.js"
 import { SileroVad } from "../../src/analyze/SileroVad.js"
 import { SpokenLanguage } from "../../src/analyze/SpokenLanguage.js"
@@ -62,7 +62,7 @@ describe("Analyzer with installed models", () => {
       expect([declared.language, declared.languageSource, declared.languageConfidence]).toEqual(["cs", "metadata", 0.8])
       const untitled = yield* analyzer.analyze(wav, defaultConfig.vad, 0.5)
       expect([untitled.language, untitled.languageSource, untitled.languageConfidence]).toEqual(["unknown", "unknown", 0])
-    }).pipe(Effect.provide(Analyzer.layer.pipe(Layer.provide(Layer.mergeAll(SileroVad.layer, acousticClassifierLayer(), SpokenLanguage.none))))))
+    }).pipe(Effect.provide(Analyzer.layer.pipe(Layer.provide(Layer.mergeAll(SileroVad.layer, ChildVoiceClassifier.layer, SpokenLanguage.none))))))
 
   it.scoped("a named model that is not installed fails with the installed ones listed", () =>
     Effect.gen(function* () {

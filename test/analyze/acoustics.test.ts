@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { FastCheck as fc } from "effect"
-import { estimateF0, median, spectralCentroid } from "../../src/analyze/acoustics.js"
+import { estimateF0 } from "../../src/analyze/acoustics.js"
 
 const rate = 16_000
 
@@ -61,59 +61,5 @@ describe("estimateF0", () => {
 
   it("gives up on frames too short for the lowest pitch searched", () => {
     expect(estimateF0(harmonicTone(200, [1]).subarray(0, 40), rate)).toBeNull()
-  })
-})
-
-describe("spectralCentroid", () => {
-  for (const hz of [500, 1000, 2500]) {
-    it(`puts a pure ${hz} Hz tone's centroid at ${hz} Hz`, () => {
-      const binHz = rate / 1024
-      const centroid = spectralCentroid(harmonicTone(hz, [1]), rate)
-      expect(Math.abs(centroid! - hz)).toBeLessThan(2 * binHz)
-    })
-  }
-
-  it("is higher for a brighter sound", () => {
-    const dull = spectralCentroid(harmonicTone(220, [1, 0.3, 0.1]), rate)!
-    const bright = spectralCentroid(harmonicTone(220, [1, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9]), rate)!
-    expect(bright).toBeGreaterThan(dull + 300)
-  })
-
-  it("ignores energy outside [lowHz, highHz] and is null without energy there", () => {
-    expect(spectralCentroid(new Float32Array(1024), rate)).toBeNull()
-    const low = harmonicTone(1000, [1])
-    const withRumble = low.map((v, i) => v + Math.sin((2 * Math.PI * 30 * i) / rate))
-    expect(Math.abs(spectralCentroid(withRumble, rate)! - 1000)).toBeLessThan(60)
-  })
-
-  it("pads a frame that is not a power of two", () => {
-    const centroid = spectralCentroid(harmonicTone(1500, [1], 1000), rate)
-    expect(Math.abs(centroid! - 1500)).toBeLessThan(2 * (rate / 1024))
-  })
-})
-
-describe("median", () => {
-  it("is null for nothing, the middle value for odd counts, the mean of the middle two for even ones", () => {
-    expect(median([])).toBeNull()
-    expect(median([7])).toBe(7)
-    expect(median([3, 1, 2])).toBe(2)
-    expect(median([4, 1, 3, 2])).toBe(2.5)
-    expect(median([10, -5])).toBe(2.5)
-  })
-
-  it("does not reorder its input", () => {
-    const values = [3, 1, 2]
-    median(values)
-    expect(values).toEqual([3, 1, 2])
-  })
-
-  it.prop("has as many values at or below it as at or above it", [fc.array(fc.double({ min: -1e6, max: 1e6, noNaN: true }), { minLength: 1, maxLength: 50 })], ([values]) => {
-    const m = median(values)!
-    const below = values.filter((v) => v <= m).length
-    const above = values.filter((v) => v >= m).length
-    expect(below).toBeGreaterThanOrEqual(values.length / 2)
-    expect(above).toBeGreaterThanOrEqual(values.length / 2)
-    expect(m).toBeGreaterThanOrEqual(Math.min(...values))
-    expect(m).toBeLessThanOrEqual(Math.max(...values))
   })
 })

@@ -36,7 +36,7 @@ describe("out of disk space", () => {
       expect(resumed.exitCode, resumed.stderr).toBe(0)
       const status = JSON.parse((await kidvoice(["status", "--out", out, "--json"])).stdout) as { unfinished: number; byState: Record<string, number> }
       expect(status.unfinished).toBe(0)
-      expect(status.byState).toMatchObject({ accepted: 3, rejected: 4, failed: 1 })
+      expect(status.byState).toMatchObject({ accepted: 2, rejected: 5, failed: 1 })
     } finally {
       await execa("umount", ["-l", mountPoint], { reject: false })
       rmSync(dir, { recursive: true, force: true })

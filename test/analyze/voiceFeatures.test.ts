@@ -1,0 +1,92 @@
+import { describe, expect, it } from "@effect/vitest"
+import { FastCheck as fc } from "effect"
+import { type FrameFeatures, measureFrame, mfccCount, segmentFeatureNames, summariseSegment } from "../../src/analyze/voiceFeatures.js"
+
+const rate = 16_000
+
+const harmonicTone = (f0: number, amplitudes: ReadonlyArray<number>, length = 1024, phase = 0.3) =>
+  Float32Array.from({ length }, (_, i) => amplitudes.reduce((v, a, h) => v + a * Math.sin((2 * Math.PI * f0 * (h + 1) * i) / rate + phase * (h + 1)), 0))
+
+/** The analyzer's call: a 1024-sample pitch window whose last 512 samples are the frame. */
+const measure = (window: Float32Array) => measureFrame(window, window.subarray(512), rate)
+
+const frame = (f0: number | null, energy = 1, centroid = 1000): FrameFeatures => ({
+  f0,
+  centroid,
+  rolloff: 2000,
+  band1to3: 0.3,
+  band3to5: 0.1,
+  mfcc: Float32Array.from({ length: mfccCount }, (_, k) => k + centroid / 1000),
+  energy
+})
+
+describe("measureFrame", () => {
+  for (const hz of [500, 1000, 2500]) {
+    it(`puts a pure ${hz} Hz tone's centroid and roll-off at ${hz} Hz`, () => {
+      const m = measure(harmonicTone(hz, [1]))
+      const binHz = rate / 512
+      expect(Math.abs(m.centroid - hz)).toBeLessThan(2 * binHz)
+      expect(Math.abs(m.rolloff - hz)).toBeLessThan(2 * binHz)
+    })
+  }
+
+  it("is brighter for a brighter sound, and puts a 2 kHz tone's energy in the 1-3 kHz band", () => {
+    const dull = measure(harmonicTone(220, [1, 0.3, 0.1]))
+    const bright = measure(harmonicTone(220, [1, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9]))
+    expect(bright.centroid).toBeGreaterThan(dull.centroid + 300)
+    const tone = measure(harmonicTone(2000, [1]))
+    expect(tone.band1to3).toBeGreaterThan(0.95)
+    expect(tone.band3to5).toBeLessThan(0.02)
+  })
+
+  it("finds the pitch of a voiced tone and none in silence", () => {
+    expect(Math.abs(measure(harmonicTone(300, [1, 0.5, 0.3])).f0! - 300)).toBeLessThan(6)
+    const silent = measure(new Float32Array(1024))
+    expect(silent.f0).toBeNull()
+    expect(silent.energy).toBe(0)
+  })
+
+  it.prop("MFCCs 1..12 do not change with the recording level", [
+    fc.double({ min: 100, max: 500, noNaN: true }),
+    fc.double({ min: 0.01, max: 20, noNaN: true })
+  ], ([f0, gain]) => {
+    const tone = harmonicTone(f0, [1, 0.5, 0.4, 0.3, 0.2])
+    const a = measure(tone).mfcc
+    const b = measure(tone.map((v) => v * gain)).mfcc
+    for (let k = 0; k < mfccCount; k++) expect(b[k]!).toBeCloseTo(a[k]!, 3)
+  })
+})
+
+describe("summariseSegment", () => {
+  it("gives one value per named feature: voiced share, pitch quantiles in log Hz, timbre means", () => {
+    const frames = [frame(200), frame(250), frame(300), frame(null), frame(null, 0.001)]
+    const { features, medianF0, voicedShare } = summariseSegment(frames)
+    expect(features.length).toBe(segmentFeatureNames.length)
+    // The almost silent frame is left out: 3 voiced of 4 heard.
+    expect(voicedShare).toBe(0.75)
+    expect(medianF0).toBeCloseTo(250, 3)
+    expect(features[segmentFeatureNames.indexOf("logF0Median")]).toBeCloseTo(Math.log(250), 5)
+    expect(features[segmentFeatureNames.indexOf("centroidKHzMean")]).toBeCloseTo(1, 5)
+  })
+
+  it("leaves the pitch entries neutral and the median F0 null when nothing is voiced", () => {
+    const { features, medianF0, voicedShare } = summariseSegment([frame(null), frame(null)])
+    expect(medianF0).toBeNull()
+    expect(voicedShare).toBe(0)
+    expect(features[segmentFeatureNames.indexOf("logF0Median")]).toBeCloseTo(Math.log(150), 5)
+    expect(features.every(Number.isFinite)).toBe(true)
+  })
+
+  it.prop("does not depend on the order of the frames", [
+    fc.array(fc.record({
+      f0: fc.option(fc.double({ min: 70, max: 600, noNaN: true }), { nil: null }),
+      energy: fc.double({ min: 0, max: 1, noNaN: true }),
+      centroid: fc.double({ min: 100, max: 5000, noNaN: true })
+    }), { minLength: 1, maxLength: 40 })
+  ], ([specs]) => {
+    const frames = specs.map((s) => frame(s.f0, s.energy, s.centroid))
+    const forward = summariseSegment(frames).features
+    const backward = summariseSegment([...frames].reverse()).features
+    forward.forEach((v, i) => expect(backward[i]!).toBeCloseTo(v, 4))
+  })
+})
