@@ -44,7 +44,7 @@ describe("wav2vec2 age/gender back-end", () => {
       const loud = tone(0.5, 0.9)
       const result = yield* score(loud)
       expect(result.childScore).toBeCloseTo(expectedChild(loud), 5)
-      expect(result.medianF0).toBe(300)
+      expect(result.medianF0).toBeCloseTo(300, 0) // the median of 290 and 310 Hz on the log scale the features use
       // 2.5 s with 1 s windows: three windows of 0.84 s, quiet, quiet, loud.
       const mixed = new Float32Array(40000)
       mixed.set(tone(40000 / 3 / 16000 * 2, 0.05))

@@ -57,7 +57,7 @@ describe("Analyzer with installed models", () => {
       const analyzer = yield* Analyzer
       const titled = yield* analyzer.analyze(wav, defaultConfig.vad, 0.5, { title: "Bé học tiếng Việt" })
       expect([titled.language, titled.languageSource]).toEqual(["vi", "title-script"])
-      expect(titled.classifier).toBe("acoustic-child-voice")
+      expect(titled.classifier).toBe("child-voice-acoustic")
       const declared = yield* analyzer.analyze(wav, defaultConfig.vad, 0.5, { title: "Bé học tiếng Việt", declaredLanguage: "cs-CZ" })
       expect([declared.language, declared.languageSource, declared.languageConfidence]).toEqual(["cs", "metadata", 0.8])
       const untitled = yield* analyzer.analyze(wav, defaultConfig.vad, 0.5)

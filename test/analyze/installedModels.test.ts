@@ -6,21 +6,21 @@ import { type InstalledCard, installedCards, selectCard } from "../../src/analyz
 import { scopedTempDir } from "../support/manifest.js"
 
 const card = (name: string, task: string, kind: string | null): InstalledCard => ({ name, task, kind, path: `/m/${name}.json` })
-const acoustic = card("acoustic-child-voice", "child-voice", "acoustic-heuristic")
+const acoustic = card("child-voice-acoustic", "child-voice", "segment-features")
 const learned = card("wav2vec2-age-gender-6", "child-voice", "wav2vec2-age-gender")
 const someoneElses = card("other-learned", "child-voice", "kind-we-cannot-run")
 const whisper = card("whisper-tiny", "language", "whisper")
-const childKinds = ["wav2vec2-age-gender", "acoustic-heuristic"]
+const childKinds = ["wav2vec2-age-gender", "segment-features"]
 
 describe("selectCard", () => {
-  it("auto prefers the learned child-voice model, skips kinds it cannot run, and falls back to the heuristic", () => {
+  it("auto prefers the wav2vec2 child-voice model, skips kinds it cannot run, and falls back to the shipped one", () => {
     expect(selectCard("auto", "child-voice", [acoustic, someoneElses, learned], childKinds)).toBe(learned)
     expect(selectCard("auto", "child-voice", [someoneElses, acoustic], childKinds)).toBe(acoustic)
     expect(selectCard("auto", "child-voice", [], childKinds)).toBeNull()
   })
 
   it("a named model must be installed for that task; none means none", () => {
-    expect(selectCard("acoustic-child-voice", "child-voice", [acoustic, learned], childKinds)).toBe(acoustic)
+    expect(selectCard("child-voice-acoustic", "child-voice", [acoustic, learned], childKinds)).toBe(acoustic)
     expect(selectCard("whisper-tiny", "child-voice", [whisper], childKinds)).toBe("missing")
     expect(selectCard("auto", "language", [acoustic, whisper], ["whisper"])).toBe(whisper)
     expect(selectCard("auto", "language", [acoustic], ["whisper"])).toBeNull()
