@@ -76,9 +76,21 @@ const allPositions: ReadonlyArray<Position> = [
   ...ClaimingStage.literals.map((stage) => ({ state: "failed" as const, failedStage: stage }))
 ]
 
-/** The positions a transition may start from, read off the pure rule book so SQL and rules cannot drift. */
-export const legalSources = (t: Transition): ReadonlyArray<Position> =>
-  allPositions.filter((p) => Either.isRight(transition(p, t)))
+/**
+ * The positions a transition may start from, read off the pure rule book so SQL and rules cannot drift.
+ * Remembered per transition: asking the rule book builds an error for every illegal position, which cost
+ * a seventh of a write's CPU when done on every write.
+ */
+export const legalSources = (t: Transition): ReadonlyArray<Position> => {
+  const key = JSON.stringify(t)
+  let sources = legalSourcesByTransition.get(key)
+  if (sources === undefined) {
+    sources = allPositions.filter((p) => Either.isRight(transition(p, t)))
+    legalSourcesByTransition.set(key, sources)
+  }
+  return sources
+}
+const legalSourcesByTransition = new Map<string, ReadonlyArray<Position>>()
 
 const targetOf = (t: Transition): Position => {
   const results = legalSources(t).map((p) => Either.getOrThrow(transition(p, t)))
