@@ -129,9 +129,12 @@ export const makeManifest = (options: ManifestOptions) =>
     const query = (operation: string, videoId?: string) =>
       <A, R>(effect: Effect.Effect<A, SqlError | ParseError, R>) => effect.pipe(named(operation, videoId), timed(operation))
 
-    /** A write: its statements go to the writer and commit with others; timed from asking to the commit. */
-    const write = <A, E>(operation: string, statements: Effect.Effect<A, E>) =>
-      writer.write(operation, statements).pipe(timed(operation))
+    /**
+     * A write: its statements go to the writer and commit with others; timed from asking to the commit.
+     * `oneChange`: at most one of them changes anything, so a failure cannot leave half of the write behind.
+     */
+    const write = <A, E>(operation: string, statements: Effect.Effect<A, E>, options?: { readonly oneChange?: boolean }) =>
+      writer.write(operation, statements, options).pipe(timed(operation))
 
     const positionClause = (positions: ReadonlyArray<Position>) =>
       sql.or(positions.map((p) =>
@@ -174,7 +177,7 @@ export const makeManifest = (options: ManifestOptions) =>
       })
 
     const apply = (...args: Parameters<typeof transitionStatements>) =>
-      write(`transition ${args[1]._tag}`, transitionStatements(...args))
+      write(`transition ${args[1]._tag}`, transitionStatements(...args), { oneChange: true })
 
     /**
      * One batch of discovery's findings in one transaction: candidates as `discovered`, filtered ones as `skipped`
@@ -228,7 +231,7 @@ export const makeManifest = (options: ManifestOptions) =>
         INSERT INTO channels (id, title, state, queued_at)
         SELECT channel_id, MAX(channel), 'queued', ${now} FROM videos
         WHERE state IN ('accepted', 'uploaded') AND channel_id IS NOT NULL GROUP BY channel_id
-        ON CONFLICT (id) DO NOTHING RETURNING id`.pipe(named("queue channels")))
+        ON CONFLICT (id) DO NOTHING RETURNING id`.pipe(named("queue channels")), { oneChange: true })
       return queued.length
     })
 
@@ -243,7 +246,7 @@ export const makeManifest = (options: ManifestOptions) =>
       Effect.gen(function* () {
         const now = yield* Clock.currentTimeMillis
         yield* write("mark channel explored",
-          sql`UPDATE channels SET state = 'explored', explored_at = ${now}, found = ${found} WHERE id = ${id}`.pipe(named("mark channel explored")))
+          sql`UPDATE channels SET state = 'explored', explored_at = ${now}, found = ${found} WHERE id = ${id}`.pipe(named("mark channel explored")), { oneChange: true })
       })
 
     const claim = (stage: ClaimingStage, limit: number) =>
@@ -266,7 +269,7 @@ export const makeManifest = (options: ManifestOptions) =>
                 WHERE state = 'failed' AND next_retry_at IS NOT NULL AND next_retry_at <= ${now} AND failed_stage = ${stage}
                 ORDER BY next_retry_at LIMIT ${limit})
             ) ORDER BY created_at, id LIMIT ${limit})
-          RETURNING *`.pipe(Effect.flatMap(decodeRows), named(`claim ${stage}`)))
+          RETURNING *`.pipe(Effect.flatMap(decodeRows), named(`claim ${stage}`)), { oneChange: true })
       })
 
     const release = (stage: ClaimingStage, id: VideoId) => apply(id, Transition.Release({ stage }), droppedClaim, "owner")
@@ -310,7 +313,7 @@ export const makeManifest = (options: ManifestOptions) =>
           ...droppedClaim
         }, "owner")
         return { attempts, nextRetryAt: retryAt }
-      }))
+      }), { oneChange: true })
 
     /** Curate's verdict and its clips in one transaction: a crash leaves either both or neither. */
     const decide = (id: VideoId, decision: Decision, clips: ReadonlyArray<Clip>) =>
