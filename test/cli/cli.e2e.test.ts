@@ -90,7 +90,7 @@ describe("the CLI refuses bad input clearly and touches nothing", () => {
     }))
 
   it("every command has help", async () => {
-    for (const command of ["run", "discover", "download", "analyze", "curate", "upload", "import", "status", "export"]) {
+    for (const command of ["run", "discover", "download", "analyze", "curate", "upload", "import", "status", "export", "doctor", "models", "eval"]) {
       const result = await kidvoice([command, "--help"])
       expect(result.exitCode).toBe(0)
       expect(result.stdout).toContain(command)
