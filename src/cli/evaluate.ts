@@ -8,7 +8,7 @@ import { fileScore, type LabelledFile, LabelsFileError, parseLabels } from "../a
 import { type BinaryMetrics, bestF1, metricsAt, thresholdSweep } from "../analyze/evaluation.js"
 import type { VadSettings } from "../domain/Config.js"
 import { transcodeToWav } from "../media/Ffmpeg.js"
-import { escapeHtml } from "./report.js"
+import { chart, chartSvg, chartX, escapeHtml, htmlPage } from "./html.js"
 
 export interface ScoredFile {
   readonly path: string
@@ -98,32 +98,22 @@ const scoreHistogramSvg = (scored: ReadonlyArray<ScoredFile>, threshold: number)
     return out
   }
   const [child, notChild] = [count(true), count(false)]
-  const width = 640
-  const height = 240
-  const pad = 36
+  const { width, height, pad } = chart
   const slot = (width - 2 * pad) / bins
   const max = Math.max(1, ...child, ...notChild)
   const h = (n: number) => (n / max) * (height - 2 * pad)
   const bar = (n: number, i: number, offset: number, colour: string, label: string) =>
     `<rect x="${(pad + i * slot + offset).toFixed(1)}" y="${(height - pad - h(n)).toFixed(1)}" width="${(slot / 2 - 1).toFixed(1)}" height="${h(n).toFixed(1)}" fill="${colour}"><title>${label}: ${n} files</title></rect>`
   const bars = child.flatMap((n, i) => [bar(n, i, 0, "#4f81bd", "child"), bar(notChild[i]!, i, slot / 2, "#c0504d", "not child")])
-  const x = (t: number) => (pad + t * (width - 2 * pad)).toFixed(1)
-  const ticks = [0, 0.25, 0.5, 0.75, 1].map((t) => `<text x="${x(t)}" y="${height - pad + 16}" font-size="11" text-anchor="middle">${t}</text>`)
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" role="img" aria-label="file score histogram by label">` +
-    `<line x1="${pad}" y1="${height - pad}" x2="${width - pad}" y2="${height - pad}" stroke="#333"/>${bars.join("")}${ticks.join("")}` +
-    `<line x1="${x(threshold)}" y1="${pad / 2}" x2="${x(threshold)}" y2="${height - pad}" stroke="#333" stroke-dasharray="4 3"><title>threshold ${threshold}</title></line>` +
-    `<text x="${width / 2}" y="${height - 4}" font-size="12" text-anchor="middle">child score of each file (files per bin; max ${max})</text></svg>`
+  const x = chartX(threshold).toFixed(1)
+  return chartSvg("file score histogram by label", bars, `child score of each file (files per bin; max ${max})`,
+    `<line x1="${x}" y1="${pad / 2}" x2="${x}" y2="${height - pad}" stroke="#333" stroke-dasharray="4 3"><title>threshold ${threshold}</title></line>`)
 }
 
 export const renderEvalHtml = (r: EvalResult): string => {
   const m = r.atThreshold
   const row = (cells: ReadonlyArray<string | number>, tag = "td") => `<tr>${cells.map((c) => `<${tag}>${typeof c === "number" ? f3(c) : escapeHtml(c)}</${tag}>`).join("")}</tr>`
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>kidvoice eval</title>
-<style>body{font-family:sans-serif;max-width:720px;margin:2em auto}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 8px;text-align:right}td:first-child,th:first-child{text-align:left}</style>
-</head><body>
-<h1>kidvoice eval</h1>
-<p>Labels <code>${escapeHtml(r.labels)}</code>, classifier <code>${escapeHtml(r.classifier)}</code>: ${r.scored.length} files scored, ${r.failed.length} failed.
+  return htmlPage("kidvoice eval", `<p>Labels <code>${escapeHtml(r.labels)}</code>, classifier <code>${escapeHtml(r.classifier)}</code>: ${r.scored.length} files scored, ${r.failed.length} failed.
 A file's score is the speech-weighted mean of its segments' child scores.</p>
 <p>At the model's threshold ${r.threshold.toFixed(2)}: precision ${f3(m.precision)}, recall ${f3(m.recall)}, F1 ${f3(m.f1)}.
 ${r.best ? `Best F1 ${f3(r.best.f1)} at ${r.best.threshold.toFixed(2)}.` : ""}</p>
@@ -133,7 +123,5 @@ ${scoreHistogramSvg(r.scored, r.threshold)}
 <table>${row(["threshold", "precision", "recall", "F1", "accuracy"], "th")}${r.sweep.map((s) => row([s.threshold.toFixed(2), s.precision, s.recall, s.f1, s.accuracy])).join("")}</table>
 <h2>Files</h2>
 <table>${row(["file", "label", "score", "speech s"], "th")}${r.scored.map((f) => row([f.path, f.child ? "child" : "not child", f.score, f.speechSeconds.toFixed(1)])).join("")}</table>
-${r.failed.length > 0 ? `<h2>Failed</h2><table>${r.failed.map((f) => row([f.path, f.reason])).join("")}</table>` : ""}
-</body></html>
-`
+${r.failed.length > 0 ? `<h2>Failed</h2><table>${r.failed.map((f) => row([f.path, f.reason])).join("")}</table>` : ""}`)
 }

@@ -1,6 +1,7 @@
 import { Effect } from "effect"
 import { forEachClipPage } from "../manifest/exports.js"
 import { Manifest } from "../manifest/Manifest.js"
+import { chart, chartSvg, escapeHtml, htmlPage } from "./html.js"
 import type { StatusReport } from "./status.js"
 
 export const histogramBins = 20
@@ -41,13 +42,9 @@ export const gatherReport = (status: StatusReport) =>
     return { status, segmentScores: { accepted, rejected }, clipHoursByLanguage } satisfies ReportData
   })
 
-export const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
-
-/** A stacked bar chart in inline SVG: no script, no network, opens anywhere. */
+/** A stacked bar chart of seconds of speech per score bin. */
 const histogramSvg = (accepted: ReadonlyArray<number>, rejected: ReadonlyArray<number>) => {
-  const width = 640
-  const height = 240
-  const pad = 36
+  const { width, height, pad } = chart
   const barWidth = (width - 2 * pad) / histogramBins
   const max = Math.max(1e-9, ...accepted.map((a, i) => a + rejected[i]!))
   const scale = (seconds: number) => (seconds / max) * (height - 2 * pad)
@@ -59,11 +56,8 @@ const histogramSvg = (accepted: ReadonlyArray<number>, rejected: ReadonlyArray<n
       `<rect x="${x.toFixed(1)}" y="${(height - pad - scale(r) - scale(a)).toFixed(1)}" width="${(barWidth - 2).toFixed(1)}" height="${scale(a).toFixed(1)}" fill="#4f81bd"><title>accepted: ${a.toFixed(1)} s</title></rect>`
     ]
   })
-  const ticks = [0, 0.25, 0.5, 0.75, 1].map((t) =>
-    `<text x="${(pad + t * (width - 2 * pad)).toFixed(1)}" y="${height - pad + 16}" font-size="11" text-anchor="middle">${t}</text>`)
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" role="img" aria-label="child score histogram">` +
-    `<line x1="${pad}" y1="${height - pad}" x2="${width - pad}" y2="${height - pad}" stroke="#333"/>${bars.join("")}${ticks.join("")}` +
-    `<text x="${width / 2}" y="${height - 4}" font-size="12" text-anchor="middle">child-voice score of speech segments (seconds of speech per bin; max ${max.toFixed(0)} s)</text></svg>`
+  return chartSvg("child score histogram", bars,
+    `child-voice score of speech segments (seconds of speech per bin; max ${max.toFixed(0)} s)`)
 }
 
 export const renderReportHtml = (data: ReportData): string => {
@@ -71,12 +65,7 @@ export const renderReportHtml = (data: ReportData): string => {
   const languages = Object.entries(data.clipHoursByLanguage).sort(([, a], [, b]) => b - a)
   const stateRows = Object.entries(status.byState).filter(([, n]) => n > 0).map(([state, n]) => `<tr><td>${state}</td><td>${n}</td></tr>`)
   const failureRows = Object.entries(status.failuresByTag).map(([tag, n]) => `<tr><td>${escapeHtml(tag)}</td><td>${n}</td></tr>`)
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>kidvoice report</title>
-<style>body{font-family:sans-serif;max-width:720px;margin:2em auto}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 8px;text-align:right}td:first-child,th:first-child{text-align:left}</style>
-</head><body>
-<h1>kidvoice report</h1>
-<p>Manifest <code>${escapeHtml(status.manifest)}</code>: ${status.total} videos, ${status.unfinished === 0 ? "all in a final state" : `${status.unfinished} still to do`}.
+  return htmlPage("kidvoice report", `<p>Manifest <code>${escapeHtml(status.manifest)}</code>: ${status.total} videos, ${status.unfinished === 0 ? "all in a final state" : `${status.unfinished} still to do`}.
 Audio ${status.audioHours.toFixed(3)} h, speech ${status.speechHours.toFixed(3)} h, child speech ${status.childSpeechHours.toFixed(3)} h;
 dataset ${status.clips} clips, ${status.clipHours.toFixed(3)} h.</p>
 <h2>Child-voice scores</h2>
@@ -86,7 +75,5 @@ ${histogramSvg(data.segmentScores.accepted, data.segmentScores.rejected)}
 <table><tr><th>language</th><th>hours</th></tr>${languages.map(([l, h]) => `<tr><td>${escapeHtml(l)}</td><td>${h.toFixed(3)}</td></tr>`).join("")}</table>
 <h2>Videos by state</h2>
 <table><tr><th>state</th><th>videos</th></tr>${stateRows.join("")}</table>
-${failureRows.length > 0 ? `<h2>Failures by cause</h2><table><tr><th>error</th><th>videos</th></tr>${failureRows.join("")}</table>` : ""}
-</body></html>
-`
+${failureRows.length > 0 ? `<h2>Failures by cause</h2><table><tr><th>error</th><th>videos</th></tr>${failureRows.join("")}</table>` : ""}`)
 }
