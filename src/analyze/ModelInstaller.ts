@@ -4,6 +4,7 @@ import { createHash } from "node:crypto"
 import { promises as fs } from "node:fs"
 import { join } from "node:path"
 import { type FileWriteError, writeAtomic, writeTextAtomic } from "../files/atomicWrite.js"
+import { sha256OfFile } from "../files/sha256File.js"
 import { findEntry, type LoadedRegistry, type RegistryEntry, RegistryError, type RegistryFile } from "./ModelRegistry.js"
 
 export class ModelDownloadFailed extends Data.TaggedError("ModelDownloadFailed")<{
@@ -34,18 +35,8 @@ export interface InstalledFile {
   readonly status: "downloaded" | "present"
 }
 
-const sha256Of = (path: string) =>
-  Effect.promise(async () => {
-    const hash = createHash("sha256")
-    const handle = await fs.open(path, "r").catch(() => null)
-    if (handle === null) return null
-    try {
-      for await (const chunk of handle.createReadStream()) hash.update(chunk as Buffer)
-      return hash.digest("hex")
-    } finally {
-      await handle.close().catch(() => undefined)
-    }
-  })
+/** The sha256 of a file already at the target, or null when none can be read there (it is then downloaded). */
+const sha256IfPresent = (path: string) => sha256OfFile(path).pipe(Effect.orElseSucceed(() => null))
 
 /**
  * Streams one file to a temp file beside its target, hashing as it goes, and renames it into place only
@@ -87,7 +78,7 @@ export const installModel = (loaded: LoadedRegistry, name: string, modelsDir: st
     const files: Array<InstalledFile> = []
     for (const file of entry.files) {
       const target = join(modelsDir, file.name)
-      if ((yield* sha256Of(target)) === file.sha256) {
+      if ((yield* sha256IfPresent(target)) === file.sha256) {
         files.push({ path: target, status: "present" })
         continue
       }

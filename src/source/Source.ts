@@ -1,8 +1,8 @@
 import { Context, Data, Effect, Layer, type Stream } from "effect"
-import { createHash } from "node:crypto"
-import { createReadStream, promises as fs } from "node:fs"
+import { promises as fs } from "node:fs"
 import { basename, extname, join, resolve } from "node:path"
 import { Candidate } from "../domain/Candidate.js"
+import { sha256OfFile } from "../files/sha256File.js"
 import { localVideoId } from "../domain/VideoId.js"
 import type { Listing } from "./metadataFilter.js"
 import { parseUrlList, type RejectedLine } from "./urlList.js"
@@ -29,16 +29,6 @@ export interface Discovery {
   readonly passedOver: ReadonlyArray<{ readonly where: string; readonly reason: string }>
 }
 
-const sha256OfFile = (path: string) =>
-  Effect.async<string, SourceNotFound>((resume) => {
-    const hash = createHash("sha256")
-    const stream = createReadStream(path)
-    stream.on("data", (chunk) => hash.update(chunk))
-    stream.on("error", (e) => resume(Effect.fail(new SourceNotFound({ input: path, reason: e.message }))))
-    stream.on("end", () => resume(Effect.succeed(hash.digest("hex"))))
-    return Effect.sync(() => stream.destroy())
-  })
-
 const listFiles = (dir: string): Effect.Effect<ReadonlyArray<string>, SourceNotFound> =>
   Effect.tryPromise({
     try: () => fs.readdir(dir, { withFileTypes: true, recursive: true }),
@@ -53,16 +43,19 @@ const listFiles = (dir: string): Effect.Effect<ReadonlyArray<string>, SourceNotF
   )
 
 const localCandidate = (file: string) =>
-  sha256OfFile(file).pipe(Effect.map((digest) =>
-    Candidate.make({
-      id: localVideoId(digest),
-      kind: "local",
-      sourceUrl: file,
-      title: basename(file, extname(file)),
-      channel: null,
-      declaredDurationSeconds: null
-    })
-  ))
+  sha256OfFile(file).pipe(
+    Effect.mapError((e) => new SourceNotFound({ input: file, reason: e.message })),
+    Effect.map((digest) =>
+      Candidate.make({
+        id: localVideoId(digest),
+        kind: "local",
+        sourceUrl: file,
+        title: basename(file, extname(file)),
+        channel: null,
+        declaredDurationSeconds: null
+      })
+    )
+  )
 
 /** A folder: every media file becomes a candidate whose id comes from its content, so renames and copies are the same video. */
 const discoverFolder = (dir: string) =>
