@@ -10,12 +10,17 @@ import { candidate, manifestAt, scopedTempDir } from "../support/manifest.js"
 
 const commitsSoFar = Metric.value(commitBatchSize).pipe(Effect.map((state: MetricState.MetricState.Histogram) => state.count))
 
+/** A manifest file in its own temp dir, open in the current scope (closing it is the test's to decide). */
+const openManifest = Effect.gen(function* () {
+  const path = join(yield* scopedTempDir("writer"), "manifest.sqlite")
+  const manifest = yield* Layer.build(manifestAt(path)).pipe(Effect.map(Context.get(Manifest)))
+  return { path, manifest }
+})
+
 describe("the manifest writer (group commit)", () => {
   it.scoped("commits concurrent writes together, each answered only once another connection can read it", () =>
     Effect.gen(function* () {
-      const dir = yield* scopedTempDir("writer")
-      const path = join(dir, "manifest.sqlite")
-      const manifest = yield* Layer.build(manifestAt(path)).pipe(Effect.map(Context.get(Manifest)))
+      const { path, manifest } = yield* openManifest
       yield* manifest.addCandidates(Array.from({ length: 64 }, (_, n) => candidate(n)))
       const before = yield* commitsSoFar
       const reader = new Database(path, { readonly: true })
@@ -37,8 +42,7 @@ describe("the manifest writer (group commit)", () => {
 
   it.scoped("a write that fails is rolled back alone; the others in its batch commit", () =>
     Effect.gen(function* () {
-      const dir = yield* scopedTempDir("writer")
-      const manifest = yield* Layer.build(manifestAt(join(dir, "manifest.sqlite"))).pipe(Effect.map(Context.get(Manifest)))
+      const { manifest } = yield* openManifest
       yield* manifest.addCandidates([1, 2, 3].map(candidate))
       const rows = yield* manifest.claim("download", 3)
       yield* Effect.forEach(rows, (row) => manifest.completeDownload(row.id, { audioPath: `/a/${row.id}.wav`, measuredDurationSeconds: 3 }))
@@ -68,8 +72,7 @@ describe("the manifest writer (group commit)", () => {
 
   it.scoped("an illegal transition fails with its reason and does not stop the writer", () =>
     Effect.gen(function* () {
-      const dir = yield* scopedTempDir("writer")
-      const manifest = yield* Layer.build(manifestAt(join(dir, "manifest.sqlite"))).pipe(Effect.map(Context.get(Manifest)))
+      const { manifest } = yield* openManifest
       yield* manifest.addCandidates([candidate(1)])
       const [row] = yield* manifest.claim("download", 1)
       const twice = yield* Effect.forEach([1, 2], () => manifest.release("download", row!.id).pipe(Effect.either), { concurrency: "unbounded" })
@@ -81,8 +84,8 @@ describe("the manifest writer (group commit)", () => {
 
   it.live("closing the manifest answers every queued write; none waits forever, and each answer matches the file", () =>
     Effect.gen(function* () {
-      const dir = yield* scopedTempDir("writer")
-      const path = join(dir, "manifest.sqlite")
+      const path = join(yield* scopedTempDir("writer"), "manifest.sqlite")
+      // The manifest in a scope of its own, so the test can close it while claims wait (the folder outlives it).
       const scope = yield* Scope.make()
       const manifest = yield* Layer.build(manifestAt(path)).pipe(Scope.extend(scope), Effect.map(Context.get(Manifest)))
       yield* manifest.addCandidates(Array.from({ length: 20 }, (_, n) => candidate(n)))
@@ -102,9 +105,7 @@ describe("the manifest writer (group commit)", () => {
 describe("waiting for another process's write lock", () => {
   it.live("waits for the lock instead of failing, measures the wait, and then commits", () =>
     Effect.gen(function* () {
-      const dir = yield* scopedTempDir("writer")
-      const path = join(dir, "manifest.sqlite")
-      const manifest = yield* Layer.build(manifestAt(path)).pipe(Effect.map(Context.get(Manifest)))
+      const { path, manifest } = yield* openManifest
       yield* manifest.addCandidates([candidate(1)])
       // Another process takes the write lock, says so, and lets go 400 ms later.
       const holder = execa(process.execPath, ["-e", `
