@@ -1,5 +1,5 @@
 import { Data, Effect } from "effect"
-import { execa } from "execa"
+import { killProgramGroup, runProgram, startProgram } from "../media/ProgramRun.js"
 import type { DownloadSettings } from "../domain/Config.js"
 
 /** The yt-dlp program could not be started: a setup problem, not the video's, so the stage stops. */
@@ -57,21 +57,24 @@ export const ytDlpFetchArgs = (
 
 /** `yt-dlp --version`, or YtDlpNotFound naming the path when it cannot be run. */
 export const ytDlpVersion = (path: string) =>
-  Effect.tryPromise({
-    try: (signal) => execa(path, ["--version"], { cancelSignal: signal, stdin: "ignore", timeout: 30_000 }),
-    catch: (error) => new YtDlpNotFound({ path, detail: String((error as { shortMessage?: string }).shortMessage ?? error) })
-  }).pipe(Effect.map((result) => result.stdout.trim()))
+  runProgram(path, ["--version"], { stdin: "ignore", timeout: 30_000, encoding: "utf8" }).pipe(
+    Effect.filterOrFail(
+      (result) => !result.failed,
+      (result) => new YtDlpNotFound({ path, detail: result.shortMessage ?? `exit code ${result.exitCode}` })
+    ),
+    Effect.map((result) => String(result.stdout).trim())
+  )
 
 /**
- * Runs yt-dlp with an argument array (never a shell line). It is killed, and awaited until it has exited,
- * when the fiber is interrupted, so its files can be removed right after; and killed when, once it has
+ * Runs yt-dlp with an argument array (never a shell line). It is killed with whatever it started, and awaited
+ * until it has exited, when the fiber is interrupted, so its files can be removed right after; and killed when, once it has
  * started talking, it prints nothing for `silenceLimitMs` (hung where no socket timeout reaches). Before its
  * first line it gets `startupGraceMs`: a Python program's start can take seconds on a busy machine.
  * Real time on purpose: it watches a real process.
  */
 export const runYtDlp = (path: string, args: ReadonlyArray<string>, silenceLimitMs: number, startupGraceMs = 30_000) =>
   Effect.async<void, YtDlpExited | YtDlpNotFound>((resume) => {
-    const child = execa(path, args, { stdin: "ignore", reject: false, buffer: { stdout: false } })
+    const child = startProgram(path, args, { stdin: "ignore", reject: false, buffer: { stdout: false } })
     let lastOutputAt = Date.now()
     let allowedSilenceMs = Math.max(silenceLimitMs, startupGraceMs)
     let stalled = false
@@ -84,7 +87,7 @@ export const runYtDlp = (path: string, args: ReadonlyArray<string>, silenceLimit
     const watchdog = setInterval(() => {
       if (Date.now() - lastOutputAt <= allowedSilenceMs) return
       stalled = true
-      child.kill("SIGKILL")
+      killProgramGroup(child)
     }, Math.min(1000, silenceLimitMs / 4))
     void child.then((result) => {
       clearInterval(watchdog)
@@ -102,7 +105,7 @@ export const runYtDlp = (path: string, args: ReadonlyArray<string>, silenceLimit
     })
     return Effect.promise(async () => {
       clearInterval(watchdog)
-      child.kill("SIGKILL")
+      killProgramGroup(child)
       await child
     })
   })

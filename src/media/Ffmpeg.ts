@@ -39,7 +39,11 @@ const lastLines = (text: string, count = 3) =>
 
 export const probeAudio = (path: string) =>
   Effect.async<MediaProbe, UndecodableMedia>((resume) => {
+    // fluent-ffmpeg cannot kill ffprobe; an interruption waits for it (a local file: milliseconds).
+    let probed: () => void = () => {}
+    const ended = new Promise<void>((done) => (probed = done))
     ffmpeg.ffprobe(path, (error, data) => {
+      probed()
       if (error) {
         resume(Effect.fail(new UndecodableMedia({ path, reason: lastLines(String(error.message ?? error)) })))
         return
@@ -57,6 +61,7 @@ export const probeAudio = (path: string) =>
         channels: stream.channels ?? null
       }))
     })
+    return Effect.promise(() => ended)
   })
 
 export interface Excerpt {
@@ -66,10 +71,14 @@ export interface Excerpt {
 
 /**
  * Decodes any input ffmpeg reads into 16 kHz mono 16-bit PCM WAV with a plain header,
- * optionally only an excerpt. The ffmpeg process is killed if the fiber is interrupted.
+ * optionally only an excerpt. If the fiber is interrupted, ffmpeg is killed (or, when fluent-ffmpeg has not
+ * spawned it yet, killed the moment it starts) and the interruption completes only once it has exited.
  */
 export const transcodeToWav = (input: string, output: string, excerpt?: Excerpt) =>
   Effect.async<void, FfmpegFailed>((resume) => {
+    let interrupted = false
+    let exited: () => void = () => {}
+    const ended = new Promise<void>((done) => (exited = done))
     const command = ffmpeg(input)
     if (excerpt) command.seekInput(excerpt.startSeconds).duration(excerpt.durationSeconds)
     command
@@ -80,10 +89,22 @@ export const transcodeToWav = (input: string, output: string, excerpt?: Excerpt)
       // No metadata chunks: the header is the 44-byte canonical one the analyzer and tools expect.
       .outputOptions(["-map_metadata", "-1", "-bitexact", "-xerror"])
       .format("wav")
+      // fluent-ffmpeg spawns after its own checks: a kill before that is lost, so it is repeated at the start.
+      .on("start", () => {
+        if (interrupted) command.kill("SIGKILL")
+      })
       .on("error", (error: Error, _stdout: string | null, stderr: string | null) => {
+        exited()
         resume(Effect.fail(new FfmpegFailed({ input, output, reason: lastLines(stderr || error.message) })))
       })
-      .on("end", () => resume(Effect.void))
+      .on("end", () => {
+        exited()
+        resume(Effect.void)
+      })
       .save(output)
-    return Effect.sync(() => command.kill("SIGKILL"))
+    return Effect.promise(() => {
+      interrupted = true
+      command.kill("SIGKILL")
+      return ended
+    })
   })

@@ -1,8 +1,8 @@
 import { Data, Effect, Either, Layer, Schema, Stream } from "effect"
-import { execa } from "execa"
 import { Candidate } from "../domain/Candidate.js"
 import { YouTubeId } from "../domain/VideoId.js"
 import { ytDlpErrorLines } from "../download/ytDlpFailure.js"
+import { runProgram } from "../media/ProgramRun.js"
 import type { LiveStatus, Listing } from "./metadataFilter.js"
 import { YouTubeCatalog } from "./YouTubeCatalog.js"
 import { describeTarget, YouTubeTarget } from "./youTubeTargets.js"
@@ -117,9 +117,7 @@ export const ytDlpCatalog = (ytDlpPath: string) =>
       Stream.fromEffect(
         Effect.gen(function* () {
           const args = ytDlpListingArgs(target, limit)
-          const result = yield* Effect.promise((signal) =>
-            execa(ytDlpPath, args, { reject: false, cancelSignal: signal, forceKillAfterDelay: 2000, stdin: "ignore", encoding: "utf8" })
-          )
+          const result = yield* runProgram(ytDlpPath, args, { stdin: "ignore", encoding: "utf8" })
           if (result.failed || result.exitCode !== 0) {
             return yield* new YtDlpListingFailed({
               target: describeTarget(target),
