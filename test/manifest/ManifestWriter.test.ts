@@ -1,3 +1,4 @@
+import { SqlClient } from "@effect/sql"
 import { describe, expect, it } from "@effect/vitest"
 import Database from "better-sqlite3"
 import { execa } from "execa"
@@ -102,21 +103,42 @@ describe("the manifest writer (group commit)", () => {
     }).pipe(Effect.scoped))
 })
 
+/** Another process takes the manifest's write lock, says so, and lets go `holdMs` later. */
+const holdWriteLock = (path: string, holdMs: number) =>
+  Effect.gen(function* () {
+    const holder = execa(process.execPath, ["-e", `
+      const db = new (require("better-sqlite3"))(${JSON.stringify(path)})
+      db.exec("BEGIN IMMEDIATE"); console.log("locked")
+      setTimeout(() => { db.exec("COMMIT"); db.close() }, ${holdMs})`], { stdin: "ignore", cwd: process.cwd() })
+    yield* Effect.promise(() => new Promise<void>((resolve) => holder.stdout!.once("data", () => resolve())))
+    return holder
+  })
+
 describe("waiting for another process's write lock", () => {
   it.live("waits for the lock instead of failing, measures the wait, and then commits", () =>
     Effect.gen(function* () {
       const { path, manifest } = yield* openManifest
       yield* manifest.addCandidates([candidate(1)])
-      // Another process takes the write lock, says so, and lets go 400 ms later.
-      const holder = execa(process.execPath, ["-e", `
-        const db = new (require("better-sqlite3"))(${JSON.stringify(path)})
-        db.exec("BEGIN IMMEDIATE"); console.log("locked")
-        setTimeout(() => { db.exec("COMMIT"); db.close() }, 400)`], { stdin: "ignore", cwd: process.cwd() })
-      yield* Effect.promise(() => new Promise<void>((resolve) => holder.stdout!.once("data", () => resolve())))
+      const holder = yield* holdWriteLock(path, 400)
       const waitsBefore = yield* Metric.value(lockWaitSeconds).pipe(Effect.map((s) => s.sum))
       const [row] = yield* manifest.claim("download", 1)
       yield* Effect.promise(() => holder)
       expect(row?.state).toBe("downloading")
       expect((yield* Metric.value(lockWaitSeconds)).sum - waitsBefore).toBeGreaterThan(0.2)
+    }).pipe(Effect.scoped))
+
+  it.live("a busy answer from SQLite before kidvoice's own deadline is waited through, not passed on", () =>
+    Effect.gen(function* () {
+      const path = join(yield* scopedTempDir("writer-early-busy"), "manifest.sqlite")
+      const context = yield* Layer.build(manifestAt(path))
+      const manifest = Context.get(context, Manifest)
+      yield* manifest.addCandidates([candidate(1)])
+      // Under heavy load SQLite was seen to answer SQLITE_BUSY after half a second, not the busy timeout's 30 s.
+      // A 50 ms busy timeout on the manifest's connection makes it answer that way every time.
+      yield* Effect.provide(Effect.flatMap(SqlClient.SqlClient, (sql) => sql`PRAGMA busy_timeout = 50`), context)
+      const holder = yield* holdWriteLock(path, 400)
+      const [row] = yield* manifest.claim("download", 1)
+      yield* Effect.promise(() => holder)
+      expect(row?.state).toBe("downloading")
     }).pipe(Effect.scoped))
 })
