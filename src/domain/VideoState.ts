@@ -80,27 +80,28 @@ const position = (state: VideoState, failedStage: ClaimingStage | null = null): 
 
 /** The one rule book for state changes. The store applies it; it never writes a state this did not return. */
 export const transition = (from: Position, t: Transition): Either.Either<Position, IllegalTransition> => {
-  const illegal = Either.left(new IllegalTransition({ from, transition: t }))
+  // Built only when needed: an error captures a stack trace, and legal transitions are the hot path.
+  const illegal = () => Either.left(new IllegalTransition({ from, transition: t }))
   switch (t._tag) {
     case "Claim": {
       const { input, inFlight } = claimingStates[t.stage]
       const retrying = from.state === "failed" && from.failedStage === t.stage
-      return from.state === input || retrying ? Either.right(position(inFlight)) : illegal
+      return from.state === input || retrying ? Either.right(position(inFlight)) : illegal()
     }
     case "Complete":
-      return from.state === claimingStates[t.stage].inFlight ? Either.right(position(claimingStates[t.stage].output)) : illegal
+      return from.state === claimingStates[t.stage].inFlight ? Either.right(position(claimingStates[t.stage].output)) : illegal()
     case "Release":
-      return from.state === claimingStates[t.stage].inFlight ? Either.right(position(claimingStates[t.stage].input)) : illegal
+      return from.state === claimingStates[t.stage].inFlight ? Either.right(position(claimingStates[t.stage].input)) : illegal()
     case "Fail":
-      return from.state === claimingStates[t.stage].inFlight ? Either.right(position("failed", t.stage)) : illegal
+      return from.state === claimingStates[t.stage].inFlight ? Either.right(position("failed", t.stage)) : illegal()
     case "Decide":
-      return from.state === "analyzed" ? Either.right(position(t.accepted ? "accepted" : "rejected")) : illegal
+      return from.state === "analyzed" ? Either.right(position(t.accepted ? "accepted" : "rejected")) : illegal()
     case "Skip":
       return from.state === "discovered" || from.state === "downloading" || from.state === "analyzing" || from.state === "failed"
         ? Either.right(position("skipped"))
-        : illegal
+        : illegal()
     case "Upload":
-      return from.state === "accepted" ? Either.right(position("uploaded")) : illegal
+      return from.state === "accepted" ? Either.right(position("uploaded")) : illegal()
   }
 }
 

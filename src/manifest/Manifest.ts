@@ -18,7 +18,7 @@ import {
 import type { VideoId } from "../domain/VideoId.js"
 import { ClaimLost, ManifestQueryError, VideoNotFound } from "./ManifestErrors.js"
 import { isClaimStale, type ClaimOwner } from "./ClaimOwner.js"
-import { makeManifestWriter } from "./ManifestWriter.js"
+import { type CompiledStatement, executeCompiled, makeManifestWriter } from "./ManifestWriter.js"
 import { storeSeconds } from "./metrics.js"
 
 export interface ManifestOptions {
@@ -133,7 +133,11 @@ export const makeManifest = (options: ManifestOptions) =>
      * A write: its statements go to the writer and commit with others; timed from asking to the commit.
      * `oneChange`: at most one of them changes anything, so a failure cannot leave half of the write behind.
      */
-    const write = <A, E>(operation: string, statements: Effect.Effect<A, E>, options?: { readonly oneChange?: boolean }) =>
+    const write = <A, E>(
+      operation: string,
+      statements: Effect.Effect<A, E, SqlClient.TransactionConnection>,
+      options?: { readonly oneChange?: boolean }
+    ) =>
       writer.write(operation, statements, options).pipe(timed(operation))
 
     const positionClause = (positions: ReadonlyArray<Position>) =>
@@ -153,21 +157,21 @@ export const makeManifest = (options: ManifestOptions) =>
     /**
      * One transition as one guarded UPDATE: it only matches a row in a legal source position
      * (and, for in-flight work, still held by this owner), so concurrent writers cannot both win.
+     * Compiled before the write is queued (see `executeCompiled`).
      */
-    const transitionStatements = (
-      id: VideoId,
-      t: Transition,
-      fields: Record<string, unknown> = {},
-      heldBy: "owner" | "anyone" = "anyone"
-    ) =>
+    const compileTransition = (id: VideoId, t: Transition, fields: Record<string, unknown>, heldBy: "owner" | "anyone", now: number) => {
+      const to = targetOf(t)
+      return sql`
+        UPDATE videos SET ${sql.update({ ...fields, state: to.state, failedStage: to.failedStage, updatedAt: now })}
+        WHERE id = ${id} AND ${positionClause(legalSources(t))}
+        ${heldBy === "owner" ? sql`AND claimed_by = ${ownerId}` : sql``}
+        RETURNING id`.compile()
+    }
+
+    /** Runs a compiled transition in the writer's transaction; when it matched no row, fails with the reason. */
+    const runTransition = (id: VideoId, t: Transition, update: CompiledStatement) =>
       Effect.gen(function* () {
-        const now = yield* Clock.currentTimeMillis
-        const to = targetOf(t)
-        const changed = yield* sql`
-          UPDATE videos SET ${sql.update({ ...fields, state: to.state, failedStage: to.failedStage, updatedAt: now })}
-          WHERE id = ${id} AND ${positionClause(legalSources(t))}
-          ${heldBy === "owner" ? sql`AND claimed_by = ${ownerId}` : sql``}
-          RETURNING id`.pipe(named(`transition ${t._tag}`, id))
+        const changed = yield* executeCompiled(update).pipe(named(`transition ${t._tag}`, id))
         if (changed.length === 1) return
         const row = yield* get(id)
         if ("stage" in t && row.state === claimingStates[t.stage].inFlight) {
@@ -176,8 +180,18 @@ export const makeManifest = (options: ManifestOptions) =>
         return yield* new IllegalTransition({ from: { state: row.state, failedStage: row.failedStage }, transition: t })
       })
 
-    const apply = (...args: Parameters<typeof transitionStatements>) =>
-      write(`transition ${args[1]._tag}`, transitionStatements(...args), { oneChange: true })
+    /** A transition as part of a larger write. */
+    const transitionStatements = (
+      id: VideoId,
+      t: Transition,
+      fields: Record<string, unknown> = {},
+      heldBy: "owner" | "anyone" = "anyone"
+    ) => Effect.flatMap(Clock.currentTimeMillis, (now) => runTransition(id, t, compileTransition(id, t, fields, heldBy, now)))
+
+    /** A transition as a write of its own. */
+    const apply = (id: VideoId, t: Transition, fields: Record<string, unknown> = {}, heldBy: "owner" | "anyone" = "anyone") =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        write(`transition ${t._tag}`, runTransition(id, t, compileTransition(id, t, fields, heldBy, now)), { oneChange: true }))
 
     /**
      * One batch of discovery's findings in one transaction: candidates as `discovered`, filtered ones as `skipped`
@@ -258,7 +272,7 @@ export const makeManifest = (options: ManifestOptions) =>
         // Two index walks merged, rather than one OR that makes SQLite sort every waiting row under the write lock:
         // fresh rows oldest first (videos_claim), due retries earliest due first (videos_state). A claim then costs
         // the same at ten thousand rows and at a million.
-        return yield* write(`claim ${stage}`, sql`
+        const update = sql`
           UPDATE videos SET state = ${to.state}, failed_stage = NULL, claimed_by = ${ownerId}, claimed_at = ${now}, updated_at = ${now}
           WHERE id IN (
             SELECT id FROM (
@@ -269,7 +283,10 @@ export const makeManifest = (options: ManifestOptions) =>
                 WHERE state = 'failed' AND next_retry_at IS NOT NULL AND next_retry_at <= ${now} AND failed_stage = ${stage}
                 ORDER BY next_retry_at LIMIT ${limit})
             ) ORDER BY created_at, id LIMIT ${limit})
-          RETURNING *`.pipe(Effect.flatMap(decodeRows), named(`claim ${stage}`)), { oneChange: true })
+          RETURNING *`.compile()
+        // Rows are checked against the schema after the commit, not while holding the write lock.
+        const claimed = yield* write(`claim ${stage}`, executeCompiled(update).pipe(named(`claim ${stage}`)), { oneChange: true })
+        return yield* decodeRows(claimed).pipe(named(`claim ${stage}`))
       })
 
     const release = (stage: ClaimingStage, id: VideoId) => apply(id, Transition.Release({ stage }), droppedClaim, "owner")
