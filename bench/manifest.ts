@@ -9,6 +9,8 @@
  * An update is one committed UPDATE at the manifest's durability (WAL, synchronous=FULL). Setups:
  *   kidvoice       the real Manifest layer: claim("download", 1) then completeDownload, two updates a row, from
  *                  --fibers loops per process; its writer commits the writes that meet in one transaction
+ *   kidvoice 1 proc  the same loops as --old-processes kidvoice processes have (say 10 × 4), in one process:
+ *                  what running one process with more workers, instead of several, gives
  *   raw same SQL   the same two statements through better-sqlite3, no Effect (what Effect costs)
  *   raw by id      UPDATE ... WHERE id = ? through better-sqlite3 (the ceiling at this durability)
  *   old pattern    the whole manifest in one JSON file behind a touch-file lock (bench/oldPattern.ts)
@@ -41,12 +43,14 @@ const oldSeconds = Number(option("old-seconds", "20"))
 const oldProcesses = Number(option("old-processes", "10"))
 const oldRows = Number(option("old-rows", "10000"))
 
-type Setup = "kidvoice" | "raw same SQL" | "raw by id" | "old pattern"
+type Setup = "kidvoice" | "kidvoice 1 proc" | "raw same SQL" | "raw by id" | "old pattern"
 
 interface Result {
   readonly setup: Setup
   readonly rows: number
   readonly processes: number
+  /** Claim-and-complete loops in each kidvoice process. */
+  readonly loops: number
   readonly updates: number
   readonly seconds: number
   /** Sum over the writers of each one's own measured time. */
@@ -124,7 +128,15 @@ const reset = (path: string) => {
 
 let runs = 0
 /** Starts `processes` workers, waits until all are ready, releases them together and sums their reports. */
-const runWorkers = async (setup: Setup, command: ReadonlyArray<string>, target: string, rows: number, processes: number, forSeconds: number): Promise<Result> => {
+const runWorkers = async (
+  setup: Setup,
+  command: ReadonlyArray<string>,
+  target: string,
+  rows: number,
+  processes: number,
+  forSeconds: number,
+  loops = fibers
+): Promise<Result> => {
   const tag = `run-${++runs}`
   const readyDir = join(dir, `${tag}-ready`)
   mkdirSync(readyDir)
@@ -132,7 +144,7 @@ const runWorkers = async (setup: Setup, command: ReadonlyArray<string>, target: 
   const workers: Array<ResultPromise> = []
   try {
     for (let index = 0; index < processes; index++) {
-      const workerArgs: WorkerArgs = { target, rows, index, processes, seconds: forSeconds, readyFile: join(readyDir, String(index)), startFile, fibers }
+      const workerArgs: WorkerArgs = { target, rows, index, processes, seconds: forSeconds, readyFile: join(readyDir, String(index)), startFile, fibers: loops }
       workers.push(execa(process.execPath, [...command, JSON.stringify(workerArgs)], { stdin: "ignore", timeout: (forSeconds + 120) * 1000 }))
     }
     for (const worker of workers) worker.catch(() => undefined) // surfaced by Promise.all below
@@ -151,6 +163,7 @@ const runWorkers = async (setup: Setup, command: ReadonlyArray<string>, target: 
       setup,
       rows,
       processes,
+      loops,
       updates: reports.reduce((sum, r) => sum + r.updates, 0),
       seconds: (Math.max(...reports.map((r) => r.endedAt)) - Math.min(...reports.map((r) => r.startedAt))) / 1000,
       writerSeconds: reports.reduce((sum, r) => sum + (r.endedAt - r.startedAt) / 1000, 0),
@@ -166,7 +179,7 @@ const runWorkers = async (setup: Setup, command: ReadonlyArray<string>, target: 
 const pad = (text: string, width: number) => text.padStart(width)
 const printRow = (r: Result) =>
   process.stdout.write(
-    `${r.setup.padEnd(13)} ${pad(r.rows.toLocaleString("en"), 9)} ${pad(String(r.processes), 9)} ${pad(r.updates.toLocaleString("en"), 8)} ` +
+    `${r.setup.padEnd(16)} ${pad(r.rows.toLocaleString("en"), 9)} ${pad(String(r.processes), 9)} ${pad(r.updates.toLocaleString("en"), 8)} ` +
       `${pad(r.seconds.toFixed(1), 7)} ${pad(perSecond(r).toFixed(1), 9)} ${pad(msPerUpdate(r).toFixed(2), 9)}${r.exhausted ? "  (ran out of rows)" : ""}\n`
   )
 
@@ -179,7 +192,7 @@ try {
   const fsyncs = fsyncRate(join(dir, "fsync-probe"), 2000)
   process.stdout.write(`manifest durable updates, ${cpus().length} × ${cpus()[0]?.model}, temp dir ${dir}; ${fibers} loops in each kidvoice process\n`)
   process.stdout.write(`disk: ${fsyncs.toFixed(0)} fdatasync/s (4 KiB rewrite), so about ${(1000 / fsyncs).toFixed(2)} ms per durable commit at best\n\n`)
-  process.stdout.write("setup              rows processes  updates seconds  updates/s ms/update\n")
+  process.stdout.write("setup                 rows processes  updates seconds  updates/s ms/update\n")
   const results: Array<Result> = []
   const record = (r: Result) => {
     results.push(r)
@@ -201,6 +214,10 @@ try {
         reset(path)
         record(await runWorkers(setup, command, path, rows, processes, seconds))
       }
+      if (setup === "kidvoice") {
+        reset(path)
+        record(await runWorkers("kidvoice 1 proc", command, path, rows, 1, seconds, fibers * oldProcesses))
+      }
     }
     for (const suffix of ["", "-wal", "-shm"]) rmSync(`${path}${suffix}`, { force: true })
   }
@@ -219,6 +236,11 @@ try {
   process.stdout.write(
     `kidvoice ÷ old pattern, ${oldProcesses} writers, ${oldRows.toLocaleString("en")} rows: ${(rate(headline) / rate(find("old pattern", oldRows, oldProcesses))).toFixed(0)}× ` +
       `(${rate(headline).toFixed(0)} vs ${rate(find("old pattern", oldRows, oldProcesses)).toFixed(1)} updates/s; target ≥ 1000× and ≥ 3,200 updates/s)\n`
+  )
+  const consolidated = find("kidvoice 1 proc", oldRows, 1)
+  process.stdout.write(
+    `the same ${fibers * oldProcesses} loops in one kidvoice process: ${rate(consolidated).toFixed(0)} updates/s, ` +
+      `${(rate(consolidated) / rate(find("old pattern", oldRows, oldProcesses))).toFixed(0)}× the old pattern\n`
   )
   for (const rows of rowCounts) {
     for (const processes of processCounts) {
@@ -241,13 +263,13 @@ try {
     }
   }
   process.stdout.write("\nwhere a kidvoice writer's time goes (mean ms per statement, from its storeSeconds histogram, lock waits included):\n")
-  for (const r of results.filter((r) => r.setup === "kidvoice")) {
+  for (const r of results.filter((r) => r.setup.startsWith("kidvoice"))) {
     const claim = r.storeSeconds["claim download"]
     const complete = r.storeSeconds["transition Complete"]
     const inStore = Object.values(r.storeSeconds).reduce((sum, h) => sum + h.sum, 0)
-    const outside = (r.writerSeconds * fibers - inStore) / r.updates
+    const outside = (r.writerSeconds * r.loops - inStore) / r.updates
     process.stdout.write(
-      `  ${pad(r.rows.toLocaleString("en"), 9)} rows ${pad(String(r.processes), 2)} writers: claim ${claim ? ((1000 * claim.sum) / claim.count).toFixed(2) : "-"} ms, ` +
+      `  ${pad(r.rows.toLocaleString("en"), 9)} rows ${pad(String(r.processes), 2)} writers × ${pad(String(r.loops), 2)} loops: claim ${claim ? ((1000 * claim.sum) / claim.count).toFixed(2) : "-"} ms, ` +
         `complete ${complete ? ((1000 * complete.sum) / complete.count).toFixed(2) : "-"} ms, outside the store ${(1000 * outside).toFixed(2)} ms per update and loop, ` +
         `${(r.commits.writes / Math.max(1, r.commits.count)).toFixed(1)} writes per commit\n`
     )
