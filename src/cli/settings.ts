@@ -55,7 +55,8 @@ export const pipelineSettings: ReadonlyArray<Setting> = [
   setting("requests-per-minute", "download.requestsPerMinute", "number", "downloads started a minute, shared by all download workers"),
   setting("rate-limit-pause-seconds", "download.rateLimitPauseSeconds", "number",
     "when the host says too many requests or asks for a bot check, all downloads pause this long, doubling while it keeps refusing"),
-  setting("download-timeout", "download.timeoutSeconds", "number", "seconds without data before a download counts as stalled (retried later)")
+  setting("download-timeout", "download.timeoutSeconds", "number", "seconds without data before a download counts as stalled (retried later)"),
+  setting("max-download-minutes", "download.maxMinutes", "number", "a download still running after this long is killed and retried later (null: no limit)")
 ]
 
 /** Settings of discovery, for `discover` and `run`; duration bounds come from the curate rules (one truth for both). */

@@ -64,7 +64,12 @@ export class DownloadSettings extends Schema.Class<DownloadSettings>("DownloadSe
   /** The first pause of all downloads after the host refuses (429, bot check); doubles while it keeps refusing. */
   rateLimitPauseSeconds: Schema.Number.pipe(Schema.positive()),
   /** A connection silent this long is dropped (yt-dlp's --socket-timeout); a yt-dlp silent for 3× this is killed. */
-  timeoutSeconds: Schema.Number.pipe(Schema.positive())
+  timeoutSeconds: Schema.Number.pipe(Schema.positive()),
+  /**
+   * A download still running after this many minutes is killed and retried later: a host that trickles bytes
+   * is never silent, and would hold a download worker for ever. null: no limit.
+   */
+  maxMinutes: Schema.NullOr(Schema.Number.pipe(Schema.positive()))
 }) {}
 
 export class DiscoverySettings extends Schema.Class<DiscoverySettings>("DiscoverySettings")({
@@ -127,7 +132,8 @@ export const defaultConfig = {
     sleepRequestsSeconds: 0,
     requestsPerMinute: 20,
     rateLimitPauseSeconds: 60,
-    timeoutSeconds: 60
+    timeoutSeconds: 60,
+    maxMinutes: 120
   },
   discovery: {
     searchLimit: 50,

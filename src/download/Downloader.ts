@@ -120,7 +120,10 @@ export class Downloader extends Context.Tag("kidvoice/Downloader")<Downloader, D
           const cookies = yield* copyCookies(options.fetch.cookiesFile, dir)
           const args = ytDlpFetchArgs(options.fetch, cookies, advice.supportsJsRuntimes, join(dir, "source.%(ext)s"), row.sourceUrl)
           const startedAt = yield* pacer.take
-          const failed = yield* runYtDlp(options.ytDlpPath, args, 3 * options.fetch.timeoutSeconds * 1000).pipe(
+          const failed = yield* runYtDlp(options.ytDlpPath, args, {
+            silenceMs: 3 * options.fetch.timeoutSeconds * 1000,
+            runMs: options.fetch.maxMinutes === null ? null : options.fetch.maxMinutes * 60_000
+          }).pipe(
             Effect.as(null),
             Effect.catchTag("YtDlpExited", Effect.succeed)
           )

@@ -19,10 +19,19 @@ export class CookiesFileMissing extends Data.TaggedError("CookiesFileMissing")<{
   }
 }
 
-/** A yt-dlp run that ended badly, with its stderr for the Downloader to classify; `stalled` when killed for going silent. */
-export class YtDlpExited extends Data.TaggedError("YtDlpExited")<{ readonly stderr: string; readonly stalled: boolean }> {}
+/** A yt-dlp run that ended badly, with its stderr (and why kidvoice killed it, if it did) for the Downloader to classify. */
+export class YtDlpExited extends Data.TaggedError("YtDlpExited")<{ readonly stderr: string }> {}
 
-export type FetchSettings = Pick<DownloadSettings, "cookiesFile" | "proxy" | "limitRate" | "sleepRequestsSeconds" | "timeoutSeconds">
+export interface YtDlpLimits {
+  /** Killed when, once it has started talking, it prints nothing this long (hung where no socket timeout reaches). */
+  readonly silenceMs: number
+  /** Killed when it is still running after this long, talking or not (a host that trickles bytes). */
+  readonly runMs: number | null
+  /** Silence allowed before its first line: a Python program's start can take seconds on a busy machine. */
+  readonly startupGraceMs?: number
+}
+
+export type FetchSettings = Pick<DownloadSettings, "cookiesFile" | "proxy" | "limitRate" | "sleepRequestsSeconds" | "timeoutSeconds" | "maxMinutes">
 
 /**
  * The arguments that fetch one URL's best audio to `outputTemplate`. Pure. `cookiesFile` is the caller's
@@ -67,38 +76,39 @@ export const ytDlpVersion = (path: string) =>
 
 /**
  * Runs yt-dlp with an argument array (never a shell line). It is killed with whatever it started, and awaited
- * until it has exited, when the fiber is interrupted, so its files can be removed right after; and killed when, once it has
- * started talking, it prints nothing for `silenceLimitMs` (hung where no socket timeout reaches). Before its
- * first line it gets `startupGraceMs`: a Python program's start can take seconds on a busy machine.
- * Real time on purpose: it watches a real process.
+ * until it has exited, when the fiber is interrupted, so its files can be removed right after; and killed when
+ * it outlasts one of its `limits`. Real time on purpose: it watches a real process.
  */
-export const runYtDlp = (path: string, args: ReadonlyArray<string>, silenceLimitMs: number, startupGraceMs = 30_000) =>
+export const runYtDlp = (path: string, args: ReadonlyArray<string>, limits: YtDlpLimits) =>
   Effect.async<void, YtDlpExited | YtDlpNotFound>((resume) => {
     const child = startProgram(path, args, { stdin: "ignore", reject: false, buffer: { stdout: false } })
-    let lastOutputAt = Date.now()
-    let allowedSilenceMs = Math.max(silenceLimitMs, startupGraceMs)
-    let stalled = false
+    const startedAt = Date.now()
+    let lastOutputAt = startedAt
+    let allowedSilenceMs = Math.max(limits.silenceMs, limits.startupGraceMs ?? 30_000)
+    let killedFor: string | null = null
     const heard = () => {
       lastOutputAt = Date.now()
-      allowedSilenceMs = silenceLimitMs
+      allowedSilenceMs = limits.silenceMs
     }
     child.stdout?.on("data", heard)
     child.stderr?.on("data", heard)
     const watchdog = setInterval(() => {
-      if (Date.now() - lastOutputAt <= allowedSilenceMs) return
-      stalled = true
+      const now = Date.now()
+      if (now - lastOutputAt > allowedSilenceMs) killedFor = `printed nothing for ${Math.round(limits.silenceMs / 1000)} s: stalled`
+      else if (limits.runMs !== null && now - startedAt > limits.runMs) {
+        killedFor = `timed out: still downloading after ${+(limits.runMs / 60_000).toFixed(2)} min (--max-download-minutes)`
+      } else return
       killProgramGroup(child)
-    }, Math.min(1000, silenceLimitMs / 4))
+    }, Math.min(1000, limits.silenceMs / 4, (limits.runMs ?? Infinity) / 4))
     void child.then((result) => {
       clearInterval(watchdog)
       const code = (result as { code?: string }).code
       if (code === "ENOENT" || code === "EACCES") {
         resume(Effect.fail(new YtDlpNotFound({ path, detail: code })))
-      } else if (stalled) {
-        const said = `ERROR: yt-dlp printed nothing for ${Math.round(silenceLimitMs / 1000)} s: stalled, killed`
-        resume(Effect.fail(new YtDlpExited({ stderr: `${result.stderr ?? ""}\n${said}`, stalled })))
+      } else if (killedFor !== null) {
+        resume(Effect.fail(new YtDlpExited({ stderr: `${result.stderr ?? ""}\nERROR: yt-dlp ${killedFor}, killed` })))
       } else if (result.failed) {
-        resume(Effect.fail(new YtDlpExited({ stderr: result.stderr || `yt-dlp exited with code ${result.exitCode ?? result.signal}`, stalled })))
+        resume(Effect.fail(new YtDlpExited({ stderr: result.stderr || `yt-dlp exited with code ${result.exitCode ?? result.signal}` })))
       } else {
         resume(Effect.void)
       }

@@ -148,7 +148,7 @@ describe("Downloader with yt-dlp (a stand-in script records what it is given)", 
       const out = yield* scopedTempDir("ytdlp-args")
       const cookies = join(out, "cookies.txt")
       writeFileSync(cookies, "# Netscape HTTP Cookie File\n")
-      const fetch = { cookiesFile: cookies, proxy: "socks5://127.0.0.1:1080", limitRate: "1M", sleepRequestsSeconds: 2, timeoutSeconds: 7 }
+      const fetch = { cookiesFile: cookies, proxy: "socks5://127.0.0.1:1080", limitRate: "1M", sleepRequestsSeconds: 2, timeoutSeconds: 7, maxMinutes: null }
       for (const [version, withJs] of [["2025.11.20", true], ["2023.03.04", false]] as const) {
         const bin = join(out, version)
         mkdirSync(bin)
@@ -214,6 +214,25 @@ describe("Downloader with yt-dlp (a stand-in script records what it is given)", 
       expect(error).toMatchObject({ _tag: "YtDlpFailed", kind: "transient", reason: "timeout", retryable: true })
       expect(elapsed).toBeGreaterThanOrEqual(3000)
       expect(elapsed).toBeLessThan(8000)
+      const { stdout } = yield* Effect.promise(() => execa("ps", ["-eo", "args"], { reject: false }))
+      expect(stdout).not.toContain(marker)
+      expect(filesBelow(workspacePaths(out).tmp)).toEqual([])
+    }).pipe(Effect.scoped), { timeout: 20_000 })
+
+  it.live("a yt-dlp still downloading after --max-download-minutes is killed, with what it started, and counts as a transient timeout", () =>
+    Effect.gen(function* () {
+      const out = yield* scopedTempDir("ytdlp-trickle")
+      const marker = `61.${process.pid}${Date.now() % 100_000}`
+      // Never silent (a progress line every 100 ms, as a trickling host gives), and it has started a child of its own.
+      const ytDlpPath = fakeYtDlp(out, "2025.11.20", `sleep ${marker} & while true; do echo "[download]   1.0% of 9MiB"; sleep 0.1; done`)
+      const started = Date.now()
+      const error = yield* withDownloader(out, Effect.flatMap(Downloader, (d) =>
+        Effect.flip(d.download(remoteRow(7), { ...options, ytDlpPath, fetch: { ...options.fetch, timeoutSeconds: 1, maxMinutes: 0.02 } }))))
+      const elapsed = Date.now() - started
+      expect(error).toMatchObject({ _tag: "YtDlpFailed", kind: "transient", reason: "timeout", retryable: true })
+      expect(error.message).toContain("--max-download-minutes")
+      // Not before its 1.2 s were up; the message above says which limit ended it.
+      expect(elapsed).toBeGreaterThanOrEqual(1200)
       const { stdout } = yield* Effect.promise(() => execa("ps", ["-eo", "args"], { reject: false }))
       expect(stdout).not.toContain(marker)
       expect(filesBelow(workspacePaths(out).tmp)).toEqual([])
