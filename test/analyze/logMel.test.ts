@@ -18,7 +18,61 @@ const centreHz = (m: number) => {
   return mel < 15 ? mel * 200 / 3 : 1000 * Math.exp((mel - 15) * Math.log(6.4) / 27)
 }
 
+/**
+ * The recipe written out the slow, plain way (a direct DFT per frame, every filter weight): the oracle that the
+ * fast path (Bluestein FFT, two frames at once, sparse filters) must match. Power spectra first, shared by filter banks.
+ */
+const plainPowerSpectra = (audio: Float32Array) => {
+  const { nFft, hop, chunkSamples } = whisperAudio
+  const cos = Float64Array.from({ length: nFft }, (_, j) => Math.cos((2 * Math.PI * j) / nFft))
+  const sin = Float64Array.from({ length: nFft }, (_, j) => Math.sin((2 * Math.PI * j) / nFft))
+  const signal = new Float32Array(chunkSamples)
+  signal.set(audio.subarray(0, chunkSamples))
+  const at = (i: number) => signal[i < 0 ? -i : i >= chunkSamples ? 2 * (chunkSamples - 1) - i : i]!
+  const frame = new Float64Array(nFft)
+  return Array.from({ length: frames }, (_, t) => {
+    for (let n = 0; n < nFft; n++) frame[n] = at(t * hop - nFft / 2 + n) * (0.5 - 0.5 * Math.cos((2 * Math.PI * n) / nFft))
+    return Float64Array.from({ length: nFft / 2 + 1 }, (_, k) => {
+      let re = 0
+      let im = 0
+      for (let n = 0; n < nFft; n++) {
+        re += frame[n]! * cos[(k * n) % nFft]!
+        im -= frame[n]! * sin[(k * n) % nFft]!
+      }
+      return re * re + im * im
+    })
+  })
+}
+
+const plainLogMel = (powers: ReadonlyArray<Float64Array>, nMels: number) => {
+  const bins = whisperAudio.nFft / 2 + 1
+  const filters = melFilters(nMels)
+  const mel = new Float64Array(nMels * frames)
+  powers.forEach((power, t) => {
+    for (let m = 0; m < nMels; m++) {
+      const energy = power.reduce((sum, p, k) => sum + filters[m * bins + k]! * p, 0)
+      mel[m * frames + t] = Math.log10(Math.max(energy, 1e-10))
+    }
+  })
+  const max = mel.reduce((a, b) => Math.max(a, b))
+  return mel.map((v) => (Math.max(v, max - 8) + 4) / 4)
+}
+
 describe("Whisper log-mel features", () => {
+  it("match the plain recipe on noise, tones and silence, for 80 and 128 mel bins, with an odd number of samples", () => {
+    // 2.5 s: noise, then a chord, then silence; 39,999 samples so the last frame's pair partner is padding.
+    const audio = Float32Array.from({ length: 39_999 }, (_, n) =>
+      n < 16000 ? Math.sin(n * 12.9898) * 0.3 : n < 32000 ? 0.2 * Math.sin(n / 7) + 0.1 * Math.sin(n / 2.3) : 0)
+    const powers = plainPowerSpectra(audio)
+    for (const nMels of [80, 128]) {
+      const fast = logMel(audio, nMels)
+      const plain = plainLogMel(powers, nMels)
+      let worst = 0
+      for (let i = 0; i < fast.length; i++) worst = Math.max(worst, Math.abs(fast[i]! - plain[i]!))
+      expect(worst, `${nMels} mel bins`).toBeLessThan(1e-4)
+    }
+  })
+
   it("silence is the log10 clamp floor everywhere: (log10(1e-10) + 4) / 4 = -1.5", () => {
     const mel = logMel(new Float32Array(16000))
     expect(mel.length).toBe(80 * 3000)
