@@ -10,7 +10,7 @@ import { removeAbandonedTempDirs } from "../download/abandonedTemp.js"
 import { Downloader } from "../download/Downloader.js"
 import { Manifest } from "../manifest/Manifest.js"
 import { Uploader } from "../upload/Uploader.js"
-import { discover, type DiscoveryRequest } from "./discovery.js"
+import { discover, type DiscoveryRequest, type DiscoverySummary } from "./discovery.js"
 import { runClaimingStage } from "./stageWorkers.js"
 
 export { discover, type DiscoveryRequest } from "./discovery.js"
@@ -141,14 +141,9 @@ export const uploadStage = (config: KidvoiceConfig) =>
     })
   })
 
-/**
- * All stages at once, each feeding the next through the manifest: download and analysis overlap; upload follows curate.
- * `request` may be just the inputs (no searches).
- */
-export const runAll = (request: DiscoveryRequest | ReadonlyArray<string>, config: KidvoiceConfig, producedBy = commandLine()) =>
+/** Download, analysis and curation at once, each feeding the next through the manifest, until none has work left. */
+const runStages = (config: KidvoiceConfig, producedBy: string) =>
   Effect.gen(function* () {
-    yield* reconcile
-    const discovered = yield* discover("inputs" in request ? request : { inputs: request, queries: [] }, config)
     const downloadsDone = yield* Deferred.make<void>()
     const analysisDone = yield* Deferred.make<void>()
     const noUpstream = yield* Deferred.make<void>()
@@ -158,6 +153,37 @@ export const runAll = (request: DiscoveryRequest | ReadonlyArray<string>, config
       analyzeStage(config, downloadsDone).pipe(Effect.ensuring(Deferred.succeed(analysisDone, undefined))),
       curateStage(config, analysisDone, producedBy)
     ], { concurrency: "unbounded" })
+    return dataset
+  })
+
+const addSummaries = (a: DiscoverySummary, b: DiscoverySummary): DiscoverySummary => ({
+  added: a.added + b.added,
+  skipped: a.skipped + b.skipped,
+  known: a.known + b.known,
+  duplicates: a.duplicates + b.duplicates,
+  notYet: a.notYet + b.notYet,
+  channelsExplored: a.channelsExplored + b.channelsExplored,
+  failed: a.failed + b.failed
+})
+
+/**
+ * Discovery, then the stages; then, while the channels of videos accepted meanwhile yield new videos, those
+ * channels are explored and the stages run again: good channels are mined in the same run. Each channel is
+ * explored once, so the rounds end. Upload follows the last round. `request` may be just the inputs (no searches).
+ */
+export const runAll = (request: DiscoveryRequest | ReadonlyArray<string>, config: KidvoiceConfig, producedBy = commandLine()) =>
+  Effect.gen(function* () {
+    yield* reconcile
+    let discovered = yield* discover("inputs" in request ? request : { inputs: request, queries: [] }, config)
+    let dataset = yield* runStages(config, producedBy)
+    while (config.discovery.channelExploreLimit > 0) {
+      // Nothing but the queued channels: discovery of no inputs and no searches.
+      const explored = yield* discover({ inputs: [], queries: [] }, config)
+      discovered = addSummaries(discovered, explored)
+      if (explored.added === 0) break
+      yield* Effect.logInfo(`${explored.added} new videos from ${explored.channelsExplored} channels of accepted videos: another round`)
+      dataset = yield* runStages(config, producedBy)
+    }
     const uploaded = yield* uploadStage(config)
     return { discovered, dataset, uploaded }
   })

@@ -2,7 +2,7 @@ import { NodeFileSystem } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Fiber, Layer } from "effect"
 import { execa } from "execa"
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { Candidate } from "../../src/domain/Candidate.js"
 import { ManifestRow } from "../../src/domain/ManifestRow.js"
@@ -12,6 +12,7 @@ import { defaultConfig } from "../../src/domain/Config.js"
 import { Downloader, type DownloaderOptions } from "../../src/download/Downloader.js"
 import { RequestPacer } from "../../src/download/RequestPacer.js"
 import { filesBelow, samplesDir } from "../support/cli.js"
+import { fakeYtDlpDownloads, fetchesPoem } from "../support/fakeYtDlp.js"
 import { scopedTempDir } from "../support/manifest.js"
 
 const rowFor = (candidate: Candidate) =>
@@ -124,23 +125,6 @@ describe("Downloader on local files", () => {
 const remoteRow = (n: number) =>
   rowFor(Candidate.make({ id: urlVideoId(`http://127.0.0.1:9/v${n}.mp3`), kind: "url", sourceUrl: `http://127.0.0.1:9/v${n}.mp3`, title: null, channel: null, declaredDurationSeconds: null }))
 
-/**
- * A stand-in yt-dlp: answers --version with `version` (counting the calls), records its arguments, then runs `body`.
- * `$out` is the file yt-dlp was asked to write.
- */
-const fakeYtDlp = (dir: string, version: string, body: string) => {
-  const path = join(dir, "yt-dlp")
-  writeFileSync(path, [
-    "#!/bin/sh",
-    `if [ "$1" = "--version" ]; then echo x >> '${dir}/version-calls'; echo '${version}'; exit 0; fi`,
-    `printf '%s\\n' "$@" > '${dir}/args'`,
-    `prev=''; for a in "$@"; do [ "$prev" = "-o" ] && out=$(echo "$a" | sed 's/%(ext)s/mp3/'); prev="$a"; done`,
-    body
-  ].join("\n"))
-  chmodSync(path, 0o755)
-  return path
-}
-const fetchesPoem = `cp '${join(samplesDir, "child-cs-poem.mp3")}' "$out"`
 
 describe("Downloader with yt-dlp (a stand-in script records what it is given)", () => {
   it.scopedLive("passes the user's download settings, a private copy of the cookies, and --js-runtimes only to a yt-dlp that knows it; asks the version once a run", () =>
@@ -152,7 +136,7 @@ describe("Downloader with yt-dlp (a stand-in script records what it is given)", 
       for (const [version, withJs] of [["2025.11.20", true], ["2023.03.04", false]] as const) {
         const bin = join(out, version)
         mkdirSync(bin)
-        const ytDlpPath = fakeYtDlp(bin, version, fetchesPoem)
+        const ytDlpPath = fakeYtDlpDownloads(bin, version, fetchesPoem)
         yield* withDownloader(out, Effect.flatMap(Downloader, (d) =>
           Effect.forEach([remoteRow(1), remoteRow(2)], (row) => d.download(row, { ...options, ytDlpPath, fetch }))))
         const args = readFileSync(join(bin, "args"), "utf8").split("\n")
@@ -177,7 +161,7 @@ describe("Downloader with yt-dlp (a stand-in script records what it is given)", 
       expect(absent._tag).toBe("YtDlpNotFound")
       expect(absent.message).toContain(join(out, "no-yt-dlp"))
       expect(absent.message).toContain("apt-get install yt-dlp")
-      const ytDlpPath = fakeYtDlp(out, "2025.11.20", fetchesPoem)
+      const ytDlpPath = fakeYtDlpDownloads(out, "2025.11.20", fetchesPoem)
       const fetch = { ...options.fetch, cookiesFile: join(out, "gone-cookies.txt") }
       const noCookies = yield* withDownloader(out, Effect.flatMap(Downloader, (d) => Effect.flip(d.download(remoteRow(4), { ...options, ytDlpPath, fetch }))))
       expect(noCookies._tag).toBe("CookiesFileMissing")
@@ -189,7 +173,7 @@ describe("Downloader with yt-dlp (a stand-in script records what it is given)", 
     Effect.gen(function* () {
       const out = yield* scopedTempDir("ytdlp-errors")
       const run = (line: string) => {
-        const ytDlpPath = fakeYtDlp(out, "2025.11.20", `echo "${line}" >&2; exit 1`)
+        const ytDlpPath = fakeYtDlpDownloads(out, "2025.11.20", `echo "${line}" >&2; exit 1`)
         return withDownloader(out, Effect.flatMap(Downloader, (d) => Effect.flip(d.download(remoteRow(5), { ...options, ytDlpPath }))))
       }
       expect(yield* run("ERROR: [youtube] abc: Private video. Sign in if you've been granted access to this video")).toMatchObject({
@@ -206,7 +190,7 @@ describe("Downloader with yt-dlp (a stand-in script records what it is given)", 
       const out = yield* scopedTempDir("ytdlp-silent")
       // A sleep of a length no other process has, to find it in `ps` afterwards.
       const marker = `60.${process.pid}${Date.now() % 100_000}`
-      const ytDlpPath = fakeYtDlp(out, "2025.11.20", `echo started; exec sleep ${marker}`)
+      const ytDlpPath = fakeYtDlpDownloads(out, "2025.11.20", `echo started; exec sleep ${marker}`)
       const started = Date.now()
       const error = yield* withDownloader(out, Effect.flatMap(Downloader, (d) =>
         Effect.flip(d.download(remoteRow(6), { ...options, ytDlpPath, fetch: { ...options.fetch, timeoutSeconds: 1 } }))))
@@ -224,7 +208,7 @@ describe("Downloader with yt-dlp (a stand-in script records what it is given)", 
       const out = yield* scopedTempDir("ytdlp-trickle")
       const marker = `61.${process.pid}${Date.now() % 100_000}`
       // Never silent (a progress line every 100 ms, as a trickling host gives), and it has started a child of its own.
-      const ytDlpPath = fakeYtDlp(out, "2025.11.20", `sleep ${marker} & while true; do echo "[download]   1.0% of 9MiB"; sleep 0.1; done`)
+      const ytDlpPath = fakeYtDlpDownloads(out, "2025.11.20", `sleep ${marker} & while true; do echo "[download]   1.0% of 9MiB"; sleep 0.1; done`)
       const started = Date.now()
       const error = yield* withDownloader(out, Effect.flatMap(Downloader, (d) =>
         Effect.flip(d.download(remoteRow(7), { ...options, ytDlpPath, fetch: { ...options.fetch, timeoutSeconds: 1, maxMinutes: 0.02 } }))))

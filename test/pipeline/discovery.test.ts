@@ -1,17 +1,14 @@
 import { SqlClient } from "@effect/sql"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, FastCheck as fc, Layer, Schema, Stream } from "effect"
+import { Effect, FastCheck as fc, Schema } from "effect"
 import { Candidate } from "../../src/domain/Candidate.js"
 import { defaultConfig, KidvoiceConfig } from "../../src/domain/Config.js"
-import { VideoId } from "../../src/domain/VideoId.js"
 import { Manifest } from "../../src/manifest/Manifest.js"
 import { discover } from "../../src/pipeline/discovery.js"
 import { filterListing, type Listing } from "../../src/source/metadataFilter.js"
-import { Source } from "../../src/source/Source.js"
-import { YouTubeCatalog } from "../../src/source/YouTubeCatalog.js"
 import { YtDlpListingFailed } from "../../src/source/YtDlpSearch.js"
-import type { YouTubeTarget } from "../../src/source/youTubeTargets.js"
 import { freshManifest } from "../support/manifest.js"
+import { listing, scriptedCatalog } from "../support/youTubeListings.js"
 
 const config = Schema.decodeSync(KidvoiceConfig)({
   ...defaultConfig,
@@ -19,36 +16,6 @@ const config = Schema.decodeSync(KidvoiceConfig)({
   discovery: { ...defaultConfig.discovery, searchLimit: 40, channelExploreLimit: 7 }
 })
 const bounds = { minSeconds: 3, maxSeconds: 600 }
-
-const listing = (id: string, extra: Partial<{ duration: number | null; live: Listing["liveStatus"]; availability: string | null; channelId: string }> = {}): Listing => ({
-  candidate: Candidate.make({
-    id: VideoId.make(id),
-    kind: "youtube",
-    sourceUrl: `https://www.youtube.com/watch?v=${id}`,
-    title: `Bé đọc thơ ${id}`,
-    channel: "Bé Na Official",
-    declaredDurationSeconds: extra.duration ?? null,
-    description: "Thơ thiếu nhi",
-    declaredLanguage: "vi",
-    channelId: extra.channelId ?? null
-  }),
-  liveStatus: extra.live ?? null,
-  availability: extra.availability ?? null
-})
-
-/** A catalog answering every target with scripted batches (or a failure), remembering what it was asked. */
-const scriptedCatalog = (answer: (target: YouTubeTarget) => ReadonlyArray<ReadonlyArray<Listing>> | YtDlpListingFailed) => {
-  const calls: Array<{ target: YouTubeTarget; limit: number }> = []
-  const layer = Source.layer.pipe(Layer.provide(Layer.succeed(YouTubeCatalog, {
-    name: "yt-dlp",
-    list: (target, limit) => {
-      calls.push({ target, limit })
-      const batches = answer(target)
-      return batches instanceof YtDlpListingFailed ? Stream.fail(batches) : Stream.fromIterable(batches)
-    }
-  })))
-  return { calls, layer }
-}
 
 const rowsById = Effect.gen(function* () {
   const rows = yield* Effect.flatMap(Manifest, (m) => m.page("", 10_000))

@@ -1,6 +1,7 @@
 import { Effect } from "effect"
 import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
+import { samplesDir } from "./cli.js"
 import { scopedTempDir } from "./manifest.js"
 
 export interface FakeYtDlpScript {
@@ -32,3 +33,23 @@ export const fakeYtDlp = (script: FakeYtDlpScript) =>
       existsSync(argvFile) ? readFileSync(argvFile, "utf8").trim().split("\n").map((line) => JSON.parse(line)) : []
     return { program, invocations, argv: () => invocations().at(-1) ?? [] }
   })
+
+/**
+ * A stand-in yt-dlp for downloads (a shell script): answers --version with `version` (counting the calls), records
+ * its arguments, then runs `body`, in which `$out` is the file yt-dlp was asked to write.
+ */
+export const fakeYtDlpDownloads = (dir: string, version: string, body: string) => {
+  const path = join(dir, "yt-dlp")
+  writeFileSync(path, [
+    "#!/bin/sh",
+    `if [ "$1" = "--version" ]; then echo x >> '${dir}/version-calls'; echo '${version}'; exit 0; fi`,
+    `printf '%s\\n' "$@" > '${dir}/args'`,
+    `prev=''; for a in "$@"; do [ "$prev" = "-o" ] && out=$(echo "$a" | sed 's/%(ext)s/mp3/'); prev="$a"; done`,
+    body
+  ].join("\n"))
+  chmodSync(path, 0o755)
+  return path
+}
+
+/** A `fakeYtDlpDownloads` body that "downloads" the bundled child poem. */
+export const fetchesPoem = `cp '${join(samplesDir, "child-cs-poem.mp3")}' "$out"`
