@@ -27,9 +27,10 @@ export interface YtDlpLimits {
   readonly silenceMs: number
   /** Killed when it is still running after this long, talking or not (a host that trickles bytes). */
   readonly runMs: number | null
-  /** Silence allowed before its first line: a Python program's start can take seconds on a busy machine. */
-  readonly startupGraceMs?: number
 }
+
+/** Silence allowed before yt-dlp's first line: a Python program's start can take seconds on a busy machine. */
+const startupGraceMs = 30_000
 
 export type FetchSettings = Pick<DownloadSettings, "cookiesFile" | "proxy" | "limitRate" | "sleepRequestsSeconds" | "timeoutSeconds" | "maxMinutes">
 
@@ -84,7 +85,7 @@ export const runYtDlp = (path: string, args: ReadonlyArray<string>, limits: YtDl
     const child = startProgram(path, args, { stdin: "ignore", reject: false, buffer: { stdout: false } })
     const startedAt = Date.now()
     let lastOutputAt = startedAt
-    let allowedSilenceMs = Math.max(limits.silenceMs, limits.startupGraceMs ?? 30_000)
+    let allowedSilenceMs = Math.max(limits.silenceMs, startupGraceMs)
     let killedFor: string | null = null
     const heard = () => {
       lastOutputAt = Date.now()

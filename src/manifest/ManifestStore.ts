@@ -1,8 +1,9 @@
 import { SqlClient } from "@effect/sql"
 import * as Migrator from "@effect/sql/Migrator"
 import { SqliteClient } from "@effect/sql-sqlite-node"
-import { Cause, Effect, Layer, String as Str } from "effect"
+import { Cause, Effect, Layer } from "effect"
 import { closeSync, existsSync, openSync, readSync, statSync } from "node:fs"
+import { columnNames } from "./columnNames.js"
 import { Manifest, type ManifestOptions } from "./Manifest.js"
 import { ManifestOpenError } from "./ManifestErrors.js"
 import { migrations } from "./migrations.js"
@@ -45,8 +46,8 @@ const pragmas = Effect.gen(function* () {
 export const sqliteLayer = (path: string) => {
   const client = SqliteClient.layer({
     filename: path,
-    transformResultNames: Str.snakeToCamel,
-    transformQueryNames: Str.camelToSnake
+    transformResultNames: columnNames.fromSql,
+    transformQueryNames: columnNames.toSql
   })
   const prepared = Layer.effectDiscard(pragmas).pipe(Layer.provideMerge(client))
   return Layer.unwrapEffect(checkHeader(path).pipe(Effect.as(prepared))).pipe(

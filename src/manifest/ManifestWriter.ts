@@ -2,7 +2,8 @@ import { SqlClient } from "@effect/sql"
 import type { Connection } from "@effect/sql/SqlConnection"
 import { SqlError } from "@effect/sql/SqlError"
 import * as Statement from "@effect/sql/Statement"
-import { Clock, Data, Deferred, Effect, Exit, Fiber, Metric, Queue, String as Str } from "effect"
+import { Clock, Data, Deferred, Effect, Exit, Fiber, Metric, Queue } from "effect"
+import { columnNames } from "./columnNames.js"
 import { ManifestQueryError } from "./ManifestErrors.js"
 import { commitBatchSize, lockWaitSeconds } from "./metrics.js"
 
@@ -23,8 +24,8 @@ export interface ManifestWriterOptions {
 /** A statement's text and parameters, compiled by `Statement.compile()` before the write is queued. */
 export type CompiledStatement = readonly [sql: string, params: ReadonlyArray<unknown>]
 
-/** Result column names as the manifest's client gives them (ManifestStore: transformResultNames). */
-const camelCaseRows = Statement.defaultTransforms(Str.snakeToCamel).array
+/** Result rows with field names, as the manifest's client gives them. */
+const camelCaseRows = Statement.defaultTransforms(columnNames.fromSql).array
 
 /**
  * Runs a compiled statement on the writer's transaction and returns its rows with camelCase names. The hot writes

@@ -9,7 +9,7 @@ export const startProgram = <O extends Options>(file: string, args: ReadonlyArra
   execa(file, args, { ...options, detached: true })
 
 /** SIGKILL to the program and everything it started. A group already gone is not an error. */
-export const killProgramGroup = (child: ResultPromise) => {
+export const killProgramGroup = (child: { readonly pid?: number | undefined }) => {
   if (child.pid === undefined) return
   try {
     process.kill(-child.pid, "SIGKILL")
@@ -22,11 +22,11 @@ export const killProgramGroup = (child: ResultPromise) => {
  * Waits for the program to end. When the waiting fiber is interrupted, the program's whole group is killed and
  * the interruption completes only once the program has exited, so the caller may remove its files right after.
  */
-export const awaitProgram = <O extends Options>(child: ResultPromise<O>) =>
+const awaitProgram = <O extends Options>(child: ResultPromise<O>) =>
   Effect.async<Result<O>>((resume) => {
     void child.then((result) => resume(Effect.succeed(result)), () => {})
     return Effect.promise(async () => {
-      killProgramGroup(child as unknown as ResultPromise)
+      killProgramGroup(child)
       await child.catch(() => {})
     })
   })

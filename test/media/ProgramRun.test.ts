@@ -6,17 +6,7 @@ import { transcodeToWav } from "../../src/media/Ffmpeg.js"
 import { runProgram } from "../../src/media/ProgramRun.js"
 import { samplesDir } from "../support/cli.js"
 import { scopedTempDir } from "../support/manifest.js"
-import { descendantProcesses, mediaChildren } from "../support/processes.js"
-
-/** Alive: present in /proc and not a zombie waiting to be reaped. */
-const alive = (pid: number) => {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8")
-    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[0] !== "Z"
-  } catch {
-    return false
-  }
-}
+import { descendantProcesses, isLive, mediaChildren } from "../support/processes.js"
 
 const waitFor = (condition: () => boolean) =>
   Effect.gen(function* () {
@@ -32,10 +22,10 @@ describe("child programs and interruption", () => {
       const fiber = yield* runProgram("sh", ["-c", `sleep 300 & echo $! > '${pidFile}'; wait`], { stdin: "ignore" }).pipe(Effect.fork)
       yield* waitFor(() => existsSync(pidFile) && readFileSync(pidFile, "utf8").trim() !== "")
       const grandchild = Number(readFileSync(pidFile, "utf8"))
-      expect(alive(grandchild)).toBe(true)
+      expect(isLive(grandchild)).toBe(true)
       yield* Fiber.interrupt(fiber)
       expect(descendantProcesses().filter((command) => /sleep 300/.test(command))).toEqual([])
-      expect(alive(grandchild)).toBe(false)
+      expect(isLive(grandchild)).toBe(false)
     }))
 
   it.scopedLive("a conversion interrupted at any moment, even before fluent-ffmpeg has spawned ffmpeg, leaves no ffmpeg behind", () =>

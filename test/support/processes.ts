@@ -1,5 +1,23 @@
 import { readdirSync, readFileSync } from "node:fs"
 
+/** A process's state letter and parent, from /proc/<pid>/stat; null once it is gone. */
+const statOf = (pid: number | string) => {
+  try {
+    // comm sits in parentheses and may hold spaces; state and ppid follow the last ")".
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8")
+    const [state, ppid] = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
+    return { state: state!, ppid: Number(ppid) }
+  } catch {
+    return null
+  }
+}
+
+/** Alive: present and not a zombie, which is dead and only waits to be reaped. */
+export const isLive = (pid: number) => {
+  const stat = statOf(pid)
+  return stat !== null && stat.state !== "Z"
+}
+
 /**
  * The live processes below `root` (children, grandchildren, ...) read from /proc, as their command lines.
  * Zombies are left out: they are dead and only wait to be reaped.
@@ -9,12 +27,10 @@ export const descendantProcesses = (root: number = process.pid): Array<string> =
   const commandOf = new Map<number, string>()
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue
+    const stat = statOf(entry)
+    if (stat === null || stat.state === "Z") continue
+    parentOf.set(Number(entry), stat.ppid)
     try {
-      // comm sits in parentheses and may hold spaces; state and ppid follow the last ")".
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8")
-      const [state, ppid] = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
-      if (state === "Z") continue
-      parentOf.set(Number(entry), Number(ppid))
       commandOf.set(Number(entry), readFileSync(`/proc/${entry}/cmdline`, "utf8").replace(/\0/g, " ").trim())
     } catch {
       // The process ended while we looked: not a descendant any more.
