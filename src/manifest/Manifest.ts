@@ -5,20 +5,13 @@ import { Clock, Context, Duration, Effect, Either, Layer, Metric, Random, Schema
 import { Analysis, type Clip, DatasetClip } from "../domain/Analysis.js"
 import type { Candidate } from "../domain/Candidate.js"
 import { ManifestRow } from "../domain/ManifestRow.js"
-import { nextRetryAt, type RetryPolicy, type StageFailure } from "../domain/RetryPolicy.js"
-import {
-  ClaimingStage,
-  claimingStates,
-  IllegalTransition,
-  type Position,
-  transition,
-  Transition,
-  VideoState
-} from "../domain/VideoState.js"
+import type { RetryPolicy, StageFailure } from "../domain/RetryPolicy.js"
+import { ClaimingStage, claimingStates, transition, Transition, type VideoState } from "../domain/VideoState.js"
 import type { VideoId } from "../domain/VideoId.js"
-import { ClaimLost, ManifestQueryError, VideoNotFound } from "./ManifestErrors.js"
+import { VideoNotFound } from "./ManifestErrors.js"
 import { isClaimStale, type ClaimOwner } from "./ClaimOwner.js"
-import { type CompiledStatement, executeCompiled, makeManifestWriter } from "./ManifestWriter.js"
+import { makeManifestWriter } from "./ManifestWriter.js"
+import { type CommandResult, droppedClaim, type ManifestCommand, makeWriteCommands, named, type WriteError } from "./writeCommands.js"
 import { storeSeconds } from "./metrics.js"
 
 export interface ManifestOptions {
@@ -63,42 +56,11 @@ export interface QueuedChannel {
 /** A filtered candidate is a discovered row skipped at once: the rule book must allow that path. */
 const skippedOnArrival = Either.getOrThrow(transition({ state: "discovered", failedStage: null }, Transition.Skip())).state
 
-/** Rows per INSERT statement, well under SQLite's bound-variable limit. */
-const insertChunk = 500
-
 export interface StateCount {
   readonly state: VideoState
   readonly count: number
 }
 
-const allPositions: ReadonlyArray<Position> = [
-  ...VideoState.literals.filter((s) => s !== "failed").map((state) => ({ state, failedStage: null })),
-  ...ClaimingStage.literals.map((stage) => ({ state: "failed" as const, failedStage: stage }))
-]
-
-/**
- * The positions a transition may start from, read off the pure rule book so SQL and rules cannot drift.
- * Remembered per transition: asking the rule book builds an error for every illegal position, which cost
- * a seventh of a write's CPU when done on every write.
- */
-export const legalSources = (t: Transition): ReadonlyArray<Position> => {
-  const key = JSON.stringify(t)
-  let sources = legalSourcesByTransition.get(key)
-  if (sources === undefined) {
-    sources = allPositions.filter((p) => Either.isRight(transition(p, t)))
-    legalSourcesByTransition.set(key, sources)
-  }
-  return sources
-}
-const legalSourcesByTransition = new Map<string, ReadonlyArray<Position>>()
-
-const targetOf = (t: Transition): Position => {
-  const results = legalSources(t).map((p) => Either.getOrThrow(transition(p, t)))
-  return results[0]!
-}
-
-/** Fields cleared when a worker lets go of a row. */
-const droppedClaim = { claimedBy: null, claimedAt: null } as const
 /** ...and when it finished the work: an earlier failure no longer describes the row. */
 const finishedClaim = { ...droppedClaim, lastErrorTag: null, lastErrorMessage: null, nextRetryAt: null } as const
 
@@ -111,6 +73,7 @@ export const makeManifest = (options: ManifestOptions) =>
     const sql = yield* SqlClient.SqlClient
     const ownerId = options.owner.id
     const writer = yield* makeManifestWriter({ maxBatch: options.maxWriteBatch ?? 256 })
+    const prepareWrite = yield* makeWriteCommands(options.retry)
 
     /** Times an operation, from asking to answer, into `storeSeconds`. */
     const timed = (operation: string) =>
@@ -120,32 +83,17 @@ export const makeManifest = (options: ManifestOptions) =>
           Effect.map(([, result]) => result)
         )
 
-    /** Names a statement for its errors. */
-    const named = (operation: string, videoId?: string) =>
-      <A, R>(effect: Effect.Effect<A, SqlError | ParseError, R>) =>
-        Effect.mapError(effect, (cause) => new ManifestQueryError({ operation, videoId, cause }))
-
     /** A read: named for its errors and timed. */
     const query = (operation: string, videoId?: string) =>
       <A, R>(effect: Effect.Effect<A, SqlError | ParseError, R>) => effect.pipe(named(operation, videoId), timed(operation))
 
-    /**
-     * A write: its statements go to the writer and commit with others; timed from asking to the commit.
-     * `oneChange`: at most one of them changes anything, so a failure cannot leave half of the write behind.
-     */
-    const write = <A, E>(
-      operation: string,
-      statements: Effect.Effect<A, E, SqlClient.TransactionConnection>,
-      options?: { readonly oneChange?: boolean }
-    ) =>
-      writer.write(operation, statements, options).pipe(timed(operation))
-
-    const positionClause = (positions: ReadonlyArray<Position>) =>
-      sql.or(positions.map((p) =>
-        p.failedStage === null
-          ? sql`(state = ${p.state})`
-          : sql`(state = ${p.state} AND failed_stage = ${p.failedStage})`
-      ))
+    /** A write: the command's statements go to the writer and commit with others; timed from asking to the commit. */
+    const write = <C extends ManifestCommand>(command: C) => {
+      const prepared = prepareWrite(command)
+      return writer.write(prepared.operation, prepared.statements, { oneChange: prepared.oneChange }).pipe(
+        timed(prepared.operation)
+      ) as Effect.Effect<CommandResult<C>, WriteError>
+    }
 
     const get = (id: VideoId) =>
       sql`SELECT * FROM videos WHERE id = ${id}`.pipe(
@@ -154,44 +102,10 @@ export const makeManifest = (options: ManifestOptions) =>
         Effect.flatMap((rows) => rows[0] ? Effect.succeed(rows[0]) : Effect.fail(new VideoNotFound({ videoId: id })))
       )
 
-    /**
-     * One transition as one guarded UPDATE: it only matches a row in a legal source position
-     * (and, for in-flight work, still held by this owner), so concurrent writers cannot both win.
-     * Compiled before the write is queued (see `executeCompiled`).
-     */
-    const compileTransition = (id: VideoId, t: Transition, fields: Record<string, unknown>, heldBy: "owner" | "anyone", now: number) => {
-      const to = targetOf(t)
-      return sql`
-        UPDATE videos SET ${sql.update({ ...fields, state: to.state, failedStage: to.failedStage, updatedAt: now })}
-        WHERE id = ${id} AND ${positionClause(legalSources(t))}
-        ${heldBy === "owner" ? sql`AND claimed_by = ${ownerId}` : sql``}
-        RETURNING id`.compile()
-    }
-
-    /** Runs a compiled transition in the writer's transaction; when it matched no row, fails with the reason. */
-    const runTransition = (id: VideoId, t: Transition, update: CompiledStatement) =>
-      Effect.gen(function* () {
-        const changed = yield* executeCompiled(update).pipe(named(`transition ${t._tag}`, id))
-        if (changed.length === 1) return
-        const row = yield* get(id)
-        if ("stage" in t && row.state === claimingStates[t.stage].inFlight) {
-          return yield* new ClaimLost({ videoId: id, stage: t.stage })
-        }
-        return yield* new IllegalTransition({ from: { state: row.state, failedStage: row.failedStage }, transition: t })
-      })
-
-    /** A transition as part of a larger write. */
-    const transitionStatements = (
-      id: VideoId,
-      t: Transition,
-      fields: Record<string, unknown> = {},
-      heldBy: "owner" | "anyone" = "anyone"
-    ) => Effect.flatMap(Clock.currentTimeMillis, (now) => runTransition(id, t, compileTransition(id, t, fields, heldBy, now)))
-
     /** A transition as a write of its own. */
-    const apply = (id: VideoId, t: Transition, fields: Record<string, unknown> = {}, heldBy: "owner" | "anyone" = "anyone") =>
+    const move = (id: VideoId, transition: Transition, fields: Record<string, string | number | null>, heldBy: "owner" | "anyone") =>
       Effect.flatMap(Clock.currentTimeMillis, (now) =>
-        write(`transition ${t._tag}`, runTransition(id, t, compileTransition(id, t, fields, heldBy, now)), { oneChange: true }))
+        write({ _tag: "Move", owner: ownerId, id, transition, fields, heldBy, now })).pipe(Effect.asVoid)
 
     /**
      * One batch of discovery's findings in one transaction: candidates as `discovered`, filtered ones as `skipped`
@@ -222,11 +136,7 @@ export const makeManifest = (options: ManifestOptions) =>
         ]
         const record: DiscoveryRecord = { added: 0, skipped: 0, known: 0 }
         if (rows.length === 0) return record
-        const inserted = yield* write("record discovery", Effect.forEach(
-          Array.from({ length: Math.ceil(rows.length / insertChunk) }, (_, i) => rows.slice(i * insertChunk, (i + 1) * insertChunk)),
-          (chunk) => sql<{ state: VideoState }>`INSERT INTO videos ${sql.insert(chunk)} ON CONFLICT (id) DO NOTHING RETURNING state`
-        ).pipe(named("record discovery")))
-        const states = inserted.flat()
+        const states = yield* write({ _tag: "InsertVideos", rows })
         const added = states.filter((r) => r.state === "discovered").length
         return { added, skipped: states.length - added, known: rows.length - states.length }
       })
@@ -235,19 +145,8 @@ export const makeManifest = (options: ManifestOptions) =>
     const addCandidates = (candidates: ReadonlyArray<Candidate>) =>
       recordDiscovery(candidates, []).pipe(Effect.map(({ added, known }) => ({ added, known })))
 
-    /**
-     * Queues the channel of every accepted (or uploaded) video that was never queued. Derived from the rows rather
-     * than written beside each verdict, so a crash between a verdict and its queueing loses no channel.
-     */
-    const queueChannelsOfAccepted = Effect.gen(function* () {
-      const now = yield* Clock.currentTimeMillis
-      const queued = yield* write("queue channels", sql`
-        INSERT INTO channels (id, title, state, queued_at)
-        SELECT channel_id, MAX(channel), 'queued', ${now} FROM videos
-        WHERE state IN ('accepted', 'uploaded') AND channel_id IS NOT NULL GROUP BY channel_id
-        ON CONFLICT (id) DO NOTHING RETURNING id`.pipe(named("queue channels")), { oneChange: true })
-      return queued.length
-    })
+    /** Queues the channel of every accepted (or uploaded) video that was never queued; answers how many. */
+    const queueChannelsOfAccepted = Effect.flatMap(Clock.currentTimeMillis, (now) => write({ _tag: "QueueChannels", now }))
 
     /** Channels waiting to be explored, oldest first: few (one per accepted channel), so read at once. */
     const queuedChannels =
@@ -257,53 +156,31 @@ export const makeManifest = (options: ManifestOptions) =>
 
     /** A channel was mined: it is not explored again; `found` is how many videos its listing held. */
     const markChannelExplored = (id: string, found: number) =>
-      Effect.gen(function* () {
-        const now = yield* Clock.currentTimeMillis
-        yield* write("mark channel explored",
-          sql`UPDATE channels SET state = 'explored', explored_at = ${now}, found = ${found} WHERE id = ${id}`.pipe(named("mark channel explored")), { oneChange: true })
-      })
+      Effect.flatMap(Clock.currentTimeMillis, (now) => write({ _tag: "MarkChannelExplored", id, found, now })).pipe(Effect.asVoid)
 
     const claim = (stage: ClaimingStage, limit: number) =>
       Effect.gen(function* () {
         const now = yield* Clock.currentTimeMillis
-        const t = Transition.Claim({ stage })
-        const to = targetOf(t)
-        const fresh = positionClause(legalSources(t).filter((p) => p.state !== "failed"))
-        // Two index walks merged, rather than one OR that makes SQLite sort every waiting row under the write lock:
-        // fresh rows oldest first (videos_claim), due retries earliest due first (videos_state). A claim then costs
-        // the same at ten thousand rows and at a million.
-        const update = sql`
-          UPDATE videos SET state = ${to.state}, failed_stage = NULL, claimed_by = ${ownerId}, claimed_at = ${now}, updated_at = ${now}
-          WHERE id IN (
-            SELECT id FROM (
-              SELECT * FROM (SELECT id, created_at FROM videos WHERE ${fresh} ORDER BY created_at, id LIMIT ${limit})
-              UNION ALL
-              SELECT * FROM (
-                SELECT id, created_at FROM videos
-                WHERE state = 'failed' AND next_retry_at IS NOT NULL AND next_retry_at <= ${now} AND failed_stage = ${stage}
-                ORDER BY next_retry_at LIMIT ${limit})
-            ) ORDER BY created_at, id LIMIT ${limit})
-          RETURNING *`.compile()
+        const claimed = yield* write({ _tag: "Claim", owner: ownerId, stage, limit, now })
         // Rows are checked against the schema after the commit, not while holding the write lock.
-        const claimed = yield* write(`claim ${stage}`, executeCompiled(update).pipe(named(`claim ${stage}`)), { oneChange: true })
         return yield* decodeRows(claimed).pipe(named(`claim ${stage}`))
       })
 
-    const release = (stage: ClaimingStage, id: VideoId) => apply(id, Transition.Release({ stage }), droppedClaim, "owner")
+    const release = (stage: ClaimingStage, id: VideoId) => move(id, Transition.Release({ stage }), droppedClaim, "owner")
 
     /** The audio is in place; what the host said about the video (title, channel, licence) is kept when it said it. */
     const completeDownload = (id: VideoId, result: DownloadedAudio) =>
-      apply(id, Transition.Complete({ stage: "download" }), {
+      move(id, Transition.Complete({ stage: "download" }), {
         audioPath: result.audioPath,
         measuredDurationSeconds: result.measuredDurationSeconds,
-        ...Object.fromEntries(Object.entries(result.reported ?? {}).filter(([, v]) => v !== null && v !== undefined)),
+        ...Object.fromEntries(Object.entries(result.reported ?? {}).filter((entry): entry is [string, string] => typeof entry[1] === "string")),
         ...finishedClaim
       }, "owner")
 
     const completeAnalysis = (id: VideoId, analysis: Analysis) =>
       Effect.gen(function* () {
         const analysisJson = yield* encodeAnalysis(analysis).pipe(query("encode analysis", id))
-        yield* apply(id, Transition.Complete({ stage: "analyze" }), {
+        yield* move(id, Transition.Complete({ stage: "analyze" }), {
           analysis: analysisJson,
           speechSeconds: analysis.speechSeconds,
           childSpeechSeconds: analysis.childSpeechSeconds,
@@ -316,64 +193,66 @@ export const makeManifest = (options: ManifestOptions) =>
 
     /** Records a failure once: attempts counted, cause kept, and a retry time only for retryable failures with attempts left. */
     const fail = (stage: ClaimingStage, id: VideoId, failure: StageFailure) =>
-      write(`transition Fail`, Effect.gen(function* () {
-        const row = yield* get(id)
+      Effect.gen(function* () {
         const now = yield* Clock.currentTimeMillis
         const jitter = yield* Random.next
-        const attempts = row.attempts + 1
-        const retryAt = nextRetryAt(options.retry, failure, attempts, now, jitter)
-        yield* transitionStatements(id, Transition.Fail({ stage }), {
-          attempts,
-          lastErrorTag: failure._tag,
-          lastErrorMessage: failure.message,
-          nextRetryAt: retryAt,
-          ...droppedClaim
-        }, "owner")
-        return { attempts, nextRetryAt: retryAt }
-      }), { oneChange: true })
+        return yield* write({
+          _tag: "RecordFailure",
+          owner: ownerId,
+          id,
+          stage,
+          failure: { _tag: failure._tag, message: failure.message, retryable: failure.retryable },
+          jitter,
+          now
+        })
+      })
 
     /** Curate's verdict and its clips in one transaction: a crash leaves either both or neither. */
     const decide = (id: VideoId, decision: Decision, clips: ReadonlyArray<Clip>) =>
-      write("decide", Effect.gen(function* () {
-        yield* transitionStatements(id, Transition.Decide({ accepted: decision.accepted }), {
-          decisionRule: decision.rule,
-          decisionDetail: decision.detail
-        })
-        yield* sql`DELETE FROM clips WHERE video_id = ${id}`
-        if (clips.length > 0) {
-          yield* sql`INSERT INTO clips ${sql.insert(clips.map((c) => ({
-            videoId: id,
+      Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        write({
+          _tag: "Decide",
+          id,
+          accepted: decision.accepted,
+          rule: decision.rule,
+          detail: decision.detail,
+          clips: clips.map((c) => ({
             fileName: c.fileName,
             startSeconds: c.start,
             endSeconds: c.end,
             childScore: c.childScore,
             language: c.language
-          })))}`
-        }
-      }).pipe(Effect.catchTag("SqlError", (cause) => new ManifestQueryError({ operation: "decide", videoId: id, cause }))))
+          })),
+          now
+        })).pipe(Effect.asVoid)
 
     const skip = (id: VideoId, reason: { tag: string; message: string }) =>
-      apply(id, Transition.Skip(), { lastErrorTag: reason.tag, lastErrorMessage: reason.message, nextRetryAt: null, ...droppedClaim })
+      move(id, Transition.Skip(), { lastErrorTag: reason.tag, lastErrorMessage: reason.message, nextRetryAt: null, ...droppedClaim }, "anyone")
 
-    /** Gives back claims whose owner died (same host, process gone) or that are older than the lease. */
-    const reclaimStale = write("reclaim stale claims", Effect.gen(function* () {
+    /**
+     * Gives back claims whose owner died (same host, process gone) or that are older than the lease. Judged here,
+     * by this process's view of which processes live; the write gives back each claim only if it is unchanged.
+     */
+    const reclaimStale = Effect.gen(function* () {
       const now = yield* Clock.currentTimeMillis
-      const inFlight = yield* sql`SELECT id, state, claimed_by, claimed_at FROM videos WHERE state IN ${sql.in(
-        ClaimingStage.literals.map((s) => claimingStates[s].inFlight)
-      )}`.pipe(named("find in-flight claims"))
-      let reclaimed = 0
-      for (const row of inFlight as ReadonlyArray<{ id: VideoId; state: VideoState; claimedBy: string | null; claimedAt: number | null }>) {
-        if (row.claimedBy === ownerId) continue
-        if (!isClaimStale(options.owner, row.claimedBy, row.claimedAt, now, options.staleClaimMs)) continue
-        const stage = ClaimingStage.literals.find((s) => claimingStates[s].inFlight === row.state)!
-        const released = yield* sql`
-          UPDATE videos SET state = ${claimingStates[stage].input}, claimed_by = NULL, claimed_at = NULL, updated_at = ${now}
-          WHERE id = ${row.id} AND state = ${row.state} AND claimed_by IS ${row.claimedBy}
-          RETURNING id`.pipe(named("reclaim stale claim", row.id))
-        reclaimed += released.length
-      }
-      return reclaimed
-    }))
+      const inFlight = yield* sql<{ id: VideoId; state: VideoState; claimedBy: string | null; claimedAt: number | null }>`
+        SELECT id, state, claimed_by, claimed_at FROM videos WHERE state IN ${sql.in(
+          ClaimingStage.literals.map((s) => claimingStates[s].inFlight)
+        )}`.pipe(query("find in-flight claims"))
+      const stale = inFlight.filter((row) =>
+        row.claimedBy !== ownerId && isClaimStale(options.owner, row.claimedBy, row.claimedAt, now, options.staleClaimMs))
+      if (stale.length === 0) return 0
+      return yield* write({
+        _tag: "ReleaseClaims",
+        claims: stale.map((row) => ({
+          id: row.id,
+          stage: ClaimingStage.literals.find((s) => claimingStates[s].inFlight === row.state)!,
+          claimedBy: row.claimedBy,
+          claimedAt: row.claimedAt
+        })),
+        now
+      })
+    })
 
     /** When the earliest retryable failure of a stage becomes due, or null when none waits. */
     const nextRetryDue = (stage: ClaimingStage) =>
@@ -434,27 +313,9 @@ export const makeManifest = (options: ManifestOptions) =>
           AND NOT EXISTS (SELECT 1 FROM uploads u WHERE u.file_name = c.file_name AND u.target = ${target})
         ORDER BY c.file_name LIMIT ${limit}`.pipe(query("find clips to upload"))
 
-    /**
-     * Records that `target` holds a clip; when it holds every clip of the video, the video becomes `uploaded`.
-     * One transaction, so a crash leaves the record and the state change together or not at all.
-     */
+    /** Records that `target` holds a clip; when it holds every clip of the video, the video becomes `uploaded`. */
     const recordUpload = (upload: { fileName: string; videoId: VideoId; target: string; sha256: string; remote: string }) =>
-      write("record upload", Effect.gen(function* () {
-        const now = yield* Clock.currentTimeMillis
-        yield* sql`INSERT INTO uploads ${sql.insert({
-          fileName: upload.fileName,
-          target: upload.target,
-          sha256: upload.sha256,
-          remote: upload.remote,
-          uploadedAt: now
-        })} ON CONFLICT (file_name, target) DO NOTHING`
-        const [left] = yield* sql<{ missing: number }>`
-          SELECT COUNT(*) AS missing FROM clips c WHERE c.video_id = ${upload.videoId}
-            AND NOT EXISTS (SELECT 1 FROM uploads u WHERE u.file_name = c.file_name AND u.target = ${upload.target})`
-        if (left?.missing === 0) {
-          yield* transitionStatements(upload.videoId, Transition.Upload(), {}).pipe(Effect.catchTag("IllegalTransition", () => Effect.void))
-        }
-      }).pipe(Effect.catchTag("SqlError", (cause) => new ManifestQueryError({ operation: "record upload", videoId: upload.videoId, cause }))))
+      Effect.flatMap(Clock.currentTimeMillis, (now) => write({ _tag: "RecordUpload", ...upload, now })).pipe(Effect.asVoid)
 
     const uploadsFor = (target: string) =>
       sql<{ fileName: string; sha256: string; remote: string }>`SELECT file_name, sha256, remote FROM uploads WHERE target = ${target} ORDER BY file_name`.pipe(
