@@ -17,6 +17,8 @@ export interface WorkerArgs {
   readonly startFile: string
   /** Concurrent claim-and-complete loops inside one kidvoice writer process (its stage workers). */
   readonly fibers: number
+  /** Whether the kidvoice processes send their writes to one of them (HostWriter.ts), or each commits its own. */
+  readonly shareWritesOnHost?: boolean
 }
 
 /** The last stdout line of every worker. Times are epoch milliseconds. */
@@ -30,6 +32,10 @@ export interface WorkerReport {
   readonly storeSeconds?: Readonly<Record<string, { readonly count: number; readonly sum: number }>>
   /** Transactions the writer committed and the writes in them (kidvoice only). */
   readonly commits?: { readonly count: number; readonly writes: number }
+  /** Who committed this kidvoice process's writes: itself leading the host's processes, the leader, or itself alone. */
+  readonly role?: "leader" | "follower" | "alone"
+  /** CPU time (user + system) the process used while measured. */
+  readonly cpuMs?: number
 }
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4))
@@ -39,6 +45,12 @@ export const sleepSync = (ms: number) => {
 }
 
 /** Says "ready", then waits until the driver creates the start file, so that all workers begin together. */
+/** `awaitStart` without blocking the event loop, for a process whose manifest has work of its own meanwhile. */
+export const awaitStartAsync = async (args: WorkerArgs) => {
+  writeFileSync(args.readyFile, String(process.pid))
+  while (!existsSync(args.startFile)) await new Promise((resolve) => setTimeout(resolve, 10))
+}
+
 export const awaitStart = (args: WorkerArgs) => {
   writeFileSync(args.readyFile, String(process.pid))
   while (!existsSync(args.startFile)) sleepSync(10)

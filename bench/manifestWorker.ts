@@ -8,13 +8,21 @@ import { Effect, Metric, MetricState } from "effect"
 import { currentProcessOwner } from "../src/manifest/ClaimOwner.js"
 import { Manifest } from "../src/manifest/Manifest.js"
 import { sqliteManifestLayer } from "../src/manifest/ManifestStore.js"
-import { awaitStart, printReport, type WorkerArgs } from "./manifestShared.js"
+import { awaitStartAsync, printReport, type WorkerArgs } from "./manifestShared.js"
+
+const cpuMsSince = (start: NodeJS.CpuUsage) => {
+  const used = process.cpuUsage(start)
+  return (used.user + used.system) / 1000
+}
 
 const args = JSON.parse(process.argv[2]!) as WorkerArgs
 
 const run = Effect.gen(function* () {
   const manifest = yield* Manifest
-  awaitStart(args)
+  // Waits without blocking, so the processes settle who commits the host's writes before the clock starts.
+  yield* Effect.promise(() => awaitStartAsync(args))
+  const role = yield* manifest.writerRole
+  const cpuAtStart = process.cpuUsage()
   const startedAt = Date.now()
   const deadline = startedAt + args.seconds * 1000
   let updates = 0
@@ -32,14 +40,15 @@ const run = Effect.gen(function* () {
     }
   })
   yield* Effect.forEach(Array.from({ length: args.fibers }), () => loop, { concurrency: "unbounded", discard: true })
-  return { updates, startedAt, endedAt: Date.now(), exhausted }
+  return { updates, startedAt, endedAt: Date.now(), exhausted, role, cpuMs: cpuMsSince(cpuAtStart) }
 })
 
 const result = await Effect.runPromise(run.pipe(
   Effect.provide(sqliteManifestLayer(args.target, {
     owner: currentProcessOwner(),
     staleClaimMs: 3_600_000,
-    retry: { maxAttempts: 3, baseDelayMs: 1000, maxDelayMs: 60_000 }
+    retry: { maxAttempts: 3, baseDelayMs: 1000, maxDelayMs: 60_000 },
+    shareWritesOnHost: args.shareWritesOnHost ?? true
   }))
 ))
 const storeSeconds: Record<string, { count: number; sum: number }> = {}

@@ -8,10 +8,19 @@ import { ManifestRow } from "../domain/ManifestRow.js"
 import type { RetryPolicy, StageFailure } from "../domain/RetryPolicy.js"
 import { ClaimingStage, claimingStates, transition, Transition, type VideoState } from "../domain/VideoState.js"
 import type { VideoId } from "../domain/VideoId.js"
-import { VideoNotFound } from "./ManifestErrors.js"
+import { ManifestQueryError, VideoNotFound } from "./ManifestErrors.js"
 import { isClaimStale, type ClaimOwner } from "./ClaimOwner.js"
-import { makeManifestWriter } from "./ManifestWriter.js"
-import { type CommandResult, droppedClaim, type ManifestCommand, makeWriteCommands, named, type WriteError } from "./writeCommands.js"
+import { type HostWriterRole, makeHostWriter } from "./HostWriter.js"
+import { makeManifestWriter, type WriteReceipt } from "./ManifestWriter.js"
+import {
+  type CommandResult,
+  droppedClaim,
+  type ManifestCommand,
+  makeWriteCommands,
+  named,
+  operationOf,
+  type WriteError
+} from "./writeCommands.js"
 import { storeSeconds } from "./metrics.js"
 
 export interface ManifestOptions {
@@ -22,6 +31,11 @@ export interface ManifestOptions {
   readonly retry: RetryPolicy
   /** Most writes committed in one transaction (group commit). */
   readonly maxWriteBatch?: number
+  /**
+   * Whether this host's kidvoice processes on the same manifest send their writes to one of them, which commits
+   * them together (HostWriter.ts). On unless turned off; needs the manifest's path (see `Manifest.layer`).
+   */
+  readonly shareWritesOnHost?: boolean
 }
 
 export interface DownloadedAudio {
@@ -68,10 +82,14 @@ const decodeRows = Schema.decodeUnknown(Schema.Array(ManifestRow))
 const decodeDatasetClips = Schema.decodeUnknown(Schema.Array(DatasetClip))
 const encodeAnalysis = Schema.encode(Schema.parseJson(Analysis))
 
-export const makeManifest = (options: ManifestOptions) =>
+export const makeManifest = (options: ManifestOptions, manifestPath?: string) =>
   Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
     const ownerId = options.owner.id
+    const hostWriterKey = sql<{ key: string }>`SELECT key FROM host_writer_key`.pipe(
+      Effect.map((rows) => rows[0]?.key ?? ""),
+      Effect.mapError((cause) => new ManifestQueryError({ operation: "read host writer key", cause }))
+    )
     const writer = yield* makeManifestWriter({ maxBatch: options.maxWriteBatch ?? 256 })
     const prepareWrite = yield* makeWriteCommands(options.retry)
 
@@ -87,13 +105,24 @@ export const makeManifest = (options: ManifestOptions) =>
     const query = (operation: string, videoId?: string) =>
       <A, R>(effect: Effect.Effect<A, SqlError | ParseError, R>) => effect.pipe(named(operation, videoId), timed(operation))
 
-    /** A write: the command's statements go to the writer and commit with others; timed from asking to the commit. */
-    const write = <C extends ManifestCommand>(command: C) => {
+    /** Runs a command on this process's writer, where it commits with the other writes queued meanwhile. */
+    const writeHere = (command: ManifestCommand, receipt?: WriteReceipt) => {
       const prepared = prepareWrite(command)
-      return writer.write(prepared.operation, prepared.statements, { oneChange: prepared.oneChange }).pipe(
-        timed(prepared.operation)
-      ) as Effect.Effect<CommandResult<C>, WriteError>
+      return writer.write(operationOf(command), prepared.statements, { oneChange: prepared.oneChange, receipt })
     }
+    const hostWriter = manifestPath !== undefined && options.shareWritesOnHost !== false
+      ? yield* makeHostWriter({ manifestPath, key: yield* hostWriterKey, ownerId, writeHere })
+      : undefined
+    const writeOnHost = hostWriter?.submit ?? writeHere
+    /** Who commits this process's writes: itself as the host's leader, the leader, or itself alone. */
+    const writerRole: Effect.Effect<HostWriterRole> = hostWriter?.role ?? Effect.succeed("alone")
+
+    /** A write, answered once committed (by this process or the host's leading one); timed from asking to answer. */
+    const write = <C extends ManifestCommand>(command: C) =>
+      writeOnHost(command).pipe(
+        Effect.catchTag("WriteExpired", (cause) => new ManifestQueryError({ operation: cause.operation, cause })),
+        timed(operationOf(command))
+      ) as Effect.Effect<CommandResult<C>, WriteError>
 
     const get = (id: VideoId) =>
       sql`SELECT * FROM videos WHERE id = ${id}`.pipe(
@@ -339,6 +368,7 @@ export const makeManifest = (options: ManifestOptions) =>
 
     return {
       owner: options.owner,
+      writerRole,
       addCandidates,
       recordDiscovery,
       queueChannelsOfAccepted,
@@ -372,5 +402,6 @@ export class Manifest extends Context.Tag("kidvoice/Manifest")<
   Manifest,
   Effect.Effect.Success<ReturnType<typeof makeManifest>>
 >() {
-  static readonly layer = (options: ManifestOptions) => Layer.scoped(Manifest, makeManifest(options))
+  /** With `manifestPath`, the file's other processes on this host share one writer (unless `shareWritesOnHost: false`). */
+  static readonly layer = (options: ManifestOptions, manifestPath?: string) => Layer.scoped(Manifest, makeManifest(options, manifestPath))
 }

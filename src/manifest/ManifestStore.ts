@@ -71,4 +71,4 @@ const describeOpenFailure = (cause: Cause.Cause<unknown>): string => {
 
 /** The manifest service over an SQLite file. */
 export const sqliteManifestLayer = (path: string, options: ManifestOptions) =>
-  Manifest.layer(options).pipe(Layer.provideMerge(sqliteLayer(path)))
+  Manifest.layer(options, path).pipe(Layer.provideMerge(sqliteLayer(path)))

@@ -13,8 +13,26 @@ interface WriteRequest {
   readonly statements: Effect.Effect<unknown, unknown, SqlClient.TransactionConnection>
   /** At most one statement changes anything: SQLite undoes a failed statement by itself, so no savepoint is needed. */
   readonly oneChange: boolean
+  readonly receipt: WriteReceipt | undefined
   readonly done: Deferred.Deferred<unknown, unknown>
 }
+
+/**
+ * A write sent from another process (HostWriter.ts) carries its request id. Its result is kept with that id in the
+ * same commit, so a write whose answer was lost when a process died is not applied twice when it is sent again:
+ * the second time finds the receipt and answers with the kept result.
+ */
+export interface WriteReceipt {
+  readonly id: string
+  /** Wall-clock time the asking process sent it. */
+  readonly sentAt: number
+  /** Older than this and not yet committed, the write is refused (WriteExpired) rather than run late. */
+  readonly maxAgeMs: number
+}
+
+/** How long receipts are kept: far longer than any write may wait to be committed (see `maxAgeMs`). */
+export const receiptRetentionMs = 10 * 60_000
+const receiptPruneEveryMs = 10_000
 
 export interface ManifestWriterOptions {
   /** Most writes committed together; a bound on how long one transaction holds the write lock. */
@@ -48,6 +66,21 @@ export class WriteLockTimeout extends Data.TaggedError("WriteLockTimeout")<{ rea
       `if a kidvoice process is hung, stop it (its claims are reclaimed by the next run)`
   }
 }
+
+/** A write with a receipt waited longer than its `maxAgeMs` and was not run; nothing was written. */
+export class WriteExpired extends Data.TaggedError("WriteExpired")<{ readonly operation: string; readonly ageMs: number }> {
+  override get message() {
+    return `manifest ${this.operation} was not run: it waited ${Math.round(this.ageMs / 1000)} s for the process committing ` +
+      `this host's manifest writes, which stopped answering; whether an earlier attempt was recorded cannot be told any more. ` +
+      `Run again: claims left behind are reclaimed`
+  }
+}
+
+/** Resumes after Node's next poll for I/O (setImmediate), by which time pending microtasks have run too. */
+const yieldToEventLoop = Effect.async<void>((resume) => {
+  const handle = setImmediate(() => resume(Effect.void))
+  return Effect.sync(() => clearImmediate(handle))
+})
 
 const closed = (operation: string) =>
   new ManifestQueryError({ operation, cause: new Error("the manifest was closed before this write ran") })
@@ -91,12 +124,15 @@ export const makeManifestWriter = (options: ManifestWriterOptions) =>
           yield* takeWriteLock(connection)
           const batch = [first, ...(yield* Queue.takeUpTo(queue, options.maxBatch - 1))]
           yield* Metric.update(commitBatchSize, batch.length)
+          const receipts: Array<readonly [id: string, result: string]> = []
           // The transaction is provided once for the whole batch: providing a service copies the fiber's context,
           // which cost five times a statement's own time when done per write.
-          const exits = yield* Effect.forEach(batch, (request) =>
-            (request.oneChange ? request.statements : sql.withTransaction(request.statements)).pipe(Effect.exit)
-          ).pipe(Effect.provideService(SqlClient.TransactionConnection, [connection, 0] as const))
-          const committed = yield* connection.executeUnprepared("COMMIT", [], undefined).pipe(
+          const exits = yield* Effect.forEach(batch, (request) => {
+            const statements = request.oneChange ? request.statements : sql.withTransaction(request.statements)
+            return (request.receipt ? withReceipt(request, request.receipt, statements, receipts) : statements).pipe(Effect.exit)
+          }).pipe(Effect.provideService(SqlClient.TransactionConnection, [connection, 0] as const))
+          const committed = yield* keepReceipts(connection, receipts).pipe(
+            Effect.zipRight(connection.executeUnprepared("COMMIT", [], undefined)),
             Effect.tapError(() => connection.executeUnprepared("ROLLBACK", [], undefined).pipe(Effect.ignore)),
             Effect.either
           )
@@ -111,11 +147,49 @@ export const makeManifestWriter = (options: ManifestWriterOptions) =>
         Effect.catchAll((cause) => Effect.succeed([[first, Exit.fail(new ManifestQueryError({ operation: first.operation, cause }))] as const]))
       )
 
+    /** Answers a write sent again from its receipt, or runs it and notes its result for `keepReceipts`. */
+    const withReceipt = (
+      request: WriteRequest,
+      receipt: WriteReceipt,
+      statements: Effect.Effect<unknown, unknown, SqlClient.TransactionConnection>,
+      receipts: Array<readonly [string, string]>
+    ) =>
+      Effect.gen(function* () {
+        const [kept] = yield* executeCompiled(["SELECT result FROM write_receipts WHERE request_id = ?", [receipt.id]])
+        if (kept) return JSON.parse((kept as { result: string }).result) as unknown
+        const ageMs = Date.now() - receipt.sentAt
+        if (ageMs > receipt.maxAgeMs) return yield* new WriteExpired({ operation: request.operation, ageMs })
+        const result = yield* statements
+        receipts.push([receipt.id, JSON.stringify(result ?? null)])
+        return result
+      })
+
+    let prunedAt = 0
+    /**
+     * Keeps the batch's receipts in one statement, and now and then drops those past `receiptRetentionMs`. If this
+     * fails the whole batch is rolled back: no write of a sent-again kind commits without its receipt.
+     */
+    const keepReceipts = (connection: Connection, receipts: ReadonlyArray<readonly [string, string]>) =>
+      Effect.gen(function* () {
+        if (receipts.length === 0) return
+        const now = Date.now()
+        yield* connection.execute(
+          `INSERT INTO write_receipts (request_id, result, committed_at) VALUES ${receipts.map(() => "(?, ?, ?)").join(", ")}`,
+          receipts.flatMap(([id, result]) => [id, result, now]),
+          undefined
+        )
+        if (now - prunedAt < receiptPruneEveryMs) return
+        prunedAt = now
+        yield* connection.execute("DELETE FROM write_receipts WHERE committed_at < ?", [now - receiptRetentionMs], undefined)
+      })
+
     const loop = Effect.gen(function* () {
       while (true) {
         const first = yield* Queue.take(queue)
-        // Let every fiber already woken (say, by the last commit's answers) queue its next write first.
-        yield* Effect.yieldNow()
+        // Let every fiber already woken (say, by the last commit's answers) queue its next write first, and let the
+        // event loop read its sockets: writes sent by other processes (HostWriter.ts) arrive that way, and Effect's
+        // scheduler alone would keep a busy writer off I/O for seconds.
+        yield* yieldToEventLoop
         // A batch begun is committed and answered even when the manifest is closing.
         yield* Effect.uninterruptible(
           commitBatch(first).pipe(
@@ -143,16 +217,16 @@ export const makeManifestWriter = (options: ManifestWriterOptions) =>
     const write = <A, E>(
       operation: string,
       statements: Effect.Effect<A, E, SqlClient.TransactionConnection>,
-      options: { readonly oneChange?: boolean } = {}
-    ): Effect.Effect<A, E | ManifestQueryError> =>
+      options: { readonly oneChange?: boolean; readonly receipt?: WriteReceipt } = {}
+    ): Effect.Effect<A, E | ManifestQueryError | WriteExpired> =>
       Effect.uninterruptible(
         Effect.gen(function* () {
           const done = yield* Deferred.make<unknown, unknown>()
-          yield* Queue.offer(queue, { operation, statements, oneChange: options.oneChange ?? false, done }).pipe(
+          yield* Queue.offer(queue, { operation, statements, oneChange: options.oneChange ?? false, receipt: options.receipt, done }).pipe(
             Effect.catchAllCause(() => Effect.fail(closed(operation)))
           )
           return (yield* Deferred.await(done)) as A
-        }) as Effect.Effect<A, E | ManifestQueryError>
+        }) as Effect.Effect<A, E | ManifestQueryError | WriteExpired>
       )
 
     return { write } as const

@@ -87,5 +87,21 @@ export const migrations = {
         found INTEGER
       )`
     yield* sql`CREATE INDEX channels_queued ON channels (state, queued_at)`
+  }),
+  "0006_host_writer": Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    // Results of writes sent from another process, by request id, so a write sent again is not applied twice
+    // (HostWriter.ts). Kept minutes, not for ever.
+    yield* sql`
+      CREATE TABLE write_receipts (
+        request_id TEXT PRIMARY KEY,
+        result TEXT NOT NULL,
+        committed_at INTEGER NOT NULL
+      ) WITHOUT ROWID`
+    yield* sql`CREATE INDEX write_receipts_committed ON write_receipts (committed_at)`
+    // The secret a process shows to send writes to the one committing them: whoever can read the manifest may write
+    // it, and nobody else on the host, though the socket itself can be reached by any local user.
+    yield* sql`CREATE TABLE host_writer_key (key TEXT NOT NULL)`
+    yield* sql`INSERT INTO host_writer_key (key) VALUES (lower(hex(randomblob(16))))`
   })
 }

@@ -125,7 +125,6 @@ export type WriteError = ManifestQueryError | VideoNotFound | IllegalTransition 
 
 /** A command ready for the writer: statements compiled where they can be, so the write lock is held for SQLite's work. */
 export interface PreparedWrite {
-  readonly operation: string
   readonly statements: Effect.Effect<unknown, WriteError, SqlClient.TransactionConnection>
   /** At most one statement changes anything, so the writer needs no savepoint for it. */
   readonly oneChange: boolean
@@ -159,6 +158,21 @@ export const droppedClaim = { claimedBy: null, claimedAt: null } as const
 
 /** Rows per INSERT statement, well under SQLite's bound-variable limit. */
 const insertChunk = 500
+
+/** The name a command's write goes by in errors and metrics. */
+export const operationOf = (command: ManifestCommand): string => {
+  switch (command._tag) {
+    case "Claim": return `claim ${command.stage}`
+    case "Move": return `transition ${command.transition._tag}`
+    case "RecordFailure": return "transition Fail"
+    case "Decide": return "decide"
+    case "InsertVideos": return "record discovery"
+    case "QueueChannels": return "queue channels"
+    case "MarkChannelExplored": return "mark channel explored"
+    case "ReleaseClaims": return "reclaim stale claims"
+    case "RecordUpload": return "record upload"
+  }
+}
 
 /** Names a statement for its errors. */
 export const named = (operation: string, videoId?: string) =>
@@ -212,7 +226,6 @@ export const makeWriteCommands = (retry: RetryPolicy) =>
     const move = (c: CommandOf<"Move">): PreparedWrite => {
       const t = transitionFromData(c.transition)
       return {
-        operation: `transition ${t._tag}`,
         statements: runMove(c.id, t, compileMove(c.owner, c.id, t, c.fields, c.heldBy, c.now)),
         oneChange: true
       }
@@ -237,12 +250,11 @@ export const makeWriteCommands = (retry: RetryPolicy) =>
               ORDER BY next_retry_at LIMIT ${c.limit})
           ) ORDER BY created_at, id LIMIT ${c.limit})
         RETURNING *`.compile()
-      return { operation: `claim ${c.stage}`, statements: executeCompiled(update).pipe(named(`claim ${c.stage}`)), oneChange: true }
+      return { statements: executeCompiled(update).pipe(named(`claim ${c.stage}`)), oneChange: true }
     }
 
     /** Counts the attempt and sets the retry time from the row's own count, read in the same transaction. */
     const recordFailure = (c: CommandOf<"RecordFailure">): PreparedWrite => ({
-      operation: "transition Fail",
       statements: Effect.gen(function* () {
         const row = yield* readRow(c.id)
         const attempts = row.attempts + 1
@@ -262,7 +274,6 @@ export const makeWriteCommands = (retry: RetryPolicy) =>
 
     /** The verdict and its clips in one transaction: a crash leaves either both or neither. */
     const decide = (c: CommandOf<"Decide">): PreparedWrite => ({
-      operation: "decide",
       statements: Effect.gen(function* () {
         const t = Transition.Decide({ accepted: c.accepted })
         yield* runMove(c.id, t, compileMove("", c.id, t, { decisionRule: c.rule, decisionDetail: c.detail }, "anyone", c.now))
@@ -274,7 +285,6 @@ export const makeWriteCommands = (retry: RetryPolicy) =>
     })
 
     const insertVideos = (c: CommandOf<"InsertVideos">): PreparedWrite => ({
-      operation: "record discovery",
       statements: Effect.forEach(
         Array.from({ length: Math.ceil(c.rows.length / insertChunk) }, (_, i) => c.rows.slice(i * insertChunk, (i + 1) * insertChunk)),
         (chunk) => sql<{ state: VideoState }>`INSERT INTO videos ${sql.insert(chunk)} ON CONFLICT (id) DO NOTHING RETURNING state`
@@ -287,7 +297,6 @@ export const makeWriteCommands = (retry: RetryPolicy) =>
      * than written beside each verdict, so a crash between a verdict and its queueing loses no channel.
      */
     const queueChannels = (c: CommandOf<"QueueChannels">): PreparedWrite => ({
-      operation: "queue channels",
       statements: sql`
         INSERT INTO channels (id, title, state, queued_at)
         SELECT channel_id, MAX(channel), 'queued', ${c.now} FROM videos
@@ -297,7 +306,6 @@ export const makeWriteCommands = (retry: RetryPolicy) =>
     })
 
     const markChannelExplored = (c: CommandOf<"MarkChannelExplored">): PreparedWrite => ({
-      operation: "mark channel explored",
       statements: sql`UPDATE channels SET state = 'explored', explored_at = ${c.now}, found = ${c.found} WHERE id = ${c.id}`.pipe(
         Effect.as(null),
         named("mark channel explored")
@@ -306,7 +314,6 @@ export const makeWriteCommands = (retry: RetryPolicy) =>
     })
 
     const releaseClaims = (c: CommandOf<"ReleaseClaims">): PreparedWrite => ({
-      operation: "reclaim stale claims",
       statements: Effect.reduce(c.claims, 0, (released, claim) =>
         sql`
           UPDATE videos SET state = ${claimingStates[claim.stage].input}, claimed_by = NULL, claimed_at = NULL, updated_at = ${c.now}
@@ -324,7 +331,6 @@ export const makeWriteCommands = (retry: RetryPolicy) =>
      * One transaction, so a crash leaves the record and the state change together or not at all.
      */
     const recordUpload = (c: CommandOf<"RecordUpload">): PreparedWrite => ({
-      operation: "record upload",
       statements: Effect.gen(function* () {
         yield* sql`INSERT INTO uploads ${sql.insert({
           fileName: c.fileName,
