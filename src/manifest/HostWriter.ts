@@ -1,4 +1,5 @@
-import { Cause, Data, Deferred, Duration, Effect, Either, Exit, Fiber, Metric, Option, Random, Runtime, Schema } from "effect"
+import { Cause, Clock, Data, Deferred, Duration, Effect, Either, Exit, Fiber, Metric, Option, Random, Runtime, Schema } from "effect"
+import { ArrayFormatter } from "effect/ParseResult"
 import { createHash, randomUUID } from "node:crypto"
 import { realpathSync } from "node:fs"
 import { connect, createServer, type Server, type Socket } from "node:net"
@@ -158,7 +159,8 @@ export const makeHostWriter = (options: HostWriterOptions) =>
       if (Either.isLeft(request)) {
         // Not a kidvoice of this version, or a broken stream: nothing it sends can be trusted, so it is cut off.
         client.destroy()
-        runFork(Effect.logWarning(`manifest writes: a malformed request was refused: ${request.left.message.slice(0, 500)}`))
+        const issues = ArrayFormatter.formatErrorSync(request.left).slice(0, 3).map((issue) => `${issue.path.join(".")}: ${issue.message}`)
+        runFork(Effect.logWarning(`manifest writes: a malformed request was refused (${issues.join("; ").slice(0, 500)})`))
         return
       }
       const { id, sentAt, command } = request.right
@@ -293,16 +295,19 @@ export const makeHostWriter = (options: HostWriterOptions) =>
         yield* Effect.sleep(Duration.millis(forMs + (yield* Random.nextIntBetween(0, reelectMs))))
       }
     })
-    // Abstract socket names are Linux's; elsewhere every process writes for itself.
-    const linking = yield* Effect.forkDaemon(process.platform === "linux" ? keepLinked : Effect.void)
+    // Abstract socket names are Linux's; elsewhere every process writes for itself. Paced by the real clock even
+    // under a test clock: it coordinates real processes.
+    const linking = yield* Effect.forkDaemon(process.platform === "linux" ? keepLinked.pipe(Effect.withClock(Clock.make())) : Effect.void)
     yield* Effect.addFinalizer(() => Fiber.interrupt(linking).pipe(Effect.zipRight(Effect.suspend(() => stop(link)))))
 
     const sendToLeader = (current: Extract<Link, { _tag: "Follower" }>, command: ManifestCommand) =>
-      Effect.async<unknown, WriteError | WriteExpired>((resume) => {
-        const receipt = { id: requestPrefix + sent++, sentAt: Date.now(), maxAgeMs: leaderMaxAgeMs }
-        current.pending.set(receipt.id, { command, receipt, answer: resume })
-        current.send({ id: receipt.id, sentAt: receipt.sentAt, command })
-      }).pipe(Effect.tap(() => Metric.increment(writesSentToLeader)))
+      Metric.increment(writesSentToLeader).pipe(Effect.zipRight(
+        Effect.async<unknown, WriteError | WriteExpired>((resume) => {
+          const receipt = { id: requestPrefix + sent++, sentAt: Date.now(), maxAgeMs: leaderMaxAgeMs }
+          current.pending.set(receipt.id, { command, receipt, answer: resume })
+          current.send({ id: receipt.id, sentAt: receipt.sentAt, command })
+        })
+      ))
 
     /** Writes a command: through the leader when there is one, else on this process's own writer. */
     const submit = (command: ManifestCommand): Effect.Effect<unknown, WriteError | WriteExpired> =>
