@@ -4,7 +4,7 @@
  * each completion is a durable write, answered after its commit; the manifest writer commits those that
  * arrive together in one transaction. Argument: WorkerArgs as JSON.
  */
-import { Effect, Metric, MetricState } from "effect"
+import { Effect, Metric, MetricState, Schedule } from "effect"
 import { currentProcessOwner } from "../src/manifest/ClaimOwner.js"
 import { Manifest } from "../src/manifest/Manifest.js"
 import { sqliteManifestLayer } from "../src/manifest/ManifestStore.js"
@@ -19,7 +19,14 @@ const args = JSON.parse(process.argv[2]!) as WorkerArgs
 
 const run = Effect.gen(function* () {
   const manifest = yield* Manifest
-  // Waits without blocking, so the processes settle who commits the host's writes before the clock starts.
+  // The processes settle who commits the host's writes before the clock starts.
+  if (args.shareWritesOnHost !== false) {
+    yield* manifest.writerRole.pipe(
+      Effect.filterOrFail((role) => role !== "alone"),
+      Effect.retry(Schedule.spaced("10 millis").pipe(Schedule.upTo("10 seconds"))),
+      Effect.ignore
+    )
+  }
   yield* Effect.promise(() => awaitStartAsync(args))
   const role = yield* manifest.writerRole
   const cpuAtStart = process.cpuUsage()

@@ -32,8 +32,13 @@ const leaderMaxAgeMs = 30_000
 /** A follower that waited this long for an answer stops trusting the leader and writes itself for a while. */
 const answerTimeoutMs = 60_000
 const aloneAfterTimeoutMs = 60_000
-/** Pause before electing again after losing a leader (or failing to reach one). */
+/**
+ * Pause before electing again after losing a leader or failing to reach one (a leader between binding its name and
+ * listening on it refuses connections for that moment).
+ */
 const reelectMs = 200
+/** Before it has shown the key, a connection may not send more than its key line needs. */
+const keyLineChars = 100
 
 export type HostWriterRole = "leader" | "follower" | "alone"
 
@@ -61,7 +66,7 @@ const encodeError = (error: unknown): WireError => {
 /** The leader's already-worded message, kept as the error's own (not wrapped in a second "failed:"). */
 class LeaderReported extends Error {}
 
-export const decodeError = (wire: WireError): WriteError | WriteExpired => {
+const decodeError = (wire: WireError): WriteError | WriteExpired => {
   const text = (key: string) => String(wire[key] ?? "")
   switch (wire._tag) {
     case "ClaimLost": return new ClaimLost({ videoId: text("videoId"), stage: wire.stage as ClaimLost["stage"] })
@@ -96,13 +101,24 @@ const lineSender = (socket: Socket) => {
   }
 }
 
-/** Newline-delimited JSON off a socket. */
-const onLines = (socket: Socket, line: (text: string) => void) => {
+const parseReply = (line: string): { id: string; ok?: unknown; error?: WireError } | undefined => {
+  try {
+    const reply = JSON.parse(line) as { id?: unknown; error?: { _tag?: unknown } }
+    if (typeof reply.id !== "string" || (reply.error !== undefined && typeof reply.error?._tag !== "string")) return undefined
+    return reply as { id: string; ok?: unknown; error?: WireError }
+  } catch {
+    return undefined
+  }
+}
+
+/** Newline-delimited JSON off a socket; a connection that sends more than `maxLineChars` without a newline is cut. */
+const onLines = (socket: Socket, line: (text: string) => void, maxLineChars: () => number = () => Infinity) => {
   let buffered = ""
   socket.setEncoding("utf8")
   socket.on("data", (chunk: string) => {
     buffered += chunk
     let end = buffered.indexOf("\n")
+    if (end < 0 && buffered.length > maxLineChars()) return void socket.destroy()
     while (end >= 0) {
       line(buffered.slice(0, end))
       buffered = buffered.slice(end + 1)
@@ -184,7 +200,7 @@ export const makeHostWriter = (options: HostWriterOptions) =>
           if (shownKey) return serveRequest(client, send, line)
           shownKey = line === JSON.stringify({ key: options.key })
           if (!shownKey) client.destroy()
-        })
+        }, () => (shownKey ? Infinity : keyLineChars))
       })
       return { _tag: "Leader", server, clients }
     }
@@ -196,7 +212,9 @@ export const makeHostWriter = (options: HostWriterOptions) =>
     const follow = (socket: Socket, lost: Deferred.Deferred<Lost>): Link => {
       const pending = new Map<string, Pending>()
       onLines(socket, (line) => {
-        const reply = JSON.parse(line) as { id: string; ok?: unknown; error?: WireError }
+        const reply = parseReply(line)
+        // Not an answer from a kidvoice leader: stop trusting it (the writes waiting are run here).
+        if (reply === undefined) return void socket.destroy()
         const waiting = pending.get(reply.id)
         if (!waiting) return
         pending.delete(reply.id)
@@ -318,5 +336,3 @@ export const makeHostWriter = (options: HostWriterOptions) =>
 
 const roleOf = (link: Link): HostWriterRole =>
   link._tag === "Leader" ? "leader" : link._tag === "Follower" ? "follower" : "alone"
-
-export type HostWriter = Effect.Effect.Success<ReturnType<typeof makeHostWriter>>

@@ -140,7 +140,7 @@ const allPositions: ReadonlyArray<Position> = [
  * Remembered per transition: asking the rule book builds an error for every illegal position, which cost
  * a seventh of a write's CPU when done on every write.
  */
-export const legalSources = (t: Transition): ReadonlyArray<Position> => {
+const legalSources = (t: Transition): ReadonlyArray<Position> => {
   const key = JSON.stringify(t)
   let sources = legalSourcesByTransition.get(key)
   if (sources === undefined) {

@@ -60,6 +60,8 @@ const rawClient = (path: string) =>
     socket.on("close", () => Deferred.unsafeDone(closed, Exit.void))
     return {
       sendText: (text: string) => Effect.sync(() => void socket.write(text + "\n")),
+      /** Bytes with no newline after them. */
+      sendUnended: (text: string) => Effect.sync(() => void socket.write(text)),
       reply: Queue.take(lines).pipe(Effect.map((line) => JSON.parse(line) as { id: string; ok?: unknown; error?: { _tag: string } }), Effect.timeout("10 seconds")),
       closed: Deferred.await(closed).pipe(Effect.timeout("10 seconds")),
       hasReply: Queue.size(lines).pipe(Effect.map((n) => n > 0))
@@ -130,7 +132,7 @@ describe("one manifest writer per host (HostWriter)", () => {
       expect(rowsIn(path, "SELECT request_id AS id FROM write_receipts")).toEqual([{ id: "host:7/a/1" }])
     }))
 
-  it.scopedLive("a connection without the manifest's key, or sending what is not a request, is cut off and writes nothing", () =>
+  it.scopedLive("a connection without the manifest's key, or sending what is not a request or an endless line, is cut off and writes nothing", () =>
     Effect.gen(function* () {
       const path = join(yield* scopedTempDir("host-writer"), "manifest.sqlite")
       const leader = yield* openManifest(path, "host:1")
@@ -149,6 +151,11 @@ describe("one manifest writer per host (HostWriter)", () => {
       yield* garbled.sendText(JSON.stringify({ id: "x/2", sentAt: Date.now(), command: { _tag: "Claim", owner: "x:1", stage: "upload; DROP TABLE videos", limit: 2, now: 1 } }))
       yield* garbled.closed
       expect(yield* garbled.hasReply).toBe(false)
+
+      // Nor may it hold the leader's memory with a line that never ends before it has shown the key.
+      const flooder = yield* rawClient(path)
+      yield* flooder.sendUnended(`{"key":"${"x".repeat(10_000)}`)
+      yield* flooder.closed
 
       expect(rowsIn(path, "SELECT state, COUNT(*) AS n FROM videos GROUP BY state")).toEqual([{ state: "discovered", n: 2 }])
     }))
