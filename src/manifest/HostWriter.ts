@@ -135,6 +135,8 @@ export interface HostWriterOptions {
   readonly ownerId: string
   /** Runs a command on this process's own writer; with a receipt when it was or may have been sent to a leader. */
   readonly writeHere: (command: ManifestCommand, receipt?: WriteReceipt) => Effect.Effect<unknown, WriteError | WriteExpired>
+  /** Queues a command another process sent on this process's writer; `answer` gets its outcome after the commit. */
+  readonly commitForAnother: (command: ManifestCommand, receipt: WriteReceipt, answer: (exit: Exit.Exit<unknown, unknown>) => void) => void
 }
 
 interface Pending {
@@ -180,12 +182,10 @@ export const makeHostWriter = (options: HostWriterOptions) =>
         return
       }
       const { id, sentAt, command } = request.right
-      runFork(options.writeHere(command, { id, sentAt, maxAgeMs: leaderMaxAgeMs })).addObserver((exit) => {
-        const reply = Exit.isSuccess(exit)
+      options.commitForAnother(command, { id, sentAt, maxAgeMs: leaderMaxAgeMs }, (exit) =>
+        send(Exit.isSuccess(exit)
           ? { id, ok: exit.value ?? null }
-          : { id, error: encodeError(Option.getOrElse(Cause.failureOption(exit.cause), () => Cause.squash(exit.cause))) }
-        send(reply)
-      })
+          : { id, error: encodeError(Option.getOrElse(Cause.failureOption(exit.cause), () => Cause.squash(exit.cause))) }))
     }
 
     const lead = (server: Server): Link => {

@@ -1,7 +1,7 @@
 import { SqlClient } from "@effect/sql"
 import type { SqlError } from "@effect/sql/SqlError"
 import type { ParseError } from "effect/ParseResult"
-import { Clock, Context, Duration, Effect, Either, Layer, Metric, Random, Schema } from "effect"
+import { Clock, Context, Duration, Effect, Either, type Exit, Layer, Metric, Random, Schema } from "effect"
 import { Analysis, type Clip, DatasetClip } from "../domain/Analysis.js"
 import type { Candidate } from "../domain/Candidate.js"
 import { ManifestRow } from "../domain/ManifestRow.js"
@@ -110,8 +110,13 @@ export const makeManifest = (options: ManifestOptions, manifestPath?: string) =>
       const prepared = prepareWrite(command)
       return writer.write(operationOf(command), prepared.statements, { oneChange: prepared.oneChange, receipt })
     }
+    /** The same for a write another process sent: queued with its receipt, answered by callback. */
+    const commitForAnother = (command: ManifestCommand, receipt: WriteReceipt, answer: (exit: Exit.Exit<unknown, unknown>) => void) => {
+      const prepared = prepareWrite(command)
+      writer.enqueue(operationOf(command), prepared.statements, { oneChange: prepared.oneChange, receipt }, answer)
+    }
     const hostWriter = manifestPath !== undefined && options.shareWritesOnHost !== false
-      ? yield* makeHostWriter({ manifestPath, key: yield* hostWriterKey, ownerId, writeHere })
+      ? yield* makeHostWriter({ manifestPath, key: yield* hostWriterKey, ownerId, writeHere, commitForAnother })
       : undefined
     const writeOnHost = hostWriter?.submit ?? writeHere
     /** Who commits this process's writes: itself as the host's leader, the leader, or itself alone. */

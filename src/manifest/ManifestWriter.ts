@@ -2,7 +2,7 @@ import { SqlClient } from "@effect/sql"
 import type { Connection } from "@effect/sql/SqlConnection"
 import { SqlError } from "@effect/sql/SqlError"
 import * as Statement from "@effect/sql/Statement"
-import { Clock, Data, Deferred, Effect, Exit, Fiber, Metric, Queue } from "effect"
+import { Clock, Data, Effect, Exit, Fiber, Metric, Queue } from "effect"
 import { columnNames } from "./columnNames.js"
 import { ManifestQueryError } from "./ManifestErrors.js"
 import { commitBatchSize, lockWaitSeconds } from "./metrics.js"
@@ -14,7 +14,8 @@ interface WriteRequest {
   /** At most one statement changes anything: SQLite undoes a failed statement by itself, so no savepoint is needed. */
   readonly oneChange: boolean
   readonly receipt: WriteReceipt | undefined
-  readonly done: Deferred.Deferred<unknown, unknown>
+  /** Called once, by the writer, with the write's outcome after its batch committed (or failed). */
+  readonly answer: (exit: Exit.Exit<unknown, unknown>) => void
 }
 
 /**
@@ -193,22 +194,36 @@ export const makeManifestWriter = (options: ManifestWriterOptions) =>
         // A batch begun is committed and answered even when the manifest is closing.
         yield* Effect.uninterruptible(
           commitBatch(first).pipe(
-            Effect.flatMap((answers) => Effect.forEach(answers, ([request, exit]) => Deferred.done(request.done, exit), { discard: true }))
+            Effect.flatMap((answers) => Effect.sync(() => answers.forEach(([request, exit]) => request.answer(exit))))
           )
         )
       }
     })
 
     const writer = yield* Effect.forkDaemon(loop)
+    let closing = false
     // On close: the batch in flight finishes, and writes still queued are answered, not left waiting forever.
     yield* Effect.addFinalizer(() =>
-      Fiber.interrupt(writer).pipe(
+      Effect.sync(() => void (closing = true)).pipe(
+        Effect.zipRight(Fiber.interrupt(writer)),
         Effect.zipRight(Queue.takeAll(queue)),
-        Effect.flatMap((left) =>
-          Effect.forEach(left, (request) =>
-            Deferred.fail(request.done, closed(request.operation)), { discard: true })),
+        Effect.flatMap((left) => Effect.sync(() => { for (const request of left) request.answer(Exit.fail(closed(request.operation))) })),
         Effect.zipRight(Queue.shutdown(queue))
       ))
+
+    /**
+     * Queues `statements`; `answer` is called with their outcome once their batch is committed. For a caller that
+     * is not a fiber: the leader answering another process's write over its socket (HostWriter.ts).
+     */
+    const enqueue = (
+      operation: string,
+      statements: Effect.Effect<unknown, unknown, SqlClient.TransactionConnection>,
+      options: { readonly oneChange?: boolean; readonly receipt?: WriteReceipt },
+      answer: (exit: Exit.Exit<unknown, unknown>) => void
+    ) => {
+      const request = { operation, statements, oneChange: options.oneChange ?? false, receipt: options.receipt, answer }
+      if (closing || !Queue.unsafeOffer(queue, request)) answer(Exit.fail(closed(operation)))
+    }
 
     /**
      * Queues `statements` and waits for their commit. The wait cannot be interrupted: once queued, a write
@@ -220,14 +235,8 @@ export const makeManifestWriter = (options: ManifestWriterOptions) =>
       options: { readonly oneChange?: boolean; readonly receipt?: WriteReceipt } = {}
     ): Effect.Effect<A, E | ManifestQueryError | WriteExpired> =>
       Effect.uninterruptible(
-        Effect.gen(function* () {
-          const done = yield* Deferred.make<unknown, unknown>()
-          yield* Queue.offer(queue, { operation, statements, oneChange: options.oneChange ?? false, receipt: options.receipt, done }).pipe(
-            Effect.catchAllCause(() => Effect.fail(closed(operation)))
-          )
-          return (yield* Deferred.await(done)) as A
-        }) as Effect.Effect<A, E | ManifestQueryError | WriteExpired>
-      )
+        Effect.async<unknown, unknown>((resume) => enqueue(operation, statements, options, resume))
+      ) as Effect.Effect<A, E | ManifestQueryError | WriteExpired>
 
-    return { write } as const
+    return { write, enqueue } as const
   })
