@@ -65,6 +65,9 @@ interface Result {
   readonly roles: string
   /** CPU time of all writers together while measured (kidvoice only). */
   readonly cpuMs: number
+  /** CPU time of the leading process alone, and of the following ones together (kidvoice sharing one writer). */
+  readonly leaderCpuMs: number
+  readonly followers: { readonly cpuMs: number; readonly updates: number }
 }
 
 const perSecond = (r: Result) => r.updates / r.seconds
@@ -179,6 +182,11 @@ const runWorkers = async (
       storeSeconds,
       commits: reports.reduce((sum, r) => ({ count: sum.count + (r.commits?.count ?? 0), writes: sum.writes + (r.commits?.writes ?? 0) }), { count: 0, writes: 0 }),
       cpuMs: reports.reduce((sum, r) => sum + (r.cpuMs ?? 0), 0),
+      leaderCpuMs: reports.filter((r) => r.role === "leader").reduce((sum, r) => sum + (r.cpuMs ?? 0), 0),
+      followers: reports.filter((r) => r.role === "follower").reduce(
+        (sum, r) => ({ cpuMs: sum.cpuMs + (r.cpuMs ?? 0), updates: sum.updates + r.updates }),
+        { cpuMs: 0, updates: 0 }
+      ),
       roles: (["leader", "follower", "alone"] as const)
         .map((role) => [role, reports.filter((r) => r.role === role).length] as const)
         .filter(([, n]) => n > 0)
@@ -290,7 +298,11 @@ try {
       `  ${pad(r.rows.toLocaleString("en"), 9)} rows ${pad(String(r.processes), 2)} writers × ${pad(String(r.loops), 2)} loops: claim ${claim ? ((1000 * claim.sum) / claim.count).toFixed(2) : "-"} ms, ` +
         `complete ${complete ? ((1000 * complete.sum) / complete.count).toFixed(2) : "-"} ms, outside the store ${(1000 * outside).toFixed(2)} ms per update and loop, ` +
         `${(r.commits.writes / Math.max(1, r.commits.count)).toFixed(1)} writes per commit, ` +
-        `${(r.cpuMs / r.updates).toFixed(2)} ms CPU per update (${r.roles})\n`
+        `${(r.cpuMs / r.updates).toFixed(2)} ms CPU per update (${r.roles}` +
+        (r.followers.updates > 0
+          ? `; the leader ${(r.leaderCpuMs / r.updates).toFixed(2)} ms per update it committed, a follower ` +
+            `${(r.followers.cpuMs / r.followers.updates).toFixed(2)} ms per update of its own`
+          : "") + ")\n"
     )
   }
   process.stdout.write("ms/update = the writers' own seconds added up ÷ updates: the time one writer spends per committed update.\n")
