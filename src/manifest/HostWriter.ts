@@ -50,23 +50,20 @@ const Request = Schema.Struct({ id: Schema.String, sentAt: Schema.Number, comman
 const decodeRequest = Schema.decodeUnknownEither(Schema.parseJson(Request))
 
 /** An error as it crosses the socket: its tag and fields, the cause reduced to its words. */
-type WireError = { readonly _tag: string } & Record<string, unknown>
+export type WireError = { readonly _tag: string } & Record<string, unknown>
 
-const encodeError = (error: unknown): WireError => {
+export const errorToWire = (error: unknown): WireError => {
   if (error instanceof ClaimLost) return { _tag: "ClaimLost", videoId: error.videoId, stage: error.stage }
   if (error instanceof VideoNotFound) return { _tag: "VideoNotFound", videoId: error.videoId }
   if (error instanceof IllegalTransition) return { _tag: "IllegalTransition", from: error.from, transition: error.transition }
   if (error instanceof WriteExpired) return { _tag: "WriteExpired", operation: error.operation, ageMs: error.ageMs }
   if (error instanceof ManifestQueryError) {
-    return { _tag: "ManifestQueryError", operation: error.operation, videoId: error.videoId, message: error.message }
+    return { _tag: "ManifestQueryError", operation: error.operation, videoId: error.videoId, detail: error.detail }
   }
-  return { _tag: "ManifestQueryError", operation: "write", message: error instanceof Error ? error.message : String(error) }
+  return { _tag: "ManifestQueryError", operation: "write", detail: error instanceof Error ? error.message : String(error) }
 }
 
-/** The leader's already-worded message, kept as the error's own (not wrapped in a second "failed:"). */
-class LeaderReported extends Error {}
-
-const decodeError = (wire: WireError): WriteError | WriteExpired => {
+export const errorFromWire = (wire: WireError): WriteError | WriteExpired => {
   const text = (key: string) => String(wire[key] ?? "")
   switch (wire._tag) {
     case "ClaimLost": return new ClaimLost({ videoId: text("videoId"), stage: wire.stage as ClaimLost["stage"] })
@@ -80,7 +77,7 @@ const decodeError = (wire: WireError): WriteError | WriteExpired => {
       return new ManifestQueryError({
         operation: text("operation") || "write",
         ...(wire.videoId ? { videoId: text("videoId") } : {}),
-        cause: new LeaderReported(`the process committing this host's writes reported: ${text("message")}`)
+        cause: new Error(`${text("detail")} (in the process committing this host's manifest writes)`)
       })
   }
 }
@@ -185,7 +182,7 @@ export const makeHostWriter = (options: HostWriterOptions) =>
       options.commitForAnother(command, { id, sentAt, maxAgeMs: leaderMaxAgeMs }, (exit) =>
         send(Exit.isSuccess(exit)
           ? { id, ok: exit.value ?? null }
-          : { id, error: encodeError(Option.getOrElse(Cause.failureOption(exit.cause), () => Cause.squash(exit.cause))) }))
+          : { id, error: errorToWire(Option.getOrElse(Cause.failureOption(exit.cause), () => Cause.squash(exit.cause))) }))
     }
 
     const lead = (server: Server): Link => {
@@ -221,7 +218,7 @@ export const makeHostWriter = (options: HostWriterOptions) =>
         if (reply.error === undefined) waiting.answer(Effect.succeed(reply.ok))
         // The leader found it too old to run: by the time this arrives it may be ours to run.
         else if (reply.error._tag === "WriteExpired") waiting.answer(writeLeftover(waiting))
-        else waiting.answer(Effect.fail(decodeError(reply.error)))
+        else waiting.answer(Effect.fail(errorFromWire(reply.error)))
       })
       let timedOut = false
       let failure = "the leader closed the connection"

@@ -18,8 +18,13 @@ export class ManifestQueryError extends Data.TaggedError("ManifestQueryError")<{
   readonly videoId?: string
   readonly cause: unknown
 }> {
+  /** The driver's own words for what went wrong. */
+  get detail() {
+    return this.cause instanceof Error ? (this.cause.cause instanceof Error ? this.cause.cause.message : this.cause.message) : String(this.cause)
+  }
+
   override get message() {
-    const detail = this.cause instanceof Error ? (this.cause.cause instanceof Error ? this.cause.cause.message : this.cause.message) : String(this.cause)
+    const detail = this.detail
     const hint = /disk is full|SQLITE_FULL|No space left/i.test(detail)
       ? " Free space on the disk holding the manifest and run again; claims left behind are reclaimed by the next run."
       : ""

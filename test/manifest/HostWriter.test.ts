@@ -6,11 +6,11 @@ import { existsSync, readFileSync } from "node:fs"
 import { connect, type Socket } from "node:net"
 import { join } from "node:path"
 import { bundleWorker } from "../../scripts/bundleWorker.js"
-import { IllegalTransition } from "../../src/domain/VideoState.js"
-import type { HostWriterRole } from "../../src/manifest/HostWriter.js"
-import { socketNameFor } from "../../src/manifest/HostWriter.js"
+import { IllegalTransition, Transition } from "../../src/domain/VideoState.js"
+import { errorFromWire, errorToWire, type HostWriterRole, socketNameFor, type WireError } from "../../src/manifest/HostWriter.js"
 import { Manifest } from "../../src/manifest/Manifest.js"
-import { ClaimLost, VideoNotFound } from "../../src/manifest/ManifestErrors.js"
+import { ClaimLost, ManifestQueryError, VideoNotFound } from "../../src/manifest/ManifestErrors.js"
+import { WriteExpired } from "../../src/manifest/ManifestWriter.js"
 import { writesSentToLeader } from "../../src/manifest/metrics.js"
 import { candidate, manifestAt, owner, scopedTempDir } from "../support/manifest.js"
 import { VideoId } from "../../src/domain/VideoId.js"
@@ -212,4 +212,38 @@ describe("one manifest writer per host (HostWriter)", () => {
       expect((rowsIn(path, "SELECT COUNT(*) AS n FROM write_receipts")[0]!.n as number)).toBeGreaterThan(0)
       yield* roleBecomes(follower, "leader")
     }), { timeout: 60_000 })
+})
+
+describe("a write's error crossing the socket", () => {
+  const crossed = (error: unknown) => errorFromWire(JSON.parse(JSON.stringify(errorToWire(error))) as WireError)
+
+  it("comes back as the same class with the same words", () => {
+    const errors = [
+      new ClaimLost({ videoId: "local-0000000000000001", stage: "analyze" }),
+      new VideoNotFound({ videoId: "local-0000000000000002" }),
+      new IllegalTransition({ from: { state: "failed", failedStage: "download" }, transition: Transition.Decide({ accepted: true }) }),
+      new WriteExpired({ operation: "claim download", ageMs: 31_000 })
+    ]
+    for (const error of errors) {
+      const back = crossed(error)
+      expect(back.constructor).toBe(error.constructor)
+      expect(back.message).toBe(error.message)
+    }
+  })
+
+  it("a failed statement keeps its operation, video and the driver's words, and says where it failed", () => {
+    const full = new ManifestQueryError({
+      operation: "decide",
+      videoId: "local-0000000000000003",
+      cause: Object.assign(new Error("SqliteError"), { cause: new Error("database or disk is full") })
+    })
+    const back = crossed(full)
+    expect(back).toBeInstanceOf(ManifestQueryError)
+    expect(back.message).toBe(
+      "manifest decide for local-0000000000000003 failed: database or disk is full (in the process committing this host's manifest writes). " +
+        "The row was not changed. Free space on the disk holding the manifest and run again; claims left behind are reclaimed by the next run."
+    )
+    // Anything else thrown in the leader still arrives as a ManifestQueryError with its words.
+    expect(crossed(new Error("boom")).message).toContain("boom (in the process committing this host's manifest writes)")
+  })
 })
