@@ -91,7 +91,7 @@ export const makeManifest = (options: ManifestOptions, manifestPath?: string) =>
       Effect.mapError((cause) => new ManifestQueryError({ operation: "read host writer key", cause }))
     )
     const writer = yield* makeManifestWriter({ maxBatch: options.maxWriteBatch ?? 256 })
-    const prepareWrite = yield* makeWriteCommands(options.retry)
+    const prepareWrite = yield* makeWriteCommands
 
     /** Times an operation, from asking to answer, into `storeSeconds`. */
     const timed = (operation: string) =>
@@ -236,6 +236,7 @@ export const makeManifest = (options: ManifestOptions, manifestPath?: string) =>
           id,
           stage,
           failure: { _tag: failure._tag, message: failure.message, retryable: failure.retryable },
+          retry: options.retry,
           jitter,
           now
         })

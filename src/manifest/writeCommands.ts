@@ -2,7 +2,7 @@ import { SqlClient } from "@effect/sql"
 import type { SqlError } from "@effect/sql/SqlError"
 import type { ParseError } from "effect/ParseResult"
 import { Effect, Either, Schema } from "effect"
-import { nextRetryAt, type RetryPolicy } from "../domain/RetryPolicy.js"
+import { nextRetryAt } from "../domain/RetryPolicy.js"
 import {
   ClaimingStage,
   claimingStates,
@@ -69,6 +69,8 @@ export const ManifestCommand = Schema.Union(
     id: VideoId,
     stage: ClaimingStage,
     failure: Schema.Struct({ _tag: Schema.String, message: Schema.String, retryable: Schema.Boolean }),
+    /** The asker's retry policy: processes on one manifest may run with different `--max-attempts`. */
+    retry: Schema.Struct({ maxAttempts: Schema.Number, baseDelayMs: Schema.Number, maxDelayMs: Schema.Number }),
     jitter: Schema.Number,
     now: Now
   }),
@@ -180,7 +182,7 @@ export const named = (operation: string, videoId?: string) =>
     Effect.mapError(effect, (cause) => new ManifestQueryError({ operation, videoId, cause }))
 
 /** The manifest's statements for each command, on the manifest's SQL client. */
-export const makeWriteCommands = (retry: RetryPolicy) =>
+export const makeWriteCommands =
   Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
 
@@ -258,7 +260,7 @@ export const makeWriteCommands = (retry: RetryPolicy) =>
       statements: Effect.gen(function* () {
         const row = yield* readRow(c.id)
         const attempts = row.attempts + 1
-        const retryAt = nextRetryAt(retry, c.failure, attempts, c.now, c.jitter)
+        const retryAt = nextRetryAt(c.retry, c.failure, attempts, c.now, c.jitter)
         const t = Transition.Fail({ stage: c.stage })
         yield* runMove(c.id, t, compileMove(c.owner, c.id, t, {
           attempts,

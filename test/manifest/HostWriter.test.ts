@@ -12,12 +12,16 @@ import { Manifest } from "../../src/manifest/Manifest.js"
 import { ClaimLost, ManifestQueryError, VideoNotFound } from "../../src/manifest/ManifestErrors.js"
 import { WriteExpired } from "../../src/manifest/ManifestWriter.js"
 import { writesSentToLeader } from "../../src/manifest/metrics.js"
-import { candidate, manifestAt, owner, scopedTempDir } from "../support/manifest.js"
+import type { RetryPolicy } from "../../src/domain/RetryPolicy.js"
+import { sqliteManifestLayer } from "../../src/manifest/ManifestStore.js"
+import { candidate, owner, scopedTempDir, testRetry } from "../support/manifest.js"
 import { VideoId } from "../../src/domain/VideoId.js"
 
 /** A manifest on `path` for owner `id`, open in the current scope. */
-const openManifest = (path: string, id: string) =>
-  Layer.build(manifestAt(path, owner(id, new Set([Number(id.split(":")[1])])))).pipe(Effect.map(Context.get(Manifest)))
+const openManifest = (path: string, id: string, retry: RetryPolicy = testRetry) =>
+  Layer.build(sqliteManifestLayer(path, { owner: owner(id, new Set([Number(id.split(":")[1])])), staleClaimMs: 3_600_000, retry })).pipe(
+    Effect.map(Context.get(Manifest))
+  )
 
 const roleBecomes = (manifest: Context.Tag.Service<Manifest>, role: HostWriterRole) =>
   manifest.writerRole.pipe(
@@ -76,7 +80,8 @@ describe("one manifest writer per host (HostWriter)", () => {
       const path = join(yield* scopedTempDir("host-writer"), "manifest.sqlite")
       const leader = yield* openManifest(path, "host:1")
       yield* roleBecomes(leader, "leader")
-      const follower = yield* openManifest(path, "host:2")
+      // The follower allows one attempt where the leader allows three: its own policy must decide its failures.
+      const follower = yield* openManifest(path, "host:2", { ...testRetry, maxAttempts: 1 })
       yield* roleBecomes(follower, "follower")
       const sentBefore = (yield* Metric.value(writesSentToLeader)).count
 
@@ -96,7 +101,10 @@ describe("one manifest writer per host (HostWriter)", () => {
         _tag: "Boom", message: "boom", retryable: true
       }).pipe(Effect.flip)
       expect(missing).toBeInstanceOf(VideoNotFound)
-      expect(yield* follower.fail("download", second, { _tag: "Timeout", message: "slow host", retryable: true })).toMatchObject({ attempts: 1 })
+      expect(yield* follower.fail("download", second, { _tag: "Timeout", message: "slow host", retryable: true })).toEqual({
+        attempts: 1,
+        nextRetryAt: null
+      })
 
       // Six writes asked, six sent to the leader (whatever their outcome).
       expect((yield* Metric.value(writesSentToLeader)).count - sentBefore).toBe(6)
