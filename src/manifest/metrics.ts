@@ -30,6 +30,7 @@ export const hostWriterLeads = Metric.gauge("kidvoice_host_writer_leads", {
 })
 
 /** Writes this process sent to the host's leading process to commit. */
-export const writesSentToLeader = Metric.counter("kidvoice_writes_sent_to_leader", {
-  description: "manifest writes sent to the process committing this host's writes"
+export const writesSentToLeader = Metric.counter("kidvoice_writes_sent_to_leader_total", {
+  description: "manifest writes sent to the process committing this host's writes",
+  incremental: true
 })

@@ -1,7 +1,7 @@
 import { Metric, MetricBoundaries } from "effect"
 
 /** Videos leaving a stage, tagged by stage and outcome (done, failed, skipped, released). */
-export const stageOutcomes = Metric.counter("kidvoice_stage_outcomes_total", { description: "videos leaving a stage, by outcome" })
+export const stageOutcomes = Metric.counter("kidvoice_stage_outcomes_total", { description: "videos leaving a stage, by outcome", incremental: true })
 
 /** How long one video takes in a stage. */
 export const stageSeconds = Metric.histogram(
@@ -11,4 +11,4 @@ export const stageSeconds = Metric.histogram(
 )
 
 /** Failures by error tag, retryable or not. */
-export const failuresByTag = Metric.counter("kidvoice_failures_total", { description: "stage failures by error tag" })
+export const failuresByTag = Metric.counter("kidvoice_failures_total", { description: "stage failures by error tag", incremental: true })

@@ -1,9 +1,12 @@
-import { Data, Effect, Metric, MetricState, Runtime, Schedule } from "effect"
+import { Data, Effect, Metric, MetricKeyType, MetricState, Option, Runtime, Schedule } from "effect"
 import type { MetricPair } from "effect/MetricPair"
 import { createServer } from "node:http"
 import { join } from "node:path"
+import { collectDefaultMetrics, Registry } from "prom-client"
+import { VideoState } from "../domain/VideoState.js"
 import type { WorkspacePaths } from "../domain/Workspace.js"
 import { writeTextAtomic } from "../files/atomicWrite.js"
+import { Manifest } from "../manifest/Manifest.js"
 
 type Pair = MetricPair.Untyped
 
@@ -13,27 +16,47 @@ export class MetricsPortUnavailable extends Data.TaggedError("MetricsPortUnavail
   }
 }
 
+const escapeLabel = (value: string) => value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")
+
 const labelText = (pair: Pair, extra: Record<string, string> = {}) => {
   const labels = [...pair.metricKey.tags.map((t) => [t.key, t.value] as const), ...Object.entries(extra)]
-  return labels.length === 0 ? "" : `{${labels.map(([k, v]) => `${k}="${v.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`).join(",")}}`
+  return labels.length === 0 ? "" : `{${labels.map(([k, v]) => `${k}="${escapeLabel(v)}"`).join(",")}}`
 }
 
-/** Effect's metrics in the Prometheus text exposition format (counters, gauges, histograms). */
+/** Help for metrics Effect's runtime declares without a description; promtool wants help on every metric. */
+const builtInHelp: Record<string, string> = {
+  effect_fiber_started: "Effect fibers started",
+  effect_fiber_active: "Effect fibers running now",
+  effect_fiber_successes: "Effect fibers that ended with success",
+  effect_fiber_failures: "Effect fibers that ended with failure",
+  effect_fiber_lifetimes: "how long Effect fibers lived"
+}
+
+/**
+ * Effect's metrics in the Prometheus text exposition format, as `promtool check metrics` accepts it:
+ * an Effect counter that may go down (not `incremental`, like `effect_fiber_active`) is a gauge, since a
+ * Prometheus counter never decreases; a real counter's name ends in `_total`; every metric has help.
+ */
 export const prometheusText = (pairs: ReadonlyArray<Pair>): string => {
   const lines: Array<string> = []
   const typed = new Set<string>()
-  const declare = (name: string, type: string, help: string | undefined) => {
+  const declare = (name: string, type: string, help: string) => {
     if (typed.has(name)) return
     typed.add(name)
-    if (help) lines.push(`# HELP ${name} ${help}`)
-    lines.push(`# TYPE ${name} ${type}`)
+    lines.push(`# HELP ${name} ${help.replace(/\\/g, "\\\\").replace(/\n/g, "\\n")}`, `# TYPE ${name} ${type}`)
   }
-  for (const pair of [...pairs].sort((a, b) => a.metricKey.name.localeCompare(b.metricKey.name))) {
-    const { name } = pair.metricKey
-    const help = pair.metricKey.description._tag === "Some" ? pair.metricKey.description.value : undefined
+  const exposedName = (pair: Pair) => {
+    const { name, keyType } = pair.metricKey
+    const monotonic = MetricKeyType.isCounterKey(keyType) && keyType.incremental
+    return monotonic && !name.endsWith("_total") ? `${name}_total` : name
+  }
+  for (const pair of [...pairs].sort((a, b) => exposedName(a).localeCompare(exposedName(b)))) {
+    const name = exposedName(pair)
+    const { keyType } = pair.metricKey
+    const help = Option.getOrElse(pair.metricKey.description, () => builtInHelp[pair.metricKey.name] ?? pair.metricKey.name.replace(/_/g, " "))
     const state = pair.metricState
     if (MetricState.isCounterState(state)) {
-      declare(name, "counter", help)
+      declare(name, MetricKeyType.isCounterKey(keyType) && keyType.incremental ? "counter" : "gauge", help)
       lines.push(`${name}${labelText(pair)} ${Number(state.count)}`)
     } else if (MetricState.isGaugeState(state)) {
       declare(name, "gauge", help)
@@ -48,6 +71,33 @@ export const prometheusText = (pairs: ReadonlyArray<Pair>): string => {
     }
   }
   return lines.join("\n") + "\n"
+}
+
+/** What the manifest holds right now: the backlog per state and the dataset accepted so far. */
+export interface ManifestGauges {
+  readonly videosByState: ReadonlyArray<{ readonly state: string; readonly count: number }>
+  readonly clips: number
+  readonly clipSeconds: number
+}
+
+/**
+ * The manifest's gauges in the exposition format. Every state is listed, 0 when empty, so a series does not
+ * vanish when its backlog drains. Clip audio is in seconds (Prometheus' base unit): hours = value / 3600.
+ */
+export const manifestGaugesText = (gauges: ManifestGauges): string => {
+  const byState = new Map<string, number>(VideoState.literals.map((state) => [state, 0]))
+  for (const { state, count } of gauges.videosByState) byState.set(state, (byState.get(state) ?? 0) + count)
+  return [
+    "# HELP kidvoice_videos videos in the manifest, by state",
+    "# TYPE kidvoice_videos gauge",
+    ...[...byState].map(([state, count]) => `kidvoice_videos{state="${escapeLabel(state)}"} ${count}`),
+    "# HELP kidvoice_dataset_clips clips in the dataset (accepted videos)",
+    "# TYPE kidvoice_dataset_clips gauge",
+    `kidvoice_dataset_clips ${gauges.clips}`,
+    "# HELP kidvoice_dataset_clip_seconds seconds of audio in the dataset's clips (divide by 3600 for hours)",
+    "# TYPE kidvoice_dataset_clip_seconds gauge",
+    `kidvoice_dataset_clip_seconds ${gauges.clipSeconds}`
+  ].join("\n") + "\n"
 }
 
 export interface TimingSummary {
@@ -105,11 +155,46 @@ export const metricsFiles = (paths: WorkspacePaths) => ({
   summary: join(paths.root, "reports", "metrics.json")
 })
 
-const writeMetricsFiles = (paths: WorkspacePaths) =>
+/** The manifest's gauges now; a manifest that cannot answer costs those lines only, never the scrape. */
+const currentManifestGauges = Effect.gen(function* () {
+  const manifest = yield* Manifest
+  const [counts, totals] = yield* Effect.all([manifest.counts, manifest.totals])
+  return manifestGaugesText({ videosByState: counts, clips: totals.clips, clipSeconds: totals.clipSeconds ?? 0 })
+}).pipe(Effect.catchAll((e) => Effect.logWarning(`metrics: cannot read the manifest's counts: ${e.message}`).pipe(Effect.as(""))))
+
+/**
+ * One whole exposition: kidvoice's and Effect's metrics, the manifest's gauges, and prom-client's process and
+ * Node.js metrics (CPU, memory, event-loop lag, GC, handles) from `nodeMetrics`.
+ */
+const scrape = (nodeMetrics: Registry) =>
+  Effect.all([
+    Effect.map(Metric.snapshot, prometheusText),
+    currentManifestGauges,
+    Effect.tryPromise(() => nodeMetrics.metrics()).pipe(
+      Effect.catchAll((e) => Effect.logWarning(`metrics: process metrics unavailable: ${e.message}`).pipe(Effect.as("")))
+    )
+  ]).pipe(Effect.map((parts) => parts.filter((part) => part !== "").map((part) => part.endsWith("\n") ? part : `${part}\n`).join("")))
+
+/** A registry of prom-client's default process and Node.js metrics, for the scope of a run. */
+const nodeMetricsRegistry = Effect.acquireRelease(
+  Effect.sync(() => {
+    const registry = new Registry()
+    collectDefaultMetrics({ register: registry })
+    // prom-client names three gauges `nodejs_active_{handles,requests,resources}_total`, which promtool rejects
+    // (`_total` is for counters); each is the sum over `type` of the gauge of the same name without `_total`.
+    for (const metric of registry.getMetricsAsArray()) {
+      if (metric.name.endsWith("_total") && (metric as { type?: unknown }).type === "gauge") registry.removeSingleMetric(metric.name)
+    }
+    return registry
+  }),
+  (registry) => Effect.sync(() => registry.clear())
+)
+
+const writeMetricsFiles = (paths: WorkspacePaths, nodeMetrics: Registry) =>
   Effect.gen(function* () {
     const pairs = yield* Metric.snapshot
     const files = metricsFiles(paths)
-    yield* writeTextAtomic(files.prometheus, prometheusText(pairs))
+    yield* writeTextAtomic(files.prometheus, yield* scrape(nodeMetrics))
     yield* writeTextAtomic(files.summary, JSON.stringify(summarizeMetrics(pairs), null, 2))
   }).pipe(Effect.catchAll((e) => Effect.logWarning(`could not write metrics: ${e.message}`)))
 
@@ -119,11 +204,12 @@ const writeMetricsFiles = (paths: WorkspacePaths) =>
  */
 export const publishMetrics = (paths: WorkspacePaths, port: number | null) =>
   Effect.gen(function* () {
-    yield* Effect.addFinalizer(() => writeMetricsFiles(paths))
-    yield* writeMetricsFiles(paths).pipe(Effect.repeat(Schedule.spaced("10 seconds")), Effect.forkScoped)
+    const nodeMetrics = yield* nodeMetricsRegistry
+    yield* Effect.addFinalizer(() => writeMetricsFiles(paths, nodeMetrics))
+    yield* writeMetricsFiles(paths, nodeMetrics).pipe(Effect.repeat(Schedule.spaced("10 seconds")), Effect.forkScoped)
     if (port === null) return
-    const runtime = yield* Effect.runtime<never>()
-    const snapshot = Runtime.runPromise(runtime)
+    const runtime = yield* Effect.runtime<Manifest>()
+    const exposition = () => Runtime.runPromise(runtime)(scrape(nodeMetrics))
     const server = yield* Effect.acquireRelease(
       Effect.async<ReturnType<typeof createServer>, MetricsPortUnavailable>((resume) => {
         const s = createServer((req, res) => {
@@ -131,7 +217,10 @@ export const publishMetrics = (paths: WorkspacePaths, port: number | null) =>
             res.writeHead(404).end("see /metrics\n")
             return
           }
-          void snapshot(Metric.snapshot).then((pairs) => res.writeHead(200, { "content-type": "text/plain; version=0.0.4" }).end(prometheusText(pairs)))
+          void exposition().then(
+            (text) => res.writeHead(200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" }).end(text),
+            (error: unknown) => res.writeHead(500).end(`metrics unavailable: ${String(error)}\n`)
+          )
         })
         s.once("error", (error) => resume(Effect.fail(new MetricsPortUnavailable({ port, reason: error.message }))))
         s.listen(port, "127.0.0.1", () => resume(Effect.succeed(s)))

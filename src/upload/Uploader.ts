@@ -182,11 +182,11 @@ export interface UploaderApi {
 }
 
 /** Clips leaving the upload stage, tagged by outcome (sent, alreadyThere, failed). */
-export const uploadClipOutcomes = Metric.counter("kidvoice_upload_clips_total", { description: "clips leaving the upload stage, by outcome" })
+export const uploadClipOutcomes = Metric.counter("kidvoice_upload_clips_total", { description: "clips leaving the upload stage, by outcome", incremental: true })
 /** Attempts that failed transiently and were tried again. */
-export const uploadRetries = Metric.counter("kidvoice_upload_retries_total", { description: "upload attempts retried after a transient failure" })
+export const uploadRetries = Metric.counter("kidvoice_upload_retries_total", { description: "upload attempts retried after a transient failure", incremental: true })
 /** Clip bytes sent in PUT bodies. */
-export const uploadBytes = Metric.counter("kidvoice_upload_bytes_total", { description: "clip bytes sent to upload targets" })
+export const uploadBytes = Metric.counter("kidvoice_upload_bytes_total", { description: "clip bytes sent to upload targets", incremental: true })
 
 /** The longest backoff between two attempts, however many attempts are allowed. */
 const maxBackoff = Duration.seconds(30)
