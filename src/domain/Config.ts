@@ -35,7 +35,11 @@ export class UploadSettings extends Schema.Class<UploadSettings>("UploadSettings
   /** The clip server (see src/upload/Uploader.ts for its protocol); null: no upload. The token comes from KIDVOICE_UPLOAD_TOKEN. */
   endpoint: Schema.NullOr(Schema.NonEmptyTrimmedString),
   concurrency: PositiveInt,
-  requestTimeoutSeconds: Schema.Number.pipe(Schema.positive())
+  requestTimeoutSeconds: Schema.Number.pipe(Schema.positive()),
+  /** `dataset`: the dataset folder under its own paths (WebDAV PUT + MKCOL); `content-addressed`: clips at clips/<sha256>. */
+  layout: Schema.Literal("dataset", "content-addressed"),
+  /** First pause after a failed upload request; it doubles with each failure in a row, shared by all clips. */
+  retryBaseSeconds: Schema.Number.pipe(Schema.positive())
 }) {}
 
 export class ModelSettings extends Schema.Class<ModelSettings>("ModelSettings")({
@@ -123,7 +127,7 @@ export const defaultConfig = {
   },
   clips: { minSeconds: 1, maxSeconds: 30, mergeGapSeconds: 0.6, loudnessDbfs: null },
   vad: { threshold: 0.5, minSpeechMs: 250, minSilenceMs: 300, maxSegmentSeconds: 30 },
-  upload: { endpoint: null, concurrency: 4, requestTimeoutSeconds: 120 },
+  upload: { endpoint: null, concurrency: 4, requestTimeoutSeconds: 120, layout: "dataset", retryBaseSeconds: 2 },
   models: { dir: null, childVoice: "auto", language: "auto" },
   download: {
     cookiesFile: null,

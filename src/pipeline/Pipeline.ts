@@ -125,6 +125,9 @@ export const curateStage = (config: KidvoiceConfig, upstreamDone: Deferred.Defer
 /** The upload token, from the environment only: never in a config file, a flag (shell history, `ps`) or a log. */
 export const uploadToken = Config.option(Config.redacted("KIDVOICE_UPLOAD_TOKEN"))
 
+/** Basic-auth credentials from the environment, for an endpoint URL that carries none. */
+export const uploadCredentials = Config.option(Config.all({ user: Config.string("KIDVOICE_UPLOAD_USER"), password: Config.redacted("KIDVOICE_UPLOAD_PASSWORD") }))
+
 /** Sends the dataset's clips to the configured server; does nothing when none is configured. */
 export const uploadStage = (config: KidvoiceConfig) =>
   Effect.gen(function* () {
@@ -133,11 +136,13 @@ export const uploadStage = (config: KidvoiceConfig) =>
     const uploader = yield* Uploader
     return yield* uploader.uploadAll({
       endpoint,
+      layout: config.upload.layout,
       token: yield* uploadToken,
+      credentials: yield* uploadCredentials,
       concurrency: config.upload.concurrency,
       requestTimeoutMs: config.upload.requestTimeoutSeconds * 1000,
       maxAttempts: config.maxAttempts,
-      retryBaseMs: config.retryBaseSeconds * 1000
+      retryBaseMs: config.upload.retryBaseSeconds * 1000
     })
   })
 

@@ -99,7 +99,9 @@ const twoAcceptedOneRejected: ReadonlyArray<VideoSpec> = [
 
 const optionsFor = (endpoint: string, overrides: Partial<UploadOptions> = {}): UploadOptions => ({
   endpoint,
+  layout: "content-addressed",
   token: Option.none(),
+  credentials: Option.none(),
   concurrency: 3,
   requestTimeoutMs: 2000,
   maxAttempts: 3,
