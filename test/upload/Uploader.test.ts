@@ -1,29 +1,14 @@
 import { NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import { Cause, Clock, Effect, Exit, FastCheck as fc, Fiber, Layer, Logger, LogLevel, Option, Redacted } from "effect"
-import { createHash } from "node:crypto"
-import { mkdirSync, rmSync, writeFileSync } from "node:fs"
-import { dirname, join } from "node:path"
-import { Analysis, Clip } from "../../src/domain/Analysis.js"
-import type { VideoId } from "../../src/domain/VideoId.js"
+import { rmSync } from "node:fs"
+import { join } from "node:path"
 import { Workspace } from "../../src/domain/Workspace.js"
 import { Manifest } from "../../src/manifest/Manifest.js"
-import { wavHeader } from "../../src/media/WavFile.js"
 import { Uploader, type UploadOptions } from "../../src/upload/Uploader.js"
 import { candidate, manifestAt, scopedTempDir } from "../support/manifest.js"
+import { seed, type VideoSpec } from "../support/uploadFixtures.js"
 import { uploadServer } from "../support/uploadServer.js"
-
-const analysis = Analysis.make({
-  durationSeconds: 30,
-  speechSeconds: 20,
-  childSpeechSeconds: 15,
-  childShare: 0.75,
-  language: "unknown",
-  languageConfidence: 0,
-  languageSource: "none",
-  classifier: "test",
-  segments: []
-})
 
 /** A manifest, a workspace and the uploader over real HTTP, all in a fresh temp directory. */
 const uploadEnv = Layer.unwrapScoped(
@@ -35,61 +20,6 @@ const uploadEnv = Layer.unwrapScoped(
     )
   )
 )
-
-interface Fixture {
-  readonly fileName: string
-  readonly videoId: VideoId
-  readonly language: string
-  readonly accepted: boolean
-  readonly bytes: Buffer
-  readonly sha256: string
-}
-
-/** 0.1 s of 16 kHz mono PCM, different for every seed. */
-const wavBytes = (seed: number) => {
-  const data = Buffer.alloc(3200)
-  for (let i = 0; i < 1600; i++) data.writeInt16LE(Math.round(8000 * Math.sin(i * (0.01 + seed * 0.003) + seed)), i * 2)
-  return Buffer.concat([wavHeader(16000, 1, data.length), data])
-}
-
-const pad = (ms: number) => ms.toString().padStart(9, "0")
-
-interface VideoSpec {
-  readonly n: number
-  readonly accepted: boolean
-  readonly clips: number
-  readonly language?: string
-}
-
-/** Takes videos through download, analysis and curation, writing their clip files into the dataset folder. */
-const seed = (videos: ReadonlyArray<VideoSpec>) =>
-  Effect.gen(function* () {
-    const manifest = yield* Manifest
-    const workspace = yield* Workspace
-    yield* manifest.addCandidates(videos.map((v) => candidate(v.n)))
-    yield* manifest.claim("download", videos.length)
-    for (const v of videos) {
-      yield* manifest.completeDownload(candidate(v.n).id, { audioPath: join(workspace.audio, `${candidate(v.n).id}.wav`), measuredDurationSeconds: 30 })
-    }
-    yield* manifest.claim("analyze", videos.length)
-    const fixtures: Array<Fixture> = []
-    for (const v of videos) {
-      const videoId = candidate(v.n).id
-      yield* manifest.completeAnalysis(videoId, analysis)
-      const language = v.language ?? "unknown"
-      const clips = Array.from({ length: v.clips }, (_, i) =>
-        Clip.make({ fileName: `${language}/${videoId}_${pad(i * 3000 + 1000)}_${pad(i * 3000 + 4000)}.wav`, start: i * 3 + 1, end: i * 3 + 4, childScore: 0.9, language }))
-      yield* manifest.decide(videoId, { accepted: v.accepted, rule: v.accepted ? "accepted" : "too-little-child-speech", detail: "test" }, clips)
-      for (const clip of clips) {
-        const bytes = wavBytes(v.n * 100 + fixtures.length)
-        const path = join(workspace.dataset, clip.fileName)
-        mkdirSync(dirname(path), { recursive: true })
-        writeFileSync(path, bytes)
-        fixtures.push({ fileName: clip.fileName, videoId, language, accepted: v.accepted, bytes, sha256: createHash("sha256").update(bytes).digest("hex") })
-      }
-    }
-    return fixtures
-  })
 
 const twoAcceptedOneRejected: ReadonlyArray<VideoSpec> = [
   { n: 1, accepted: true, clips: 3, language: "en" },
