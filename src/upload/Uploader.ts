@@ -41,7 +41,7 @@ import type { VideoId } from "../domain/VideoId.js"
 import { Workspace } from "../domain/Workspace.js"
 import { Manifest } from "../manifest/Manifest.js"
 import type { ManifestError } from "../manifest/ManifestErrors.js"
-import { failuresByTag } from "../pipeline/metrics.js"
+import { failuresByTag } from "../domain/stageMetrics.js"
 import {
   basicAuthorization,
   classifyResponse,

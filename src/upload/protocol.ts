@@ -77,17 +77,7 @@ export const normalizeEndpoint = (endpoint: string): string => endpoint.trim().r
 export const clipUrl = (endpoint: string, sha256: string): string => `${endpoint}/clips/${sha256}`
 
 /** The endpoint as it may appear in messages and logs: user name and password in the URL are dropped. */
-export const displayEndpoint = (endpoint: string): string => {
-  try {
-    const url = new URL(endpoint)
-    if (url.username === "" && url.password === "") return endpoint
-    url.username = ""
-    url.password = ""
-    return normalizeEndpoint(url.toString())
-  } catch {
-    return endpoint
-  }
-}
+export const displayEndpoint = (endpoint: string): string => splitCredentials(endpoint).endpoint
 
 /** An endpoint's user name and password, taken out of its URL (fetch refuses URLs that carry them). */
 export interface EndpointCredentials {

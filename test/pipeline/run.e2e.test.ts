@@ -146,7 +146,7 @@ describe("kidvoice run on the bundled demo media", () => {
       const token = "s3cret-token-for-test"
       const server = yield* uploadServer({ token })
       const env = { KIDVOICE_UPLOAD_TOKEN: token }
-      const args = ["upload", "--out", out, "--upload-endpoint", server.endpoint, "--upload-concurrency", "2"]
+      const args = ["upload", "--out", out, "--upload-endpoint", server.endpoint, "--upload-layout", "content-addressed", "--upload-concurrency", "2"]
       const child = kidvoice(args, env)
       yield* server.putsCompleted(3)
       child.kill("SIGKILL")

@@ -1,12 +1,19 @@
 import { describe, expect, it } from "@effect/vitest"
 import { FastCheck as fc } from "effect"
 import {
+  basicAuthorization,
   classifyResponse,
   clipUrl,
+  contentTypeOf,
+  datasetFileUrl,
   displayEndpoint,
+  foldersOf,
   maxRetryAfterMs,
   normalizeEndpoint,
-  retryAfterMs
+  pauseAfterFailures,
+  retryAfterMs,
+  splitCredentials,
+  uploadTarget
 } from "../../src/upload/protocol.js"
 
 describe("classifyResponse", () => {
@@ -81,5 +88,56 @@ describe("endpoints", () => {
     expect(displayEndpoint("https://alice:pw@h.example/kv")).toBe("https://h.example/kv")
     expect(displayEndpoint("http://127.0.0.1:8080/kv")).toBe("http://127.0.0.1:8080/kv")
     expect(displayEndpoint("not a url")).toBe("not a url")
+  })
+})
+
+describe("WebDAV pieces", () => {
+  it("MKCOL: 201 made, 405 already there; GET reads like HEAD", () => {
+    expect(classifyResponse("MKCOL", 201)).toBe("stored")
+    expect(classifyResponse("MKCOL", 405)).toBe("held")
+    expect(classifyResponse("MKCOL", 409)).toBe("permanent")
+    expect(classifyResponse("MKCOL", 507)).toBe("transient")
+    expect(classifyResponse("MKCOL", 401)).toBe("unauthorized")
+    expect(classifyResponse("GET", 200)).toBe("held")
+    expect(classifyResponse("GET", 404)).toBe("absent")
+  })
+
+  it("takes credentials out of the endpoint, percent-decoded, and builds Basic auth from them", () => {
+    expect(splitCredentials("https://alice:p%40ss%20w@h.example/dav/")).toEqual({
+      endpoint: "https://h.example/dav",
+      credentials: { user: "alice", password: "p@ss w" }
+    })
+    expect(splitCredentials("https://h.example/dav")).toEqual({ endpoint: "https://h.example/dav", credentials: undefined })
+    expect(splitCredentials("https://bob@h.example/")).toEqual({ endpoint: "https://h.example", credentials: { user: "bob", password: "" } })
+    expect(basicAuthorization({ user: "Aladdin", password: "open sesame" })).toBe("Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==")
+  })
+
+  it.prop("the endpoint shown never carries the password", [fc.string({ minLength: 1 }), fc.string({ minLength: 6 }).filter((p) => /^[\x21-\x7e]+$/.test(p))], ([user, password]) => {
+    const endpoint = `https://${encodeURIComponent(user)}:${encodeURIComponent(password)}@h.example/dav`
+    const split = splitCredentials(endpoint)
+    expect(split.credentials).toEqual({ user, password })
+    expect(split.endpoint).toBe("https://h.example/dav")
+    expect(displayEndpoint(endpoint)).not.toContain(encodeURIComponent(password))
+  })
+
+  it("places dataset files under their own paths, folders outermost first, with a content type", () => {
+    expect(datasetFileUrl("https://h.example/dav", "cs/a b#1.wav")).toBe("https://h.example/dav/cs/a%20b%231.wav")
+    expect(foldersOf("cs/ab/c.wav")).toEqual(["cs", "cs/ab"])
+    expect(foldersOf("metadata.jsonl")).toEqual([])
+    expect(contentTypeOf("cs/x.WAV")).toBe("audio/wav")
+    expect(contentTypeOf("metadata.jsonl")).toBe("application/jsonl")
+    expect(contentTypeOf("README.md")).toBe("text/markdown; charset=utf-8")
+    expect(uploadTarget("dataset", "https://h.example/dav")).not.toBe(uploadTarget("content-addressed", "https://h.example/dav"))
+  })
+
+  it.prop("the shared pause doubles with failures in a row up to the cap, and never undercuts a Retry-After", [
+    fc.integer({ min: 1, max: 40 }),
+    fc.double({ min: 0.8, max: 1.2, noNaN: true }),
+    fc.option(fc.integer({ min: 0, max: 60_000 }), { nil: undefined })
+  ], ([failures, jitter, retryAfter]) => {
+    const pause = pauseAfterFailures(failures, 1000, 30_000, jitter, retryAfter)
+    expect(pause).toBeGreaterThanOrEqual(retryAfter ?? 0)
+    expect(pause).toBeLessThanOrEqual(Math.max(Math.round(30_000 * jitter), retryAfter ?? 0))
+    if (retryAfter === undefined && failures < 5) expect(pause).toBe(Math.round(1000 * 2 ** (failures - 1) * jitter))
   })
 })
