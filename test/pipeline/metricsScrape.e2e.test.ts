@@ -1,22 +1,11 @@
 import { afterAll, describe, expect, it } from "@effect/vitest"
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
-import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { setTimeout as sleep } from "node:timers/promises"
 import { kidvoice, samplesDir } from "../support/cli.js"
+import { freePort } from "../support/ports.js"
 import { promtoolCheckMetrics } from "../support/promtool.js"
-
-/** A loopback port nothing listens on right now. */
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const server = createServer()
-    server.once("error", reject)
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
 
 describe("metrics of a real run", () => {
   const dir = mkdtempSync(join(tmpdir(), "kidvoice-metrics-e2e-"))

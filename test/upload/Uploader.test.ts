@@ -15,7 +15,9 @@ const uploadEnv = Layer.unwrapScoped(
   scopedTempDir("upload").pipe(
     Effect.map((dir) =>
       Uploader.layer.pipe(
-        Layer.provideMerge(Layer.mergeAll(manifestAt(join(dir, "manifest.sqlite")), Workspace.layer(dir), NodeHttpClient.layerUndici))
+        Layer.provideMerge(Layer.mergeAll(manifestAt(join(dir, "manifest.sqlite")), Workspace.layer(dir), NodeHttpClient.layerUndici)),
+        // Quiet unless a test captures the logs it checks.
+        Layer.provideMerge(Logger.minimumLogLevel(LogLevel.None))
       )
     )
   )
