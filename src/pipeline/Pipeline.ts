@@ -9,6 +9,7 @@ import { Workspace } from "../domain/Workspace.js"
 import { removeAbandonedTempDirs } from "../download/abandonedTemp.js"
 import { Downloader } from "../download/Downloader.js"
 import { Manifest } from "../manifest/Manifest.js"
+import { withoutUrlCredentials } from "../upload/protocol.js"
 import { Uploader } from "../upload/Uploader.js"
 import { discover, type DiscoveryRequest, type DiscoverySummary } from "./discovery.js"
 import { runClaimingStage } from "./stageWorkers.js"
@@ -84,11 +85,14 @@ export const analyzeStage = (config: KidvoiceConfig, upstreamDone: Deferred.Defe
     })
   })
 
+/** The command line the dataset card quotes, without the credentials an --upload-endpoint URL may carry. */
+const cardCommandLine = () => withoutUrlCredentials(commandLine())
+
 /**
  * Decides every analyzed row. A row that cannot be curated now (its audio vanished, say) is logged and left
  * analyzed for `doctor`; the stage ends after a full sweep that decided nothing once upstream is done.
  */
-export const curateStage = (config: KidvoiceConfig, upstreamDone: Deferred.Deferred<void>, producedBy = commandLine()) =>
+export const curateStage = (config: KidvoiceConfig, upstreamDone: Deferred.Deferred<void>, producedBy = cardCommandLine()) =>
   Effect.gen(function* () {
     const curator = yield* Curator
     const classifier = yield* ChildVoiceClassifier
@@ -176,7 +180,7 @@ const addSummaries = (a: DiscoverySummary, b: DiscoverySummary): DiscoverySummar
  * channels are explored and the stages run again: good channels are mined in the same run. Each channel is
  * explored once, so the rounds end. Upload follows the last round. `request` may be just the inputs (no searches).
  */
-export const runAll = (request: DiscoveryRequest | ReadonlyArray<string>, config: KidvoiceConfig, producedBy = commandLine()) =>
+export const runAll = (request: DiscoveryRequest | ReadonlyArray<string>, config: KidvoiceConfig, producedBy = cardCommandLine()) =>
   Effect.gen(function* () {
     yield* reconcile
     let discovered = yield* discover("inputs" in request ? request : { inputs: request, queries: [] }, config)

@@ -144,3 +144,9 @@ export const pauseAfterFailures = (failuresInARow: number, baseMs: number, capMs
   const backoff = Math.min(capMs, baseMs * 2 ** Math.max(0, failuresInARow - 1)) * jitter
   return Math.max(Math.round(backoff), retryAfter ?? 0)
 }
+
+/**
+ * Text with the `user:password@` of every URL in it removed, e.g. a command line quoted in the dataset card
+ * (`--upload-endpoint https://me:pw@host/dav` → `--upload-endpoint https://host/dav`).
+ */
+export const withoutUrlCredentials = (text: string): string => text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@]*@/gi, "$1")

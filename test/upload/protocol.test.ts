@@ -13,7 +13,8 @@ import {
   pauseAfterFailures,
   retryAfterMs,
   splitCredentials,
-  uploadTarget
+  uploadTarget,
+  withoutUrlCredentials
 } from "../../src/upload/protocol.js"
 
 describe("classifyResponse", () => {
@@ -139,5 +140,14 @@ describe("WebDAV pieces", () => {
     expect(pause).toBeGreaterThanOrEqual(retryAfter ?? 0)
     expect(pause).toBeLessThanOrEqual(Math.max(Math.round(30_000 * jitter), retryAfter ?? 0))
     if (retryAfter === undefined && failures < 5) expect(pause).toBe(Math.round(1000 * 2 ** (failures - 1) * jitter))
+  })
+})
+
+describe("withoutUrlCredentials", () => {
+  it("removes user:password@ from every URL in a text and leaves the rest alone", () => {
+    expect(withoutUrlCredentials("kidvoice run --upload-endpoint https://me:p%40ss@dav.example/kv --input a@b.txt"))
+      .toBe("kidvoice run --upload-endpoint https://dav.example/kv --input a@b.txt")
+    expect(withoutUrlCredentials("http://u@h/ and HTTP://x:y@h2:8080/p?q=a@b")).toBe("http://h/ and HTTP://h2:8080/p?q=a@b")
+    expect(withoutUrlCredentials("no urls, mail me@example.org")).toBe("no urls, mail me@example.org")
   })
 })
