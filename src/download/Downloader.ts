@@ -1,5 +1,5 @@
 import { FileSystem } from "@effect/platform"
-import { Clock, Context, Data, Effect, Layer } from "effect"
+import { Context, Data, Effect, Layer } from "effect"
 import { promises as fs } from "node:fs"
 import { join } from "node:path"
 import { readWavInfo } from "../media/WavFile.js"
@@ -9,9 +9,10 @@ import { moveIntoPlace } from "../files/atomicWrite.js"
 import { ensureFreeSpace, isDiskFullText, OutOfDiskSpace } from "../files/diskSpace.js"
 import { FfmpegFailed, probeAudio, transcodeToWav, UndecodableMedia } from "../media/Ffmpeg.js"
 import { type HostKeepsRefusing, RequestPacer } from "./RequestPacer.js"
-import { CookiesFileMissing, type FetchSettings, runYtDlp, type YtDlpNotFound, ytDlpFetchArgs, ytDlpVersion } from "./YtDlp.js"
+import { bestAudioArgs, networkArgs, ytDlpCommand } from "./ytDlpArgs.js"
+import { type CookiesFileMissing, copyCookiesInto, type FetchSettings, runYtDlp, type YtDlpNotFound } from "./YtDlp.js"
 import { classifyYtDlpFailure, ytDlpErrorLines, type YtDlpFailureKind } from "./ytDlpFailure.js"
-import { ytDlpVersionAdvice } from "./ytDlpVersion.js"
+import { describeYtDlpSetup, inspectYtDlp, ytDlpNetwork } from "./ytDlpSetup.js"
 
 export class SourceFileMissing extends Data.TaggedError("SourceFileMissing")<{ readonly videoId: string; readonly path: string }> {
   readonly retryable = false
@@ -94,33 +95,29 @@ export class Downloader extends Context.Tag("kidvoice/Downloader")<Downloader, D
 
       const pacer = yield* RequestPacer
 
-      // Once a run per program, and only when a remote video comes up: local-only runs need no yt-dlp at all.
-      const checkYtDlp = yield* Effect.cachedFunction((ytDlpPath: string) =>
+      // Once a run per program and choice, and only when a remote video comes up: local-only runs need no yt-dlp at all.
+      const inspect = yield* Effect.cachedFunction((key: string) =>
         Effect.gen(function* () {
-          const version = yield* ytDlpVersion(ytDlpPath)
-          const advice = ytDlpVersionAdvice(version, new Date(yield* Clock.currentTimeMillis))
-          yield* Effect.logInfo(`yt-dlp ${version} at ${ytDlpPath}${advice.supportsJsRuntimes ? " (with --js-runtimes node)" : ""}`)
-          if (advice.warning) yield* Effect.logWarning(advice.warning)
-          return advice
+          const [ytDlpPath, jsRuntime, remoteComponents] = JSON.parse(key) as [string, string, string]
+          const setup = yield* inspectYtDlp(ytDlpPath, { jsRuntime, remoteComponents })
+          yield* Effect.logInfo(describeYtDlpSetup(setup))
+          if (setup.advice.warning) yield* Effect.logWarning(setup.advice.warning)
+          return setup
         })
       )
-
-      /** A private copy of the cookies in the temp dir: yt-dlp rewrites its cookies file on exit. */
-      const copyCookies = (cookiesFile: string | null, dir: string) =>
-        cookiesFile === null
-          ? Effect.succeed(null)
-          : Effect.tryPromise({
-            try: () => fs.copyFile(cookiesFile, join(dir, "cookies.txt")).then(() => join(dir, "cookies.txt")),
-            catch: (e) => new CookiesFileMissing({ path: cookiesFile, detail: String((e as { code?: string }).code ?? e) })
-          })
+      const checkYtDlp = (options: DownloaderOptions) =>
+        inspect(JSON.stringify([options.ytDlpPath, options.fetch.jsRuntime, options.fetch.remoteComponents]))
 
       const fetchWithYtDlp = (row: ManifestRow, dir: string, options: DownloaderOptions) =>
         Effect.gen(function* () {
-          const advice = yield* checkYtDlp(options.ytDlpPath)
-          const cookies = yield* copyCookies(options.fetch.cookiesFile, dir)
-          const args = ytDlpFetchArgs(options.fetch, cookies, advice.supportsJsRuntimes, join(dir, "source.%(ext)s"), row.sourceUrl)
+          const setup = yield* checkYtDlp(options)
+          const cookies = yield* copyCookiesInto(options.fetch.cookiesFile, dir)
+          const args = ytDlpCommand(
+            [networkArgs(ytDlpNetwork(setup, options.fetch, cookies)), bestAudioArgs(options.fetch, join(dir, "source.%(ext)s"))],
+            row.sourceUrl
+          )
           const startedAt = yield* pacer.take
-          const failed = yield* runYtDlp(options.ytDlpPath, args, {
+          const failed = yield* runYtDlp(setup.path, args, {
             silenceMs: 3 * options.fetch.timeoutSeconds * 1000,
             runMs: options.fetch.maxMinutes === null ? null : options.fetch.maxMinutes * 60_000
           }).pipe(

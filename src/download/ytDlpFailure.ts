@@ -66,3 +66,16 @@ export const ytDlpErrorLines = (stderr: string): string => {
   const errors = stderr.split("\n").filter((l) => l.startsWith("ERROR:")).map((l) => l.replace(/;? ?please report this issue.*$/i, ""))
   return (errors.length > 0 ? errors : stderr.split("\n").filter((l) => l.trim() !== "").slice(-2)).join(" | ").slice(0, 1000)
 }
+
+/**
+ * The warning worth a person's attention in a run that succeeded, with its class: the host starting to refuse
+ * us (bot check, 429) or asking for a sign-in shows up as a WARNING before it becomes an ERROR. null: none.
+ */
+export const ytDlpWarning = (stderr: string): string | null => {
+  const warnings = stderr.split("\n").filter((l) => l.startsWith("WARNING:"))
+  for (const line of warnings) {
+    const failure = classifyYtDlpFailure(line)
+    if (failure.kind === "rate-limited" || failure.reason === "sign-in required") return `${failure.reason}: ${line.slice(0, 300)}`
+  }
+  return null
+}

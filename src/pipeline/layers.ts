@@ -48,7 +48,7 @@ export const youTubeCatalogLayer = (config: KidvoiceConfig, apiKeys: ReadonlyArr
       regionCode: config.discovery.regionCode,
       ...defaultApiRetry
     }).pipe(Layer.provide(NodeHttpClient.layerUndici))
-    : ytDlpCatalogLayer(config.ytDlpPath)
+    : ytDlpCatalogLayer(config.ytDlpPath, config.download)
 
 /** The analyzer with the models the settings choose, visible beside it: curate and eval name the classifier. */
 export const analyzerLayer = (models: ModelSettings) =>

@@ -132,7 +132,7 @@ describe("Downloader with yt-dlp (a stand-in script records what it is given)", 
       const out = yield* scopedTempDir("ytdlp-args")
       const cookies = join(out, "cookies.txt")
       writeFileSync(cookies, "# Netscape HTTP Cookie File\n")
-      const fetch = { cookiesFile: cookies, proxy: "socks5://127.0.0.1:1080", limitRate: "1M", sleepRequestsSeconds: 2, timeoutSeconds: 7, maxMinutes: null }
+      const fetch = { ...defaultConfig.download, cookiesFile: cookies, proxy: "socks5://127.0.0.1:1080", limitRate: "1M", sleepRequestsSeconds: 2, timeoutSeconds: 7, maxMinutes: null }
       for (const [version, withJs] of [["2025.11.20", true], ["2023.03.04", false]] as const) {
         const bin = join(out, version)
         mkdirSync(bin)
@@ -148,7 +148,9 @@ describe("Downloader with yt-dlp (a stand-in script records what it is given)", 
         expect(after("--cookies")).not.toBe(cookies)
         expect(after("--cookies")!.startsWith(workspacePaths(out).tmp)).toBe(true)
         expect(after("--")).toBe("http://127.0.0.1:9/v2.mp3")
-        expect(args.includes("--js-runtimes") && after("--js-runtimes") === "node").toBe(withJs)
+        // The runtime yt-dlp listed as supported in its -v header: the deno binary from npm.
+        expect(args.includes("--js-runtimes") && /^deno:\/.+\/deno$/.test(after("--js-runtimes")!)).toBe(withJs)
+        expect(args.includes("--remote-components") && after("--remote-components") === "ejs:npm").toBe(withJs)
         expect(readFileSync(join(bin, "version-calls"), "utf8").trim().split("\n")).toHaveLength(1)
       }
       expect(filesBelow(workspacePaths(out).tmp)).toEqual([])
