@@ -12,7 +12,7 @@ import { type HostKeepsRefusing, RequestPacer } from "./RequestPacer.js"
 import { bestAudioArgs, networkArgs, ytDlpCommand } from "./ytDlpArgs.js"
 import { type CookiesFileMissing, copyCookiesInto, type FetchSettings, runYtDlp, type YtDlpNotFound } from "./YtDlp.js"
 import { classifyYtDlpFailure, ytDlpErrorLines, type YtDlpFailureKind } from "./ytDlpFailure.js"
-import { describeYtDlpSetup, inspectYtDlp, ytDlpNetwork } from "./ytDlpSetup.js"
+import { inspectAndAnnounce, ytDlpNetwork } from "./ytDlpSetup.js"
 
 export class SourceFileMissing extends Data.TaggedError("SourceFileMissing")<{ readonly videoId: string; readonly path: string }> {
   readonly retryable = false
@@ -99,10 +99,7 @@ export class Downloader extends Context.Tag("kidvoice/Downloader")<Downloader, D
       const inspect = yield* Effect.cachedFunction((key: string) =>
         Effect.gen(function* () {
           const [ytDlpPath, jsRuntime, remoteComponents] = JSON.parse(key) as [string, string, string]
-          const setup = yield* inspectYtDlp(ytDlpPath, { jsRuntime, remoteComponents })
-          yield* Effect.logInfo(describeYtDlpSetup(setup))
-          if (setup.advice.warning) yield* Effect.logWarning(setup.advice.warning)
-          return setup
+          return yield* inspectAndAnnounce(ytDlpPath, { jsRuntime, remoteComponents })
         })
       )
       const checkYtDlp = (options: DownloaderOptions) =>

@@ -41,7 +41,7 @@ const parseRuntime = (entry: string): JsRuntimeReport => {
 }
 
 export const parseYtDlpVerbose = (output: string): YtDlpSelfReport => {
-  const versionLine = debugValue(output, "yt-dlp version")
+  const versionLine = output.split(/\r?\n/).find((l) => l.startsWith("[debug] yt-dlp version ")) ?? null
   // "stable@2026.08.19 from yt-dlp/yt-dlp [594bd50c2] (pip)" or "stable@2023.03.04 [392389b7d] (debian*)"
   const version = versionLine === null ? null : (/(\d{4}\.\d{2}\.\d{2}(?:\.\d+)?)/.exec(versionLine)?.[1] ?? null)
   const variant = versionLine === null ? null : (/\(([^()]+)\)\s*$/.exec(versionLine)?.[1] ?? null)
@@ -63,3 +63,113 @@ export const parseYtDlpVerbose = (output: string): YtDlpSelfReport => {
 /** A runtime this yt-dlp listed and accepts, if any: YouTube's signature and n challenges can be solved. */
 export const supportedRuntime = (report: YtDlpSelfReport): JsRuntimeReport | null =>
   report.jsRuntimes?.find((r) => r.supported) ?? null
+
+/** One line of a readiness table: what was checked, what was found, and the one command that fixes it. */
+export interface ReadinessLine {
+  readonly check: string
+  /** fail: this stops YouTube work; warn: it may get in the way. */
+  readonly status: "ok" | "warn" | "fail"
+  readonly detail: string
+  readonly fix: string | null
+}
+
+/** What `inspectYtDlp` found, as the assessment needs it (kept structural so the rules are tested on plain data). */
+export interface YtDlpFindings {
+  readonly path: string
+  readonly version: string
+  readonly ageDays: number | null
+  readonly ageWarning: string | null
+  readonly supportsJsRuntimes: boolean
+  readonly report: YtDlpSelfReport | null
+  readonly wantedJsRuntime: string | null
+  readonly jsRuntime: string | null
+  readonly remoteComponents: string | null
+}
+
+export interface RuntimeContext {
+  /** The `--js-runtime` setting (auto, none, or a spec). */
+  readonly jsRuntimeSetting: string
+  readonly remoteComponentsSetting: string
+  readonly denoFound: boolean
+  readonly nodeVersion: string
+}
+
+const updateYtDlp = "bash scripts/setup-yt-dlp.sh"
+
+/**
+ * The yt-dlp lines of the readiness table. Pure. `found` is null when yt-dlp could not be run (`notFound` says why).
+ * The JavaScript runtime line is what yt-dlp itself says about the runtime kidvoice gives it.
+ */
+export const assessYtDlp = (found: YtDlpFindings | null, notFound: string | null, context: RuntimeContext): ReadonlyArray<ReadinessLine> => {
+  if (found === null) {
+    return [{ check: "yt-dlp", status: "fail", detail: `cannot be run: ${notFound ?? "not found"}`, fix: updateYtDlp }]
+  }
+  const age = found.ageDays === null ? "age unknown" : `${found.ageDays} days old`
+  const variant = found.report?.variant ? ` (${found.report.variant})` : ""
+  const ytDlp: ReadinessLine = !found.supportsJsRuntimes
+    ? {
+      check: "yt-dlp", status: "fail", fix: updateYtDlp,
+      detail: `${found.version}${variant} at ${found.path}, ${age}: too old for YouTube (no JavaScript runtime support before 2025.11.12)`
+    }
+    : {
+      check: "yt-dlp", status: found.ageWarning === null ? "ok" : "warn", fix: found.ageWarning === null ? null : updateYtDlp,
+      detail: `${found.version}${variant} at ${found.path}, ${age}${found.ageWarning === null ? "" : "; YouTube often breaks versions older than 90 days"}`
+    }
+  if (!found.supportsJsRuntimes) {
+    return [ytDlp, { check: "JS runtime", status: "fail", detail: "this yt-dlp cannot use one", fix: updateYtDlp }]
+  }
+  return [ytDlp, runtimeLine(found, context), ejsLine(found, context)]
+}
+
+const runtimeLine = (found: YtDlpFindings, context: RuntimeContext): ReadinessLine => {
+  if (found.wantedJsRuntime === null) {
+    return context.jsRuntimeSetting === "none"
+      ? { check: "JS runtime", status: "fail", detail: "turned off (--js-runtime none): YouTube's challenges go unsolved", fix: "kidvoice ... --js-runtime auto" }
+      : {
+        check: "JS runtime", status: "fail",
+        detail: `no deno in node_modules, and Node ${context.nodeVersion} is older than 22, which yt-dlp requires`,
+        fix: "npm ci (installs the deno package)"
+      }
+  }
+  const listed = found.report?.jsRuntimes ?? null
+  if (found.report === null || listed === null) {
+    return { check: "JS runtime", status: "warn", detail: `${found.wantedJsRuntime} given, but yt-dlp -v did not say whether it accepts it`, fix: updateYtDlp }
+  }
+  const named = listed.map((r) => `${r.name}${r.version ? `-${r.version}` : ""}${r.supported ? "" : " (unsupported)"}`).join(", ") || "none"
+  if (found.jsRuntime !== null) {
+    return { check: "JS runtime", status: "ok", detail: `yt-dlp -v lists ${named}: supported (--js-runtimes ${found.jsRuntime})`, fix: null }
+  }
+  return {
+    check: "JS runtime", status: "fail",
+    detail: `yt-dlp -v lists ${named} for --js-runtimes ${found.wantedJsRuntime}: not usable`,
+    fix: context.denoFound ? "kidvoice ... --js-runtime auto" : "npm ci (installs the deno package)"
+  }
+}
+
+const ejsLine = (found: YtDlpFindings, context: RuntimeContext): ReadinessLine => {
+  if (found.report?.ejsInstalled) {
+    return { check: "EJS scripts", status: "ok", detail: `yt-dlp-ejs ${found.report.ejsVersion ?? ""} installed beside yt-dlp`.replace("  ", " "), fix: null }
+  }
+  if (found.remoteComponents !== null) {
+    return {
+      check: "EJS scripts", status: "ok", fix: null,
+      detail: `yt-dlp-ejs not installed; fetched when first needed (--remote-components ${found.remoteComponents}), which needs the registry reachable`
+    }
+  }
+  if (found.jsRuntime === null) {
+    return { check: "EJS scripts", status: "fail", detail: "not installed, and no JavaScript runtime to run them (fix the JS runtime line first)", fix: null }
+  }
+  return {
+    check: "EJS scripts", status: "fail",
+    detail: `yt-dlp-ejs not installed and remote components are off (--remote-components ${context.remoteComponentsSetting})`,
+    fix: `${updateYtDlp} (where the index has yt-dlp[default]) or kidvoice ... --remote-components auto`
+  }
+}
+
+/** The problems of a table in one line, for the start of a run; null when there are none. */
+export const readinessSummary = (lines: ReadonlyArray<ReadinessLine>): string | null => {
+  const problems = lines.filter((l) => l.status !== "ok")
+  if (problems.length === 0) return null
+  return `YouTube readiness: ${problems.map((l) => `${l.check} ${l.status === "fail" ? "FAILS" : "warns"}: ${l.detail}` +
+    (l.fix === null ? "" : ` (fix: ${l.fix})`)).join("; ")}. Details: kidvoice doctor --ready`
+}

@@ -3,7 +3,9 @@ import type { DownloadSettings } from "../domain/Config.js"
 import { runProgram } from "../media/ProgramRun.js"
 import { chooseRemoteComponents, type YtDlpNetwork } from "./ytDlpArgs.js"
 import { chooseJsRuntime, denoBinary, resolveYtDlpPath } from "./ytDlpLocation.js"
-import { parseYtDlpVerbose, supportedRuntime, type YtDlpSelfReport } from "./ytDlpReadiness.js"
+import {
+  assessYtDlp, parseYtDlpVerbose, type ReadinessLine, readinessSummary, supportedRuntime, type YtDlpFindings, type YtDlpSelfReport
+} from "./ytDlpReadiness.js"
 import { ytDlpVersion } from "./YtDlp.js"
 import { type YtDlpVersionAdvice, ytDlpVersionAdvice } from "./ytDlpVersion.js"
 
@@ -22,9 +24,9 @@ export interface YtDlpSetup {
 
 export type YtDlpChoices = Pick<DownloadSettings, "jsRuntime" | "remoteComponents">
 
-/** `yt-dlp -v` with `args`: its debug header is on stderr; it exits 2 (no URL), which is expected. */
+/** `yt-dlp -v` with `args`: its debug header is on stderr; it exits 2 (no URL), which is expected. No age nag: kidvoice judges the age. */
 export const ytDlpVerbose = (path: string, args: ReadonlyArray<string>) =>
-  runProgram(path, ["-v", ...args], { stdin: "ignore", timeout: 60_000, encoding: "utf8" }).pipe(
+  runProgram(path, ["-v", "--no-update", ...args], { stdin: "ignore", timeout: 60_000, encoding: "utf8" }).pipe(
     Effect.map((result) => `${result.stderr ?? ""}\n${result.stdout ?? ""}`)
   )
 
@@ -72,3 +74,33 @@ export const describeYtDlpSetup = (setup: YtDlpSetup): string =>
   (setup.jsRuntime === null ? ", no JavaScript runtime" : `, --js-runtimes ${setup.jsRuntime}`) +
   (setup.remoteComponents === null ? "" : `, --remote-components ${setup.remoteComponents}`) +
   (setup.report?.ejsInstalled ? `, yt-dlp-ejs ${setup.report.ejsVersion ?? ""}`.trimEnd() : "")
+
+const findingsOf = (setup: YtDlpSetup): YtDlpFindings => ({
+  path: setup.path,
+  version: setup.advice.version,
+  ageDays: setup.advice.ageDays,
+  ageWarning: setup.advice.warning,
+  supportsJsRuntimes: setup.advice.supportsJsRuntimes,
+  report: setup.report,
+  wantedJsRuntime: setup.wantedJsRuntime,
+  jsRuntime: setup.jsRuntime,
+  remoteComponents: setup.remoteComponents
+})
+
+/** The readiness table's yt-dlp lines for what `inspectYtDlp` found (or the reason it could not run yt-dlp). */
+export const ytDlpReadiness = (setup: YtDlpSetup | null, notFound: string | null, choices: YtDlpChoices): ReadonlyArray<ReadinessLine> =>
+  assessYtDlp(setup === null ? null : findingsOf(setup), notFound, {
+    jsRuntimeSetting: choices.jsRuntime,
+    remoteComponentsSetting: choices.remoteComponents,
+    denoFound: denoBinary() !== null,
+    nodeVersion: process.version
+  })
+
+/** `inspectYtDlp`, then a log line of what is used and, when YouTube may not work, one warning line saying why. */
+export const inspectAndAnnounce = (configuredPath: string, choices: YtDlpChoices) =>
+  Effect.tap(inspectYtDlp(configuredPath, choices), (setup) =>
+    Effect.gen(function* () {
+      yield* Effect.logInfo(describeYtDlpSetup(setup))
+      const summary = readinessSummary(ytDlpReadiness(setup, null, choices))
+      if (summary !== null) yield* Effect.logWarning(summary)
+    }))

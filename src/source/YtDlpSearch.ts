@@ -5,7 +5,7 @@ import type { DownloadSettings } from "../domain/Config.js"
 import { privateCookies } from "../download/YtDlp.js"
 import { flatListingArgs, networkArgs, type YtDlpNetwork, ytDlpCommand } from "../download/ytDlpArgs.js"
 import { classifyYtDlpFailure, ytDlpErrorLines, ytDlpWarning } from "../download/ytDlpFailure.js"
-import { inspectYtDlp, ytDlpNetwork } from "../download/ytDlpSetup.js"
+import { inspectAndAnnounce, ytDlpNetwork } from "../download/ytDlpSetup.js"
 import { runProgram } from "../media/ProgramRun.js"
 import type { LiveStatus, Listing } from "./metadataFilter.js"
 import { YouTubeCatalog } from "./YouTubeCatalog.js"
@@ -117,7 +117,7 @@ export type ListingSettings = Pick<DownloadSettings, "cookiesFile" | "proxy" | "
  * that say the host is refusing us (bot check, 429, sign-in) are logged with their class, not dropped.
  */
 export const ytDlpCatalog = (ytDlpPath: string, settings: ListingSettings) =>
-  Effect.map(Effect.cached(inspectYtDlp(ytDlpPath, settings)), (inspect) =>
+  Effect.map(Effect.cached(inspectAndAnnounce(ytDlpPath, settings)), (inspect) =>
     YouTubeCatalog.of({
       name: "yt-dlp",
       list: (target, limit) =>

@@ -38,7 +38,7 @@ export const fakeYtDlp = (script: FakeYtDlpScript) =>
       `const version = ${JSON.stringify(script.version ?? "2026.08.19")}`,
       `if (process.argv[2] === "--version") { console.log(version); process.exit(0) }`,
       `if (process.argv[2] === "-v") { process.stderr.write(${JSON.stringify(verboseHeader(script.version ?? "2026.08.19").join("\n"))}` +
-        `.replace("RUNTIMES", process.argv[3] === "--js-runtimes" ? "deno-2.9.6" : "none")); process.exit(2) }`,
+        `.replace("RUNTIMES", process.argv.includes("--js-runtimes") ? "deno-2.9.6" : "none")); process.exit(2) }`,
       script.stdoutFile ? `process.stdout.write(fs.readFileSync(${JSON.stringify(script.stdoutFile)}))` : "",
       script.stderr ? `process.stderr.write(${JSON.stringify(script.stderr)})` : "",
       `process.exitCode = ${script.exitCode ?? 0}`
@@ -60,7 +60,7 @@ export const fakeYtDlpDownloads = (dir: string, version: string, body: string) =
     "#!/bin/sh",
     `if [ "$1" = "--version" ]; then echo x >> '${dir}/version-calls'; echo '${version}'; exit 0; fi`,
     // -v: the debug header of a yt-dlp that accepts the runtime it was given and has no yt-dlp-ejs; exits 2 like yt-dlp without a URL.
-    `if [ "$1" = "-v" ]; then printf '%s\\n' ${verboseHeader(version).map((l) => `"${l.replace("RUNTIMES", `$( [ "$2" = --js-runtimes ] && echo deno-2.9.6 || echo none)`)}"`).join(" ")} >&2; exit 2; fi`,
+    `if [ "$1" = "-v" ]; then printf '%s\\n' ${verboseHeader(version).map((l) => `"${l.replace("RUNTIMES", `$(case " $* " in *" --js-runtimes "*) echo deno-2.9.6;; *) echo none;; esac)`)}"`).join(" ")} >&2; exit 2; fi`,
     `printf '%s\\n' "$@" > '${dir}/args'`,
     `prev=''; for a in "$@"; do [ "$prev" = "-o" ] && out=$(echo "$a" | sed 's/%(ext)s/mp3/'); prev="$a"; done`,
     body
