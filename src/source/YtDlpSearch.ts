@@ -1,6 +1,6 @@
 import { Data, Effect, Either, Layer, Schema, Stream } from "effect"
 import { Candidate } from "../domain/Candidate.js"
-import { YouTubeId } from "../domain/VideoId.js"
+import { YouTubeId, youTubeIdOfUrl } from "../domain/VideoId.js"
 import type { DownloadSettings } from "../domain/Config.js"
 import { privateCookies } from "../download/YtDlp.js"
 import { flatListingArgs, networkArgs, type YtDlpNetwork, ytDlpCommand } from "../download/ytDlpArgs.js"
@@ -86,6 +86,14 @@ const listingOf = (entry: FlatEntry, owner: { channel: string | null; channelId:
   availability: entry.availability ?? null
 })
 
+/** A page's embedded YouTube videos come as bare `url` entries with no id: the id is in the URL. */
+const withIdFromUrl = (raw: unknown): unknown => {
+  if (raw === null || typeof raw !== "object" || "id" in raw) return raw
+  const url = (raw as { url?: unknown }).url
+  const id = typeof url === "string" ? youTubeIdOfUrl(url) : undefined
+  return id === undefined ? raw : { ...raw, id }
+}
+
 /**
  * Reads `yt-dlp --flat-playlist -J` output. Entries that are not videos (a channel's nested tabs, shelves)
  * are left out; a channel tab's entries often lack their channel, which is the listing's own.
@@ -101,7 +109,7 @@ export const parseFlatPlaylist = (
         ? { channel: playlist.channel ?? playlist.uploader ?? null, channelId: playlist.channel_id ?? null }
         : { channel: null, channelId: null }
       return playlist.entries.flatMap((raw) => {
-        const entry = decodeEntry(raw)
+        const entry = decodeEntry(withIdFromUrl(raw))
         return Either.isRight(entry) ? [listingOf(entry.right, owner)] : []
       })
     })
