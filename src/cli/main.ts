@@ -127,7 +127,9 @@ const run = Command.make("run", { ...pipelineOptions, ...youTubeOptions, input: 
   )).pipe(Command.withDescription("discover, download, analyze and curate: every stage, overlapping, until nothing is left to do"))
 
 /** Pipeline settings `discover` uses too: the filter's duration bounds are the curate rules' own; yt-dlp lists. */
-const discoverPipelineSettings = pipelineSettings.filter((s) => ["min-duration-seconds", "max-duration-seconds", "yt-dlp"].includes(s.flag))
+const discoverPipelineSettings = pipelineSettings.filter((s) => ["min-duration-seconds", "max-duration-seconds", "yt-dlp"].includes(s.flag) ||
+  // yt-dlp lists as it downloads: same cookies, proxy, pace and JavaScript runtime; URL lists may hold file:// URLs.
+  ["cookies", "proxy", "sleep-requests", "download-timeout", "js-runtime", "remote-components", "allow-file-urls"].includes(s.flag))
 
 const discoverCommand = Command.make("discover", { ...commonOptions, ...settingOptions(discoverPipelineSettings), ...youTubeOptions, input: inputsOption }, (args) =>
   withConfig(args, (config) =>

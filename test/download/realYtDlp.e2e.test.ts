@@ -4,6 +4,7 @@ import { Effect, Layer, Logger, LogLevel, Stream } from "effect"
 import { execFileSync } from "node:child_process"
 import { chmodSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
+import { pathToFileURL } from "node:url"
 import { Candidate } from "../../src/domain/Candidate.js"
 import { defaultConfig } from "../../src/domain/Config.js"
 import { ManifestRow } from "../../src/domain/ManifestRow.js"
@@ -11,6 +12,7 @@ import { urlVideoId } from "../../src/domain/VideoId.js"
 import { Workspace, workspacePaths } from "../../src/domain/Workspace.js"
 import { Downloader } from "../../src/download/Downloader.js"
 import { RequestPacer } from "../../src/download/RequestPacer.js"
+import type { FetchSettings } from "../../src/download/YtDlp.js"
 import { resolveYtDlpPath } from "../../src/download/ytDlpLocation.js"
 import { ytDlpVersionAdvice } from "../../src/download/ytDlpVersion.js"
 import { ytDlpCatalog } from "../../src/source/YtDlpSearch.js"
@@ -38,6 +40,19 @@ const page = (ids: ReadonlyArray<string>) =>
 
 const valueOf = (args: ReadonlyArray<string>, flag: string) => args[args.indexOf(flag) + 1]
 
+const urlRow = (url: string) =>
+  ManifestRow.make({
+    ...Candidate.make({ id: urlVideoId(url), kind: "url", sourceUrl: url, title: null, channel: null, declaredDurationSeconds: null }),
+    measuredDurationSeconds: null, state: "downloading", failedStage: null, attempts: 0, lastErrorTag: null, lastErrorMessage: null,
+    nextRetryAt: null, claimedBy: null, claimedAt: null, audioPath: null, analysis: null, speechSeconds: null, childSpeechSeconds: null,
+    childShare: null, language: null, languageConfidence: null, decisionRule: null, decisionDetail: null, licence: null, createdAt: 0, updatedAt: 0
+  })
+
+const download = (out: string, ytDlpPath: string, row: ManifestRow, fetch: FetchSettings) =>
+  Effect.flatMap(Downloader, (d) => d.download(row, { maxDurationSeconds: 3600, ytDlpPath, fetch })).pipe(
+    Effect.provide(Downloader.layer.pipe(Layer.provide(Layer.mergeAll(Workspace.layer(out), NodeFileSystem.layer, RequestPacer.layer(RequestPacer.policy(6000, 1))))))
+  )
+
 describe(`the real yt-dlp (${realYtDlp}) through a local proxy, with cookies, pace and the JavaScript runtime`, () => {
   it.scopedLive("lists a page and downloads a file: every request goes through the proxy and carries the cookies", () =>
     Effect.gen(function* () {
@@ -60,16 +75,8 @@ describe(`the real yt-dlp (${realYtDlp}) through a local proxy, with cookies, pa
       expect(listed.map((l) => l.candidate.id)).toEqual(["Xk3vTq9LmA2", "b7Yh2Kp0QwE"])
 
       const url = server.url("/poem.mp3")
-      const row = ManifestRow.make({
-        ...Candidate.make({ id: urlVideoId(url), kind: "url", sourceUrl: url, title: null, channel: null, declaredDurationSeconds: null }),
-        measuredDurationSeconds: null, state: "downloading", failedStage: null, attempts: 0, lastErrorTag: null, lastErrorMessage: null,
-        nextRetryAt: null, claimedBy: null, claimedAt: null, audioPath: null, analysis: null, speechSeconds: null, childSpeechSeconds: null,
-        childShare: null, language: null, languageConfidence: null, decisionRule: null, decisionDetail: null, licence: null, createdAt: 0, updatedAt: 0
-      })
       const out = join(dir, "out")
-      const downloaded = yield* Effect.flatMap(Downloader, (d) => d.download(row, { maxDurationSeconds: 3600, ytDlpPath: yt.wrapper, fetch: settings })).pipe(
-        Effect.provide(Downloader.layer.pipe(Layer.provide(Layer.mergeAll(Workspace.layer(out), NodeFileSystem.layer, RequestPacer.layer(RequestPacer.policy(6000, 1))))))
-      )
+      const downloaded = yield* download(out, yt.wrapper, urlRow(url), settings)
       expect(downloaded.measuredDurationSeconds).toBeGreaterThan(1)
 
       // Both went through the proxy, with the cookies of the user's file (yt-dlp was given private copies).
@@ -90,5 +97,19 @@ describe(`the real yt-dlp (${realYtDlp}) through a local proxy, with cookies, pa
       }
       expect(readFileSync(cookies, "utf8")).toContain("kid-42")
       expect(filesBelow(workspacePaths(out).tmp)).toEqual([])
+    }).pipe(Logger.withMinimumLogLevel(LogLevel.Error)), { timeout: 120_000 })
+
+  it.scopedLive("opens a file:// URL only when the user allowed it (--allow-file-urls gives yt-dlp --enable-file-urls)", () =>
+    Effect.gen(function* () {
+      const dir = yield* scopedTempDir("file-urls")
+      const yt = recordingYtDlp(dir)
+      const url = pathToFileURL(join(samplesDir, "child-cs-poem.mp3")).href
+      const refused = yield* Effect.flip(download(join(dir, "refused"), yt.wrapper, urlRow(url), defaultConfig.download))
+      // yt-dlp's own refusal: kidvoice never opens a local file behind the user's back.
+      expect(refused.message).toContain("file:// URLs are disabled")
+      const allowed = yield* download(join(dir, "allowed"), yt.wrapper, urlRow(url), { ...defaultConfig.download, allowFileUrls: true })
+      expect(allowed.measuredDurationSeconds).toBeGreaterThan(1)
+      const work = yt.runs().filter((args) => args.includes("--"))
+      expect(work.map((args) => args.includes("--enable-file-urls"))).toEqual([false, true])
     }).pipe(Logger.withMinimumLogLevel(LogLevel.Error)), { timeout: 120_000 })
 })
