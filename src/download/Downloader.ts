@@ -1,5 +1,5 @@
 import { FileSystem } from "@effect/platform"
-import { Context, Data, Effect, Layer } from "effect"
+import { Context, Data, Duration, Effect, Layer, Schedule } from "effect"
 import { promises as fs } from "node:fs"
 import { join } from "node:path"
 import { readWavInfo } from "../media/WavFile.js"
@@ -11,7 +11,7 @@ import { FfmpegFailed, probeAudio, transcodeToWav, UndecodableMedia } from "../m
 import { type HostKeepsRefusing, RequestPacer } from "./RequestPacer.js"
 import { bestAudioArgs, networkArgs, ytDlpCommand } from "./ytDlpArgs.js"
 import { type CookiesFileMissing, copyCookiesInto, type FetchSettings, runYtDlp, type YtDlpNotFound } from "./YtDlp.js"
-import { classifyYtDlpFailure, ytDlpErrorLines, type YtDlpFailureKind } from "./ytDlpFailure.js"
+import { classifyYtDlpFailure, offlineHint, ytDlpErrorLines, type YtDlpFailureKind } from "./ytDlpFailure.js"
 import { inspectAndAnnounce, ytDlpNetwork } from "./ytDlpSetup.js"
 
 export class SourceFileMissing extends Data.TaggedError("SourceFileMissing")<{ readonly videoId: string; readonly path: string }> {
@@ -47,6 +47,25 @@ export class VideoUnavailable extends Data.TaggedError("VideoUnavailable")<{
   }
 }
 
+/**
+ * No host could be reached (name resolution failed, connection refused): this machine's network, not the video.
+ * Retried a few times within seconds, then recorded as a retryable failure the run does not wait for.
+ */
+export class NetworkUnreachable extends Data.TaggedError("NetworkUnreachable")<{
+  readonly videoId: string
+  readonly url: string
+  readonly reason: string
+  readonly detail: string
+}> {
+  readonly retryable = true
+  override get message() {
+    return `${offlineHint} (${this.reason} fetching ${this.url}, ${this.videoId}): ${this.detail}`
+  }
+}
+
+/** Seconds, not the manifest's minutes: a network that is back quickly (a blip, a proxy restarting) costs no attempt. */
+export const offlineRetry = Schedule.exponential(Duration.seconds(2)).pipe(Schedule.jittered, Schedule.intersect(Schedule.recurs(2)))
+
 /** A video that will never be worth downloading (too long, for instance): recorded as skipped, not failed. */
 export class DownloadSkipped extends Data.TaggedError("DownloadSkipped")<{ readonly videoId: string; readonly reason: string }> {
   override get message() {
@@ -61,7 +80,7 @@ export class TempDirError extends Data.TaggedError("TempDirError")<{ readonly pa
   }
 }
 
-export type DownloadError = OutOfDiskSpace | SourceFileMissing | YtDlpFailed | VideoUnavailable | DownloadSkipped | UndecodableMedia | FfmpegFailed |
+export type DownloadError = OutOfDiskSpace | SourceFileMissing | YtDlpFailed | NetworkUnreachable | VideoUnavailable | DownloadSkipped | UndecodableMedia | FfmpegFailed |
   TempDirError | YtDlpNotFound | CookiesFileMissing | HostKeepsRefusing |
   import("../media/WavFile.js").WavFormatError | import("../files/atomicWrite.js").FileWriteError
 
@@ -135,6 +154,7 @@ export class Downloader extends Context.Tag("kidvoice/Downloader")<Downloader, D
           const failure = classifyYtDlpFailure(failed.stderr)
           const detail = ytDlpErrorLines(failed.stderr)
           if (failure.kind === "permanent") return yield* new VideoUnavailable({ videoId: row.id, url: row.sourceUrl, reason: failure.reason, detail })
+          if (failure.kind === "offline") return yield* new NetworkUnreachable({ videoId: row.id, url: row.sourceUrl, reason: failure.reason, detail })
           // Fails with HostKeepsRefusing when the host has refused through every pause.
           if (failure.kind === "rate-limited") yield* pacer.refused(startedAt, failure.reason)
           return yield* new YtDlpFailed({ videoId: row.id, url: row.sourceUrl, kind: failure.kind, reason: failure.reason, retryable: failure.retryable, detail })
@@ -151,7 +171,12 @@ export class Downloader extends Context.Tag("kidvoice/Downloader")<Downloader, D
           const dir = yield* fileSystem.makeTempDirectoryScoped({ directory: workspace.tmp, prefix: tempDirPrefix() }).pipe(
             Effect.mapError((cause) => new TempDirError({ path: workspace.tmp, cause }))
           )
-          const source = row.kind === "local" ? yield* localSource(row) : yield* fetchWithYtDlp(row, dir, options)
+          const source = row.kind === "local"
+            ? yield* localSource(row)
+            : yield* fetchWithYtDlp(row, dir, options).pipe(
+              Effect.tapError((e) => e._tag === "NetworkUnreachable" ? Effect.logWarning(`${e.reason}; trying again in a few seconds`) : Effect.void),
+              Effect.retry({ schedule: offlineRetry, while: (e) => e._tag === "NetworkUnreachable" })
+            )
           const probe = yield* probeAudio(source)
           if (probe.durationSeconds !== null && probe.durationSeconds > options.maxDurationSeconds) {
             return yield* new DownloadSkipped({

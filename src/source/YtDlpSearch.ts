@@ -4,7 +4,7 @@ import { YouTubeId, youTubeIdOfUrl } from "../domain/VideoId.js"
 import type { DownloadSettings } from "../domain/Config.js"
 import { privateCookies } from "../download/YtDlp.js"
 import { flatListingArgs, networkArgs, type YtDlpNetwork, ytDlpCommand } from "../download/ytDlpArgs.js"
-import { classifyYtDlpFailure, ytDlpErrorLines, ytDlpWarning } from "../download/ytDlpFailure.js"
+import { classifyYtDlpFailure, offlineHint, ytDlpErrorLines, ytDlpWarning } from "../download/ytDlpFailure.js"
 import { inspectAndAnnounce, ytDlpNetwork } from "../download/ytDlpSetup.js"
 import { runProgram } from "../media/ProgramRun.js"
 import type { LiveStatus, Listing } from "./metadataFilter.js"
@@ -20,7 +20,8 @@ export class YtDlpListingFailed extends Data.TaggedError("YtDlpListingFailed")<{
   override get message() {
     const failure = classifyYtDlpFailure(this.stderr)
     const why = failure.kind === "unknown" ? "" : ` [${failure.kind}: ${failure.reason}]`
-    return `yt-dlp could not list ${this.target} (exit ${this.exitCode ?? "by signal"})${why}: ${ytDlpErrorLines(this.stderr)}`
+    const hint = failure.kind === "offline" ? `. ${offlineHint}` : ""
+    return `yt-dlp could not list ${this.target} (exit ${this.exitCode ?? "by signal"})${why}: ${ytDlpErrorLines(this.stderr)}${hint}`
   }
 }
 
