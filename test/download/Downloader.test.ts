@@ -1,6 +1,6 @@
 import { NodeFileSystem } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Fiber, Layer } from "effect"
+import { Effect, Fiber, Layer, Logger, LogLevel } from "effect"
 import { execa } from "execa"
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
@@ -170,6 +170,17 @@ describe("Downloader with yt-dlp (a stand-in script records what it is given)", 
       expect(noCookies.message).toContain("gone-cookies.txt")
       expect(existsSync(join(out, "args"))).toBe(false)
     }))
+
+  it.scopedLive("an unreachable network is tried three times within seconds, then fails as NetworkUnreachable with a 'no network?' hint", () =>
+    Effect.gen(function* () {
+      const out = yield* scopedTempDir("ytdlp-offline")
+      const refused = "ERROR: [generic] x: Unable to download webpage: [Errno 111] Connection refused (caused by TransportError('[Errno 111] Connection refused'))"
+      const ytDlpPath = fakeYtDlpDownloads(out, "2025.11.20", `echo x >> '${out}/runs'; echo "${refused}" >&2; exit 1`)
+      const error = yield* withDownloader(out, Effect.flatMap(Downloader, (d) => Effect.flip(d.download(remoteRow(8), { ...options, ytDlpPath }))))
+      expect(error._tag).toBe("NetworkUnreachable")
+      expect(error.message).toContain("no network?")
+      expect(readFileSync(join(out, "runs"), "utf8").trim().split("\n")).toHaveLength(3)
+    }).pipe(Logger.withMinimumLogLevel(LogLevel.Error)), { timeout: 60_000 })
 
   it.scoped("a private video is unavailable with its reason; a bot check is rate-limited and retryable", () =>
     Effect.gen(function* () {
