@@ -60,9 +60,14 @@ export const parseYtDlpVerbose = (output: string): YtDlpSelfReport => {
   }
 }
 
-/** A runtime this yt-dlp listed and accepts, if any: YouTube's signature and n challenges can be solved. */
-export const supportedRuntime = (report: YtDlpSelfReport): JsRuntimeReport | null =>
-  report.jsRuntimes?.find((r) => r.supported) ?? null
+/**
+ * The runtime given as `spec` (yt-dlp's NAME[:PATH]) as this yt-dlp listed it, if it accepts it. By name: yt-dlp
+ * also lists the runtimes it enables by itself (deno, when one is on PATH), which are not the one kidvoice passes.
+ */
+export const supportedRuntime = (report: YtDlpSelfReport, spec: string): JsRuntimeReport | null => {
+  const name = spec.split(":")[0]!.toLowerCase()
+  return report.jsRuntimes?.find((r) => r.supported && r.name.toLowerCase() === name) ?? null
+}
 
 /** One line of a readiness table: what was checked, what was found, and the one command that fixes it. */
 export interface ReadinessLine {

@@ -48,7 +48,7 @@ export const inspectYtDlp = (configuredPath: string, choices: YtDlpChoices) =>
     }
     const report = parseYtDlpVerbose(yield* ytDlpVerbose(path, wantedJsRuntime === null ? [] : ["--js-runtimes", wantedJsRuntime]))
     const answered = report.version !== null
-    const jsRuntime = wantedJsRuntime !== null && (!answered || supportedRuntime(report) !== null) ? wantedJsRuntime : null
+    const jsRuntime = wantedJsRuntime !== null && (!answered || supportedRuntime(report, wantedJsRuntime) !== null) ? wantedJsRuntime : null
     const remoteComponents = chooseRemoteComponents(choices.remoteComponents, jsRuntime, report.ejsInstalled)
     return { path, advice, report: answered ? report : null, wantedJsRuntime, jsRuntime, remoteComponents } satisfies YtDlpSetup
   }).pipe(Effect.withSpan("inspectYtDlp"))

@@ -14,13 +14,18 @@ describe("parseYtDlpVerbose on captured yt-dlp -v output", () => {
     const report = parseYtDlpVerbose(captured("v-2026.08.19-deno.txt"))
     expect(report).toMatchObject({ version: "2026.08.19", variant: "pip", jsRuntimesDisabled: false, ejsInstalled: false, refusedOption: null })
     expect(report.jsRuntimes).toEqual([{ name: "deno", version: "2.9.6", supported: true }])
-    expect(supportedRuntime(report)?.name).toBe("deno")
+    expect(supportedRuntime(report, "deno:/p/deno")?.name).toBe("deno")
+    expect(supportedRuntime(report, "node")).toBeNull()
   })
 
   it("the same yt-dlp given Node 20: listed as unsupported, so no runtime can solve YouTube's challenges", () => {
     const report = parseYtDlpVerbose(captured("v-2026.08.19-node20.txt"))
     expect(report.jsRuntimes).toEqual([{ name: "node", version: "20.20.2", supported: false }])
-    expect(supportedRuntime(report)).toBeNull()
+    expect(supportedRuntime(report, "node")).toBeNull()
+    // yt-dlp also lists the deno it finds on PATH by itself; that is not the runtime asked for.
+    const both = parseYtDlpVerbose(captured("v-2026.08.19-node20.txt").replace("JS runtimes: node-20.20.2 (unsupported)", "JS runtimes: deno-2.9.6, node-20.20.2 (unsupported)"))
+    expect(supportedRuntime(both, "node:/usr/bin/node")).toBeNull()
+    expect(supportedRuntime(both, "deno")?.version).toBe("2.9.6")
   })
 
   it("runtimes turned off, and Debian's 2023 yt-dlp, which has no runtime line and refuses --js-runtimes", () => {
