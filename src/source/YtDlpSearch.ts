@@ -132,12 +132,10 @@ export const ytDlpCatalog = (ytDlpPath: string, settings: ListingSettings) =>
       list: (target, limit) =>
         Stream.fromEffect(
           Effect.gen(function* () {
-            const setup = yield* inspect.pipe(Effect.mapError((e) =>
-              new YtDlpListingFailed({ target: describeTarget(target), exitCode: null, stderr: e.message })
-            ))
-            const cookies = yield* privateCookies(settings.cookiesFile).pipe(Effect.mapError((e) =>
-              new YtDlpListingFailed({ target: describeTarget(target), exitCode: null, stderr: e.message })
-            ))
+            // Not started at all (no yt-dlp, unreadable cookies): the listing fails with the reason and what to do.
+            const notStarted = (e: { readonly message: string }) => new YtDlpListingFailed({ target: describeTarget(target), exitCode: null, stderr: e.message })
+            const setup = yield* inspect.pipe(Effect.mapError(notStarted))
+            const cookies = yield* privateCookies(settings.cookiesFile).pipe(Effect.mapError(notStarted))
             const args = ytDlpListingArgs(target, limit, ytDlpNetwork(setup, settings, cookies))
             const result = yield* runProgram(setup.path, args, { stdin: "ignore", encoding: "utf8" })
             if (result.failed || result.exitCode !== 0) {
