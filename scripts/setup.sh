@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what kidvoice needs on a Debian/Ubuntu machine with Node.js 20: ffmpeg and yt-dlp from the
-# distribution, then the npm dependencies from the lockfile. Safe to run again; installs only what is missing.
+# distribution, a current yt-dlp in .venv/ (scripts/setup-yt-dlp.sh), then the npm dependencies from the
+# lockfile (deno, yt-dlp's JavaScript runtime, comes with them). Safe to run again; installs only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,4 +27,7 @@ fi
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund --loglevel=error
 fi
-echo "setup done: $(ffmpeg -version | head -n1 | cut -d' ' -f1-3), yt-dlp $(yt-dlp --version), node $(node --version)"
+bash scripts/setup-yt-dlp.sh
+yt_dlp=yt-dlp
+[ -x .venv/bin/yt-dlp ] && yt_dlp=.venv/bin/yt-dlp
+echo "setup done: $(ffmpeg -version | head -n1 | cut -d' ' -f1-3), yt-dlp $("$yt_dlp" --version) ($yt_dlp), node $(node --version)"

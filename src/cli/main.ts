@@ -21,6 +21,7 @@ import { gatherReport, renderReportHtml } from "./report.js"
 import { formatStatus, statusReport } from "./status.js"
 import { besideProgressLine, showProgress } from "./progress.js"
 import { modelsCommand } from "./models.js"
+import { readinessTable, renderReadiness, requireReady } from "./ready.js"
 import { writeTextAtomic } from "../files/atomicWrite.js"
 import { join } from "node:path"
 import { promises as fs } from "node:fs"
@@ -126,7 +127,9 @@ const run = Command.make("run", { ...pipelineOptions, ...youTubeOptions, input: 
   )).pipe(Command.withDescription("discover, download, analyze and curate: every stage, overlapping, until nothing is left to do"))
 
 /** Pipeline settings `discover` uses too: the filter's duration bounds are the curate rules' own; yt-dlp lists. */
-const discoverPipelineSettings = pipelineSettings.filter((s) => ["min-duration-seconds", "max-duration-seconds", "yt-dlp"].includes(s.flag))
+const discoverPipelineSettings = pipelineSettings.filter((s) => ["min-duration-seconds", "max-duration-seconds", "yt-dlp"].includes(s.flag) ||
+  // yt-dlp lists as it downloads: same cookies, proxy, pace and JavaScript runtime; URL lists may hold file:// URLs.
+  ["cookies", "proxy", "sleep-requests", "download-timeout", "js-runtime", "remote-components", "allow-file-urls"].includes(s.flag))
 
 const discoverCommand = Command.make("discover", { ...commonOptions, ...settingOptions(discoverPipelineSettings), ...youTubeOptions, input: inputsOption }, (args) =>
   withConfig(args, (config) =>
@@ -199,8 +202,18 @@ class ProblemsRemain extends Data.TaggedError("ProblemsRemain")<{ readonly count
   }
 }
 
+/** What `doctor --ready` checks with the settings of a run: yt-dlp and its runtime, cookies, models. */
+const readySettings = pipelineSettings.filter((s) =>
+  ["yt-dlp", "cookies", "js-runtime", "remote-components", "models-dir", "child-model", "language-model"].includes(s.flag))
+
 const doctor = Command.make("doctor", {
   ...commonOptions,
+  ...settingOptions(readySettings),
+  ready: Options.boolean("ready").pipe(
+    Options.withDescription("instead of the manifest, check what a YouTube run needs: yt-dlp's version and age, the JavaScript runtime " +
+      "as yt-dlp reports it, its challenge scripts, ffmpeg/ffprobe, the models, free disk in --out, the cookies file; " +
+      "exits non-zero when one fails, with the command that fixes each")
+  ),
   repair: Options.boolean("repair").pipe(
     Options.withDescription("fix what can be fixed: restore a damaged manifest from its last good snapshot, reclaim stale claims, " +
       "remove abandoned temp files, requeue videos whose audio vanished, move files with no row to <out>/orphans (never deletes them). " +
@@ -209,6 +222,11 @@ const doctor = Command.make("doctor", {
 }, (args) =>
   withConfig(args, (config) =>
     Effect.gen(function* () {
+      if (args.ready) {
+        const lines = yield* readinessTable(config)
+        yield* Console.log(renderReadiness(lines))
+        return yield* requireReady(lines)
+      }
       const paths = workspacePaths(config.out)
       if (!args.repair) {
         const report = yield* diagnose(paths, manifestOptions(config))
@@ -223,7 +241,7 @@ const doctor = Command.make("doctor", {
       if (repaired.blocked !== null || repaired.after.findings.length > 0) {
         return yield* new ProblemsRemain({ count: Math.max(1, repaired.after.findings.length), repaired: true })
       }
-    }))).pipe(Command.withDescription("check the manifest against the files on disk and say what is wrong; --repair fixes it"))
+    }))).pipe(Command.withDescription("check the manifest against the files on disk and say what is wrong; --repair fixes it; --ready checks a YouTube run's tools"))
 
 const status = Command.make("status", {
   ...commonOptions,

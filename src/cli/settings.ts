@@ -7,7 +7,7 @@ import { defaultConfig, KidvoiceConfig } from "../domain/Config.js"
 interface Setting {
   readonly flag: string
   readonly path: ReadonlyArray<string>
-  readonly kind: "text" | "number" | "list"
+  readonly kind: "text" | "number" | "list" | "boolean"
   readonly description: string
 }
 
@@ -49,7 +49,7 @@ export const pipelineSettings: ReadonlyArray<Setting> = [
   setting("upload-layout", "upload.layout", "text", "dataset (the dataset folder by WebDAV PUT/MKCOL) or content-addressed (clips at clips/<sha256>)"),
   setting("upload-retry-base-seconds", "upload.retryBaseSeconds", "number", "first pause after a failed upload request; doubles with each failure in a row, shared by all clips"),
   setting("metrics-port", "metricsPort", "number", "serve Prometheus metrics on 127.0.0.1:<port>/metrics while running"),
-  setting("yt-dlp", "ytDlpPath", "text", "the yt-dlp program to run"),
+  setting("yt-dlp", "ytDlpPath", "text", "the yt-dlp program to run (auto: the one scripts/setup.sh put in .venv/, else yt-dlp on PATH)"),
   setting("cookies", "download.cookiesFile", "text", "a Netscape cookies file for yt-dlp (members-only, age-gated videos, bot checks); must exist"),
   setting("proxy", "download.proxy", "text", "proxy for yt-dlp, e.g. http://host:3128 or socks5://host:1080"),
   setting("limit-rate", "download.limitRate", "text", "bandwidth per download, e.g. 500K or 1M (bytes a second)"),
@@ -58,7 +58,12 @@ export const pipelineSettings: ReadonlyArray<Setting> = [
   setting("rate-limit-pause-seconds", "download.rateLimitPauseSeconds", "number",
     "when the host says too many requests or asks for a bot check, all downloads pause this long, doubling while it keeps refusing"),
   setting("download-timeout", "download.timeoutSeconds", "number", "seconds without data before a download counts as stalled (retried later)"),
-  setting("max-download-minutes", "download.maxMinutes", "number", "a download still running after this long is killed and retried later (null: no limit)")
+  setting("max-download-minutes", "download.maxMinutes", "number", "a download still running after this long is killed and retried later (null: no limit)"),
+  setting("js-runtime", "download.jsRuntime", "text",
+    "JavaScript runtime yt-dlp solves YouTube's challenges with: auto (the deno from npm, else Node >= 22), none, or yt-dlp's NAME[:PATH]"),
+  setting("remote-components", "download.remoteComponents", "text",
+    "yt-dlp --remote-components: auto (ejs:npm when the yt-dlp-ejs scripts are not installed), none, or e.g. ejs:github"),
+  setting("allow-file-urls", "download.allowFileUrls", "boolean", "accept file:// URLs in URL lists (yt-dlp --enable-file-urls)")
 ]
 
 /** Settings of discovery, for `discover` and `run`; duration bounds come from the curate rules (one truth for both). */
@@ -75,11 +80,14 @@ const envName = (s: Setting) => `KIDVOICE_${s.flag.toUpperCase().replace(/-/g, "
 const getPath = (object: unknown, path: ReadonlyArray<string>): unknown =>
   path.reduce<unknown>((at, key) => (at !== null && typeof at === "object" ? (at as Record<string, unknown>)[key] : undefined), object)
 
-/** Each setting as an optional text flag: values are checked once, by the config schema, whatever their source. */
+/** Each setting as an optional text flag (a switch for a boolean): values are checked once, by the config schema, whatever their source. */
 export const settingOptions = (settings: ReadonlyArray<Setting>) =>
   Object.fromEntries(settings.map((s) => [
     s.flag,
-    Options.text(s.flag).pipe(
+    s.kind === "boolean" ? Options.boolean(s.flag).pipe(
+      Options.withDescription(`${s.description} (env ${envName(s)}=true)`),
+      Options.map((on) => (on ? Option.some("true") : Option.none<string>()))
+    ) : Options.text(s.flag).pipe(
       Options.withDescription(`${s.description} (default ${JSON.stringify(getPath(defaultConfig, s.path))}; env ${envName(s)})`),
       Options.optional
     )
@@ -101,6 +109,7 @@ export class ConfigError extends Data.TaggedError("ConfigError")<{
 type Layered = { readonly value: unknown; readonly source: string }
 
 const fromText = (s: Setting, text: string): unknown => {
+  if (s.kind === "boolean" && /^(true|yes|1|false|no|0)$/i.test(text.trim())) return /^(true|yes|1)$/i.test(text.trim())
   if (s.kind === "list") return text.split(",").map((part) => part.trim()).filter((part) => part !== "")
   // Anything JavaScript reads as a finite number (".5", "1e-1"); the rest stays text for the schema to reject by name.
   if (s.kind === "number" && text.trim() !== "" && Number.isFinite(Number(text))) return Number(text)

@@ -73,7 +73,13 @@ export class DownloadSettings extends Schema.Class<DownloadSettings>("DownloadSe
    * A download still running after this many minutes is killed and retried later: a host that trickles bytes
    * is never silent, and would hold a download worker for ever. null: no limit.
    */
-  maxMinutes: Schema.NullOr(Schema.Number.pipe(Schema.positive()))
+  maxMinutes: Schema.NullOr(Schema.Number.pipe(Schema.positive())),
+  /** yt-dlp's JavaScript runtime for YouTube's challenges: auto (npm's deno, else Node >= 22), none, or yt-dlp's NAME[:PATH]. */
+  jsRuntime: Schema.NonEmptyTrimmedString,
+  /** yt-dlp's --remote-components: auto (ejs:npm when yt-dlp-ejs is not installed), none, or yt-dlp's value (ejs:github). */
+  remoteComponents: Schema.NonEmptyTrimmedString,
+  /** Accept file:// URLs in URL lists and let yt-dlp open them (--enable-file-urls): local archives, offline work. */
+  allowFileUrls: Schema.Boolean
 }) {}
 
 export class DiscoverySettings extends Schema.Class<DiscoverySettings>("DiscoverySettings")({
@@ -137,7 +143,10 @@ export const defaultConfig = {
     requestsPerMinute: 20,
     rateLimitPauseSeconds: 60,
     timeoutSeconds: 60,
-    maxMinutes: 120
+    maxMinutes: 120,
+    jsRuntime: "auto",
+    remoteComponents: "auto",
+    allowFileUrls: false
   },
   discovery: {
     searchLimit: 50,
@@ -147,6 +156,6 @@ export const defaultConfig = {
     regionCode: null
   },
   metricsPort: null,
-  ytDlpPath: "yt-dlp",
+  ytDlpPath: "auto",
   logFormat: "pretty"
 } as const satisfies typeof KidvoiceConfig.Encoded

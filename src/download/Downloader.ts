@@ -1,5 +1,5 @@
 import { FileSystem } from "@effect/platform"
-import { Clock, Context, Data, Effect, Layer } from "effect"
+import { Context, Data, Duration, Effect, Layer, Schedule } from "effect"
 import { promises as fs } from "node:fs"
 import { join } from "node:path"
 import { readWavInfo } from "../media/WavFile.js"
@@ -9,9 +9,10 @@ import { moveIntoPlace } from "../files/atomicWrite.js"
 import { ensureFreeSpace, isDiskFullText, OutOfDiskSpace } from "../files/diskSpace.js"
 import { FfmpegFailed, probeAudio, transcodeToWav, UndecodableMedia } from "../media/Ffmpeg.js"
 import { type HostKeepsRefusing, RequestPacer } from "./RequestPacer.js"
-import { CookiesFileMissing, type FetchSettings, runYtDlp, type YtDlpNotFound, ytDlpFetchArgs, ytDlpVersion } from "./YtDlp.js"
-import { classifyYtDlpFailure, ytDlpErrorLines, type YtDlpFailureKind } from "./ytDlpFailure.js"
-import { ytDlpVersionAdvice } from "./ytDlpVersion.js"
+import { bestAudioArgs, networkArgs, ytDlpCommand } from "./ytDlpArgs.js"
+import { type CookiesFileMissing, copyCookiesInto, type FetchSettings, runYtDlp, type YtDlpNotFound } from "./YtDlp.js"
+import { classifyYtDlpFailure, offlineHint, ytDlpErrorLines, type YtDlpFailureKind } from "./ytDlpFailure.js"
+import { inspectAndAnnounce, ytDlpNetwork } from "./ytDlpSetup.js"
 
 export class SourceFileMissing extends Data.TaggedError("SourceFileMissing")<{ readonly videoId: string; readonly path: string }> {
   readonly retryable = false
@@ -46,6 +47,25 @@ export class VideoUnavailable extends Data.TaggedError("VideoUnavailable")<{
   }
 }
 
+/**
+ * No host could be reached (name resolution failed, connection refused): this machine's network, not the video.
+ * Retried a few times within seconds, then recorded as a retryable failure the run does not wait for.
+ */
+export class NetworkUnreachable extends Data.TaggedError("NetworkUnreachable")<{
+  readonly videoId: string
+  readonly url: string
+  readonly reason: string
+  readonly detail: string
+}> {
+  readonly retryable = true
+  override get message() {
+    return `${offlineHint} (${this.reason} fetching ${this.url}, ${this.videoId}): ${this.detail}`
+  }
+}
+
+/** Seconds, not the manifest's minutes: a network that is back quickly (a blip, a proxy restarting) costs no attempt. */
+export const offlineRetry = Schedule.exponential(Duration.seconds(2)).pipe(Schedule.jittered, Schedule.intersect(Schedule.recurs(2)))
+
 /** A video that will never be worth downloading (too long, for instance): recorded as skipped, not failed. */
 export class DownloadSkipped extends Data.TaggedError("DownloadSkipped")<{ readonly videoId: string; readonly reason: string }> {
   override get message() {
@@ -60,7 +80,7 @@ export class TempDirError extends Data.TaggedError("TempDirError")<{ readonly pa
   }
 }
 
-export type DownloadError = OutOfDiskSpace | SourceFileMissing | YtDlpFailed | VideoUnavailable | DownloadSkipped | UndecodableMedia | FfmpegFailed |
+export type DownloadError = OutOfDiskSpace | SourceFileMissing | YtDlpFailed | NetworkUnreachable | VideoUnavailable | DownloadSkipped | UndecodableMedia | FfmpegFailed |
   TempDirError | YtDlpNotFound | CookiesFileMissing | HostKeepsRefusing |
   import("../media/WavFile.js").WavFormatError | import("../files/atomicWrite.js").FileWriteError
 
@@ -94,33 +114,26 @@ export class Downloader extends Context.Tag("kidvoice/Downloader")<Downloader, D
 
       const pacer = yield* RequestPacer
 
-      // Once a run per program, and only when a remote video comes up: local-only runs need no yt-dlp at all.
-      const checkYtDlp = yield* Effect.cachedFunction((ytDlpPath: string) =>
+      // Once a run per program and choice, and only when a remote video comes up: local-only runs need no yt-dlp at all.
+      const inspect = yield* Effect.cachedFunction((key: string) =>
         Effect.gen(function* () {
-          const version = yield* ytDlpVersion(ytDlpPath)
-          const advice = ytDlpVersionAdvice(version, new Date(yield* Clock.currentTimeMillis))
-          yield* Effect.logInfo(`yt-dlp ${version} at ${ytDlpPath}${advice.supportsJsRuntimes ? " (with --js-runtimes node)" : ""}`)
-          if (advice.warning) yield* Effect.logWarning(advice.warning)
-          return advice
+          const [ytDlpPath, jsRuntime, remoteComponents] = JSON.parse(key) as [string, string, string]
+          return yield* inspectAndAnnounce(ytDlpPath, { jsRuntime, remoteComponents })
         })
       )
-
-      /** A private copy of the cookies in the temp dir: yt-dlp rewrites its cookies file on exit. */
-      const copyCookies = (cookiesFile: string | null, dir: string) =>
-        cookiesFile === null
-          ? Effect.succeed(null)
-          : Effect.tryPromise({
-            try: () => fs.copyFile(cookiesFile, join(dir, "cookies.txt")).then(() => join(dir, "cookies.txt")),
-            catch: (e) => new CookiesFileMissing({ path: cookiesFile, detail: String((e as { code?: string }).code ?? e) })
-          })
+      const checkYtDlp = (options: DownloaderOptions) =>
+        inspect(JSON.stringify([options.ytDlpPath, options.fetch.jsRuntime, options.fetch.remoteComponents]))
 
       const fetchWithYtDlp = (row: ManifestRow, dir: string, options: DownloaderOptions) =>
         Effect.gen(function* () {
-          const advice = yield* checkYtDlp(options.ytDlpPath)
-          const cookies = yield* copyCookies(options.fetch.cookiesFile, dir)
-          const args = ytDlpFetchArgs(options.fetch, cookies, advice.supportsJsRuntimes, join(dir, "source.%(ext)s"), row.sourceUrl)
+          const setup = yield* checkYtDlp(options)
+          const cookies = yield* copyCookiesInto(options.fetch.cookiesFile, dir)
+          const args = ytDlpCommand(
+            [networkArgs(ytDlpNetwork(setup, options.fetch, cookies)), bestAudioArgs(options.fetch, join(dir, "source.%(ext)s"))],
+            row.sourceUrl
+          )
           const startedAt = yield* pacer.take
-          const failed = yield* runYtDlp(options.ytDlpPath, args, {
+          const failed = yield* runYtDlp(setup.path, args, {
             silenceMs: 3 * options.fetch.timeoutSeconds * 1000,
             runMs: options.fetch.maxMinutes === null ? null : options.fetch.maxMinutes * 60_000
           }).pipe(
@@ -141,6 +154,7 @@ export class Downloader extends Context.Tag("kidvoice/Downloader")<Downloader, D
           const failure = classifyYtDlpFailure(failed.stderr)
           const detail = ytDlpErrorLines(failed.stderr)
           if (failure.kind === "permanent") return yield* new VideoUnavailable({ videoId: row.id, url: row.sourceUrl, reason: failure.reason, detail })
+          if (failure.kind === "offline") return yield* new NetworkUnreachable({ videoId: row.id, url: row.sourceUrl, reason: failure.reason, detail })
           // Fails with HostKeepsRefusing when the host has refused through every pause.
           if (failure.kind === "rate-limited") yield* pacer.refused(startedAt, failure.reason)
           return yield* new YtDlpFailed({ videoId: row.id, url: row.sourceUrl, kind: failure.kind, reason: failure.reason, retryable: failure.retryable, detail })
@@ -157,7 +171,12 @@ export class Downloader extends Context.Tag("kidvoice/Downloader")<Downloader, D
           const dir = yield* fileSystem.makeTempDirectoryScoped({ directory: workspace.tmp, prefix: tempDirPrefix() }).pipe(
             Effect.mapError((cause) => new TempDirError({ path: workspace.tmp, cause }))
           )
-          const source = row.kind === "local" ? yield* localSource(row) : yield* fetchWithYtDlp(row, dir, options)
+          const source = row.kind === "local"
+            ? yield* localSource(row)
+            : yield* fetchWithYtDlp(row, dir, options).pipe(
+              Effect.tapError((e) => e._tag === "NetworkUnreachable" ? Effect.logWarning(`${e.reason}; trying again in a few seconds`) : Effect.void),
+              Effect.retry({ schedule: offlineRetry, while: (e) => e._tag === "NetworkUnreachable" })
+            )
           const probe = yield* probeAudio(source)
           if (probe.durationSeconds !== null && probe.durationSeconds > options.maxDurationSeconds) {
             return yield* new DownloadSkipped({

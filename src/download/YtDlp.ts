@@ -1,4 +1,7 @@
 import { Data, Effect } from "effect"
+import { promises as fs } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { killProgramGroup, runProgram, startProgram } from "../media/ProgramRun.js"
 import type { DownloadSettings } from "../domain/Config.js"
 
@@ -6,8 +9,8 @@ import type { DownloadSettings } from "../domain/Config.js"
 export class YtDlpNotFound extends Data.TaggedError("YtDlpNotFound")<{ readonly path: string; readonly detail: string }> {
   readonly retryable = false
   override get message() {
-    return `cannot run yt-dlp at "${this.path}" (${this.detail}). Install it (apt-get install yt-dlp; ` +
-      `for YouTube a current one: pip install -U yt-dlp) or point --yt-dlp (env KIDVOICE_YT_DLP) at it.`
+    return `cannot run yt-dlp at "${this.path}" (${this.detail}). Install it: bash scripts/setup.sh puts a current one in .venv/ ` +
+      `(or apt-get install yt-dlp, too old for YouTube), or point --yt-dlp (env KIDVOICE_YT_DLP) at one.`
   }
 }
 
@@ -32,38 +35,30 @@ export interface YtDlpLimits {
 /** Silence allowed before yt-dlp's first line: a Python program's start can take seconds on a busy machine. */
 const startupGraceMs = 30_000
 
-export type FetchSettings = Pick<DownloadSettings, "cookiesFile" | "proxy" | "limitRate" | "sleepRequestsSeconds" | "timeoutSeconds" | "maxMinutes">
+/** Everything a download needs from the settings: how it reaches the host, and what it fetches. */
+export type FetchSettings = Pick<DownloadSettings, "cookiesFile" | "proxy" | "limitRate" | "sleepRequestsSeconds" | "timeoutSeconds" | "maxMinutes" |
+  "jsRuntime" | "remoteComponents" | "allowFileUrls">
 
 /**
- * The arguments that fetch one URL's best audio to `outputTemplate`. Pure. `cookiesFile` is the caller's
- * private copy: yt-dlp writes cookies back on exit, and concurrent runs must not write over each other's.
+ * A private copy of the cookies in `dir`: yt-dlp writes its cookies file back on exit, and concurrent runs
+ * (downloads, listings) must neither write over each other's nor over the user's own file.
  */
-export const ytDlpFetchArgs = (
-  settings: FetchSettings,
-  cookiesFile: string | null,
-  supportsJsRuntimes: boolean,
-  outputTemplate: string,
-  url: string
-): ReadonlyArray<string> => [
-  "--no-playlist",
-  // Progress lines, one a line, are how a silent (hung) yt-dlp is told from a slow one.
-  "--newline", "--progress",
-  "--no-part",
-  "-f", "bestaudio/best",
-  "--socket-timeout", String(settings.timeoutSeconds),
-  // Few in-run retries: a longer outage is the manifest's to retry later, with backoff, surviving restarts.
-  "--retries", "2", "--fragment-retries", "2",
-  ...(cookiesFile === null ? [] : ["--cookies", cookiesFile]),
-  ...(settings.proxy === null ? [] : ["--proxy", settings.proxy]),
-  ...(settings.limitRate === null ? [] : ["--limit-rate", settings.limitRate]),
-  ...(settings.sleepRequestsSeconds > 0
-    ? ["--sleep-requests", String(settings.sleepRequestsSeconds), "--sleep-interval", String(settings.sleepRequestsSeconds)]
-    : []),
-  // YouTube's signature challenges need a JavaScript runtime; node is the one kidvoice already runs on.
-  ...(supportsJsRuntimes ? ["--js-runtimes", "node"] : []),
-  "-o", outputTemplate,
-  "--", url
-]
+export const copyCookiesInto = (cookiesFile: string | null, dir: string) =>
+  cookiesFile === null
+    ? Effect.succeed(null)
+    : Effect.tryPromise({
+      try: () => fs.copyFile(cookiesFile, join(dir, "cookies.txt")).then(() => join(dir, "cookies.txt")),
+      catch: (e) => new CookiesFileMissing({ path: cookiesFile, detail: String((e as { code?: string }).code ?? e) })
+    })
+
+/** `copyCookiesInto` a temp directory of its own, removed with the scope: for runs that have no work directory. */
+export const privateCookies = (cookiesFile: string | null) =>
+  cookiesFile === null
+    ? Effect.succeed(null)
+    : Effect.acquireRelease(
+      Effect.promise(() => fs.mkdtemp(join(tmpdir(), "kidvoice-cookies-"))),
+      (dir) => Effect.promise(() => fs.rm(dir, { recursive: true, force: true }))
+    ).pipe(Effect.flatMap((dir) => copyCookiesInto(cookiesFile, dir)))
 
 /** `yt-dlp --version`, or YtDlpNotFound naming the path when it cannot be run. */
 export const ytDlpVersion = (path: string) =>

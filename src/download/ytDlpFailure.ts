@@ -3,9 +3,10 @@
 /**
  * permanent: the video will not become fetchable by asking again (recorded once as skipped, with `reason`);
  * rate-limited: the host refuses us, not the video (the whole stage slows down, the row stays retryable);
+ * offline: no host could be reached (name resolution, connection refused): this machine's network, not the video;
  * transient: a blip on the way (retried later with backoff); unknown: retried, as the safer guess.
  */
-export type YtDlpFailureKind = "permanent" | "rate-limited" | "transient" | "unknown"
+export type YtDlpFailureKind = "permanent" | "rate-limited" | "offline" | "transient" | "unknown"
 
 export interface YtDlpFailureClass {
   readonly kind: YtDlpFailureKind
@@ -23,6 +24,18 @@ const rateLimited: ReadonlyArray<Rule> = [
   // YouTube's answer to a session it throttles, newer yt-dlp prints it as is.
   [/content isn.t available, try again later/i, "try again later"]
 ]
+
+// Before the rest: an unreachable network says nothing about the video, whatever else the message holds.
+const offline: ReadonlyArray<Rule> = [
+  [/temporary failure in name resolution|name or service not known|nodename nor servname|no address associated with hostname|getaddrinfo failed|failed to resolve/i,
+    "name resolution failed"],
+  [/network is unreachable|no route to host/i, "network unreachable"],
+  [/connection refused/i, "connection refused"]
+]
+
+/** What to tell a person when the network seems down: the likely cause and what happens to the video. */
+export const offlineHint = "no network? the host could not be resolved or reached; check this machine's connection (or --proxy). " +
+  "The video stays queued: the next run retries it"
 
 // In order: "Private video. Sign in if you've been granted access" is private, not sign-in.
 const permanent: ReadonlyArray<Rule> = [
@@ -43,8 +56,7 @@ const transient: ReadonlyArray<Rule> = [
   // YouTube answers 403 to expired stream URLs and throttled clients: a later try (or a newer yt-dlp) gets through.
   [/HTTP Error 403/i, "HTTP 403"],
   [/timed? ?out|stalled/i, "timeout"],
-  [/connection (reset|refused|aborted)|broken pipe|remote end closed/i, "connection lost"],
-  [/temporary failure in name resolution|network is unreachable/i, "network down"],
+  [/connection (reset|aborted)|broken pipe|remote end closed/i, "connection lost"],
   [/incomplete ?read|\d+ bytes read, \d+ more expected|downloaded \d+ bytes, expected \d+ bytes|content-length mismatch|did not match the expected/i, "truncated"],
   [/unable to download/i, "download failed"]
 ]
@@ -54,6 +66,8 @@ const firstMatch = (rules: ReadonlyArray<Rule>, text: string) => rules.find(([pa
 export const classifyYtDlpFailure = (stderr: string): YtDlpFailureClass => {
   const limited = firstMatch(rateLimited, stderr)
   if (limited) return { kind: "rate-limited", retryable: true, reason: limited }
+  const unreachable = firstMatch(offline, stderr)
+  if (unreachable) return { kind: "offline", retryable: true, reason: unreachable }
   const gone = firstMatch(permanent, stderr)
   if (gone) return { kind: "permanent", retryable: false, reason: gone }
   const blip = firstMatch(transient, stderr)
@@ -65,4 +79,17 @@ export const classifyYtDlpFailure = (stderr: string): YtDlpFailureClass => {
 export const ytDlpErrorLines = (stderr: string): string => {
   const errors = stderr.split("\n").filter((l) => l.startsWith("ERROR:")).map((l) => l.replace(/;? ?please report this issue.*$/i, ""))
   return (errors.length > 0 ? errors : stderr.split("\n").filter((l) => l.trim() !== "").slice(-2)).join(" | ").slice(0, 1000)
+}
+
+/**
+ * The warning worth a person's attention in a run that succeeded, with its class: the host starting to refuse
+ * us (bot check, 429) or asking for a sign-in shows up as a WARNING before it becomes an ERROR. null: none.
+ */
+export const ytDlpWarning = (stderr: string): string | null => {
+  const warnings = stderr.split("\n").filter((l) => l.startsWith("WARNING:"))
+  for (const line of warnings) {
+    const failure = classifyYtDlpFailure(line)
+    if (failure.kind === "rate-limited" || failure.reason === "sign-in required") return `${failure.reason}: ${line.slice(0, 300)}`
+  }
+  return null
 }

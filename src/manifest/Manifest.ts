@@ -290,8 +290,10 @@ export const makeManifest = (options: ManifestOptions, manifestPath?: string) =>
     })
 
     /** When the earliest retryable failure of a stage becomes due, or null when none waits. */
-    const nextRetryDue = (stage: ClaimingStage) =>
-      sql<{ due: number | null }>`SELECT MIN(next_retry_at) AS due FROM videos WHERE state = 'failed' AND failed_stage = ${stage}`.pipe(
+    /** The earliest retry of a stage's failed rows, leaving out failures with these tags (the run does not wait for those). */
+    const nextRetryDue = (stage: ClaimingStage, exceptTags: ReadonlyArray<string> = []) =>
+      sql<{ due: number | null }>`SELECT MIN(next_retry_at) AS due FROM videos WHERE state = 'failed' AND failed_stage = ${stage}
+        AND (last_error_tag IS NULL OR last_error_tag NOT IN ${sql.in([...exceptTags, ""])})`.pipe(
         Effect.map((rows) => rows[0]?.due ?? null),
         query("find pending retries")
       )

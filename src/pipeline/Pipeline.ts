@@ -45,6 +45,8 @@ export const downloadStage = (config: KidvoiceConfig, upstreamDone: Deferred.Def
       handle: (row) => downloader.download(row, { maxDurationSeconds: config.rules.maxDurationSeconds, ytDlpPath: config.ytDlpPath, fetch: config.download }),
       complete: (row, result) => manifest.completeDownload(row.id, result),
       abandon: downloader.discardUnrecordedAudio,
+      // With the network down, local work goes on and the run ends when it is done; the next run retries these.
+      noWaitFor: ["NetworkUnreachable"],
       classify: (error) => {
         switch (error._tag) {
           case "DownloadSkipped":

@@ -48,7 +48,7 @@ export const youTubeCatalogLayer = (config: KidvoiceConfig, apiKeys: ReadonlyArr
       regionCode: config.discovery.regionCode,
       ...defaultApiRetry
     }).pipe(Layer.provide(NodeHttpClient.layerUndici))
-    : ytDlpCatalogLayer(config.ytDlpPath)
+    : ytDlpCatalogLayer(config.ytDlpPath, config.download)
 
 /** The analyzer with the models the settings choose, visible beside it: curate and eval name the classifier. */
 export const analyzerLayer = (models: ModelSettings) =>
@@ -60,6 +60,6 @@ export const pipelineLayer = (config: KidvoiceConfig, youTubeApiKeys: ReadonlyAr
   const downloader = downloaderLayer(config, base)
   const curator = Curator.layer.pipe(Layer.provide(base))
   const uploader = Uploader.layer.pipe(Layer.provide(Layer.merge(base, NodeHttpClient.layerUndici)))
-  const source = Source.layer.pipe(Layer.provide(youTubeCatalogLayer(config, youTubeApiKeys)))
+  const source = Source.layerWith({ allowFileUrls: config.download.allowFileUrls }).pipe(Layer.provide(youTubeCatalogLayer(config, youTubeApiKeys)))
   return Layer.mergeAll(base, source, downloader, analyzerLayer(config.models), curator, uploader)
 }

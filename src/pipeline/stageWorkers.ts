@@ -34,6 +34,11 @@ export interface ClaimingStageSpec<A, E, R> {
   readonly upstreamDone: Deferred.Deferred<void>
   /** First pause before a crashed worker starts again; doubles with each crash in a row. Default 1 s. */
   readonly restartBaseDelay?: Duration.Duration
+  /**
+   * Failure tags whose retries the stage does not wait for once its input is done (the network is down: waiting
+   * would hold the run open for nothing); such rows stay failed with their retry time, for the next run.
+   */
+  readonly noWaitFor?: ReadonlyArray<string>
 }
 
 /** How long a worker that crashed `crashesInARow` times in a row waits before it claims again: doubling, at most a minute. */
@@ -153,7 +158,7 @@ export const runClaimingStage = <A, E, R>(spec: ClaimingStageSpec<A, E, R>) =>
           yield* Effect.sleep(idlePoll)
           continue
         }
-        const due = yield* manifest.nextRetryDue(spec.stage)
+        const due = yield* manifest.nextRetryDue(spec.stage, spec.noWaitFor)
         if (due === null) {
           // Upstream is done, but a row claimed earlier may still be in another worker's hands and fail into a retry.
           if (yield* claimed) continue

@@ -5,7 +5,7 @@ import { Candidate } from "../domain/Candidate.js"
 import { sha256OfFile } from "../files/sha256File.js"
 import { localVideoId } from "../domain/VideoId.js"
 import type { Listing } from "./metadataFilter.js"
-import { parseUrlList, type RejectedLine } from "./urlList.js"
+import { parseUrlList, type RejectedLine, type UrlListOptions } from "./urlList.js"
 import { YouTubeCatalog, type YouTubeCatalogError } from "./YouTubeCatalog.js"
 import { type YouTubeTarget, youTubeTargetOfUrl } from "./youTubeTargets.js"
 
@@ -71,10 +71,10 @@ const discoverFolder = (dir: string) =>
     return { candidates, targets: [], passedOver } satisfies Discovery
   })
 
-const discoverUrlList = (file: string) =>
+const discoverUrlList = (file: string, options: UrlListOptions) =>
   Effect.tryPromise({ try: () => fs.readFile(file, "utf8"), catch: (e) => new SourceNotFound({ input: file, reason: String(e) }) }).pipe(
     Effect.map((text) => {
-      const parsed = parseUrlList(text)
+      const parsed = parseUrlList(text, options)
       return {
         candidates: parsed.candidates,
         targets: parsed.targets.map((t) => t.target),
@@ -91,7 +91,10 @@ export interface SourceApi {
 }
 
 export class Source extends Context.Tag("kidvoice/Source")<Source, SourceApi>() {
-  static readonly layer = Layer.effect(Source, Effect.map(YouTubeCatalog, (catalog) => Source.of({
+  static readonly layer = Layer.suspend(() => Source.layerWith({ allowFileUrls: false }))
+
+  /** The source with the URL-list options of the settings (file:// URLs). */
+  static readonly layerWith = (options: UrlListOptions) => Layer.effect(Source, Effect.map(YouTubeCatalog, (catalog) => Source.of({
     list: catalog.list,
     discover: (input) =>
       Effect.gen(function* () {
@@ -105,7 +108,7 @@ export class Source extends Context.Tag("kidvoice/Source")<Source, SourceApi>() 
         if (stat.isDirectory()) return yield* discoverFolder(path)
         return mediaExtensions.has(extname(path).toLowerCase())
           ? { candidates: [yield* localCandidate(path)], targets: [], passedOver: [] }
-          : yield* discoverUrlList(path)
+          : yield* discoverUrlList(path, options)
       }).pipe(Effect.withSpan("Source.discover", { attributes: { input } }))
   })))
 }

@@ -1,7 +1,11 @@
 import { Data, Effect, Either, Layer, Schema, Stream } from "effect"
 import { Candidate } from "../domain/Candidate.js"
-import { YouTubeId } from "../domain/VideoId.js"
-import { ytDlpErrorLines } from "../download/ytDlpFailure.js"
+import { YouTubeId, youTubeIdOfUrl } from "../domain/VideoId.js"
+import type { DownloadSettings } from "../domain/Config.js"
+import { privateCookies } from "../download/YtDlp.js"
+import { flatListingArgs, networkArgs, type YtDlpNetwork, ytDlpCommand } from "../download/ytDlpArgs.js"
+import { classifyYtDlpFailure, offlineHint, ytDlpErrorLines, ytDlpWarning } from "../download/ytDlpFailure.js"
+import { inspectAndAnnounce, ytDlpNetwork } from "../download/ytDlpSetup.js"
 import { runProgram } from "../media/ProgramRun.js"
 import type { LiveStatus, Listing } from "./metadataFilter.js"
 import { YouTubeCatalog } from "./YouTubeCatalog.js"
@@ -14,7 +18,10 @@ export class YtDlpListingFailed extends Data.TaggedError("YtDlpListingFailed")<{
   readonly stderr: string
 }> {
   override get message() {
-    return `yt-dlp could not list ${this.target} (exit ${this.exitCode ?? "by signal"}): ${ytDlpErrorLines(this.stderr)}`
+    const failure = classifyYtDlpFailure(this.stderr)
+    const why = failure.kind === "unknown" ? "" : ` [${failure.kind}: ${failure.reason}]`
+    const hint = failure.kind === "offline" ? `. ${offlineHint}` : ""
+    return `yt-dlp could not list ${this.target} (exit ${this.exitCode ?? "by signal"})${why}: ${ytDlpErrorLines(this.stderr)}${hint}`
   }
 }
 
@@ -61,16 +68,8 @@ const ytDlpTarget = (target: YouTubeTarget, limit: number): string =>
   })
 
 /** The command line for a listing: an argument array, never a shell string, so a query cannot become a command. */
-export const ytDlpListingArgs = (target: YouTubeTarget, limit: number): ReadonlyArray<string> => [
-  "--flat-playlist",
-  "--dump-single-json",
-  "--playlist-end",
-  String(limit),
-  "--no-warnings",
-  // Everything after this is a URL or search, even if it starts with a dash.
-  "--",
-  ytDlpTarget(target, limit)
-]
+export const ytDlpListingArgs = (target: YouTubeTarget, limit: number, network: YtDlpNetwork): ReadonlyArray<string> =>
+  ytDlpCommand([networkArgs(network), flatListingArgs(limit)], ytDlpTarget(target, limit))
 
 const listingOf = (entry: FlatEntry, owner: { channel: string | null; channelId: string | null }): Listing => ({
   candidate: Candidate.make({
@@ -88,6 +87,14 @@ const listingOf = (entry: FlatEntry, owner: { channel: string | null; channelId:
   availability: entry.availability ?? null
 })
 
+/** A page's embedded YouTube videos come as bare `url` entries with no id: the id is in the URL. */
+const withIdFromUrl = (raw: unknown): unknown => {
+  if (raw === null || typeof raw !== "object" || "id" in raw) return raw
+  const url = (raw as { url?: unknown }).url
+  const id = typeof url === "string" ? youTubeIdOfUrl(url) : undefined
+  return id === undefined ? raw : { ...raw, id }
+}
+
 /**
  * Reads `yt-dlp --flat-playlist -J` output. Entries that are not videos (a channel's nested tabs, shelves)
  * are left out; a channel tab's entries often lack their channel, which is the listing's own.
@@ -103,32 +110,47 @@ export const parseFlatPlaylist = (
         ? { channel: playlist.channel ?? playlist.uploader ?? null, channelId: playlist.channel_id ?? null }
         : { channel: null, channelId: null }
       return playlist.entries.flatMap((raw) => {
-        const entry = decodeEntry(raw)
+        const entry = decodeEntry(withIdFromUrl(raw))
         return Either.isRight(entry) ? [listingOf(entry.right, owner)] : []
       })
     })
   )
 
-/** The yt-dlp back-end: one process per target, killed if the listing is interrupted. */
-export const ytDlpCatalog = (ytDlpPath: string) =>
-  YouTubeCatalog.of({
-    name: "yt-dlp",
-    list: (target, limit) =>
-      Stream.fromEffect(
-        Effect.gen(function* () {
-          const args = ytDlpListingArgs(target, limit)
-          const result = yield* runProgram(ytDlpPath, args, { stdin: "ignore", encoding: "utf8" })
-          if (result.failed || result.exitCode !== 0) {
-            return yield* new YtDlpListingFailed({
-              target: describeTarget(target),
-              exitCode: result.exitCode ?? null,
-              // No stderr at all when the program could not start (wrong --yt-dlp path): execa's message says why.
-              stderr: result.stderr || result.message || ""
-            })
-          }
-          return (yield* parseFlatPlaylist(result.stdout ?? "", target)).slice(0, limit)
-        }).pipe(Effect.withSpan("YtDlpSearch.list", { attributes: { target: describeTarget(target) } }))
-      )
-  })
+/** What listing takes from the download settings: the same network behaviour as a download. */
+export type ListingSettings = Pick<DownloadSettings, "cookiesFile" | "proxy" | "sleepRequestsSeconds" | "timeoutSeconds" |
+  "jsRuntime" | "remoteComponents" | "allowFileUrls">
 
-export const ytDlpCatalogLayer = (ytDlpPath: string) => Layer.succeed(YouTubeCatalog, ytDlpCatalog(ytDlpPath))
+/**
+ * The yt-dlp back-end: one process per target, killed if the listing is interrupted. yt-dlp is inspected once
+ * (version, JavaScript runtime), on the first listing; each listing gets its own copy of the cookies. Warnings
+ * that say the host is refusing us (bot check, 429, sign-in) are logged with their class, not dropped.
+ */
+export const ytDlpCatalog = (ytDlpPath: string, settings: ListingSettings) =>
+  Effect.map(Effect.cached(inspectAndAnnounce(ytDlpPath, settings)), (inspect) =>
+    YouTubeCatalog.of({
+      name: "yt-dlp",
+      list: (target, limit) =>
+        Stream.fromEffect(
+          Effect.gen(function* () {
+            // Not started at all (no yt-dlp, unreadable cookies): the listing fails with the reason and what to do.
+            const notStarted = (e: { readonly message: string }) => new YtDlpListingFailed({ target: describeTarget(target), exitCode: null, stderr: e.message })
+            const setup = yield* inspect.pipe(Effect.mapError(notStarted))
+            const cookies = yield* privateCookies(settings.cookiesFile).pipe(Effect.mapError(notStarted))
+            const args = ytDlpListingArgs(target, limit, ytDlpNetwork(setup, settings, cookies))
+            const result = yield* runProgram(setup.path, args, { stdin: "ignore", encoding: "utf8" })
+            if (result.failed || result.exitCode !== 0) {
+              return yield* new YtDlpListingFailed({
+                target: describeTarget(target),
+                exitCode: result.exitCode ?? null,
+                // No stderr at all when the program could not start (wrong --yt-dlp path): execa's message says why.
+                stderr: result.stderr || result.message || ""
+              })
+            }
+            const warning = ytDlpWarning(result.stderr ?? "")
+            if (warning !== null) yield* Effect.logWarning(`yt-dlp listing ${describeTarget(target)}: ${warning}`)
+            return (yield* parseFlatPlaylist(result.stdout ?? "", target)).slice(0, limit)
+          }).pipe(Effect.scoped, Effect.withSpan("YtDlpSearch.list", { attributes: { target: describeTarget(target) } }))
+        )
+    }))
+
+export const ytDlpCatalogLayer = (ytDlpPath: string, settings: ListingSettings) => Layer.effect(YouTubeCatalog, ytDlpCatalog(ytDlpPath, settings))

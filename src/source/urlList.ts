@@ -17,11 +17,16 @@ export interface ParsedUrlList {
 
 const bareYouTubeId = /^[A-Za-z0-9_-]{11}$/
 
+export interface UrlListOptions {
+  /** Accept `file://` URLs (local archives, offline work): yt-dlp then runs with --enable-file-urls. */
+  readonly allowFileUrls: boolean
+}
+
 /**
  * One URL (or bare YouTube id) a line; blank lines and `#` comments are skipped, junk lines are
  * reported with their line number rather than failing the whole list. Duplicates keep their first line.
  */
-export const parseUrlList = (text: string): ParsedUrlList => {
+export const parseUrlList = (text: string, options: UrlListOptions = { allowFileUrls: false }): ParsedUrlList => {
   const candidates = new Map<string, Candidate>()
   const targets = new Map<string, ParsedUrlList["targets"][number]>()
   const rejected: Array<RejectedLine> = []
@@ -35,14 +40,14 @@ export const parseUrlList = (text: string): ParsedUrlList => {
       if (!targets.has(key)) targets.set(key, { line, text: entry.slice(0, 200), target })
       return
     }
-    const candidate = candidateOfEntry(entry)
+    const candidate = candidateOfEntry(entry, options)
     if (typeof candidate === "string") rejected.push({ line, text: entry.slice(0, 200), reason: candidate })
     else if (!candidates.has(candidate.id)) candidates.set(candidate.id, candidate)
   })
   return { candidates: [...candidates.values()], targets: [...targets.values()], rejected }
 }
 
-const candidateOfEntry = (entry: string): Candidate | string => {
+const candidateOfEntry = (entry: string, options: UrlListOptions): Candidate | string => {
   if (bareYouTubeId.test(entry)) return youTube(VideoId.make(entry))
   let url: URL
   try {
@@ -50,7 +55,13 @@ const candidateOfEntry = (entry: string): Candidate | string => {
   } catch {
     return "not a URL or an 11-character YouTube id"
   }
-  if (url.protocol !== "http:" && url.protocol !== "https:") return `unsupported scheme ${url.protocol} (http and https only)`
+  if (url.protocol === "file:") {
+    if (!options.allowFileUrls) return "a file:// URL: allowed with --allow-file-urls (or give the folder or file itself as --input)"
+    return Candidate.make({ id: urlVideoId(url.href), kind: "url", sourceUrl: url.href, title: null, channel: null, declaredDurationSeconds: null })
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    return `unsupported scheme ${url.protocol} (http and https${options.allowFileUrls ? ", file" : ""} only)`
+  }
   const youTubeId = youTubeIdOfUrl(url.href)
   if (youTubeId) return youTube(youTubeId)
   if (/(^|\.)youtube\.com$|^youtu\.be$/.test(url.hostname)) return "a YouTube URL without a video id, and not a channel or playlist URL"

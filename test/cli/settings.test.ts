@@ -122,6 +122,21 @@ describe("loadConfig", () => {
       expect(yield* problem(flags({ "requests-per-minute": "0" }), Option.none(), {})).toContain("download.requestsPerMinute")
     }))
 
+  it.effect("takes yt-dlp's runtime choices and the file:// switch from flags and env; auto by default", () =>
+    Effect.gen(function* () {
+      const defaults = yield* loadConfig({}, Option.none(), {})
+      expect(defaults.ytDlpPath).toBe("auto")
+      expect(defaults.download).toMatchObject({ jsRuntime: "auto", remoteComponents: "auto", allowFileUrls: false })
+      const config = yield* loadConfig(
+        flags({ "js-runtime": "deno:/opt/deno", "allow-file-urls": "true" }),
+        Option.none(),
+        { KIDVOICE_REMOTE_COMPONENTS: "none" }
+      )
+      expect(config.download).toMatchObject({ jsRuntime: "deno:/opt/deno", remoteComponents: "none", allowFileUrls: true })
+      expect((yield* loadConfig({}, Option.none(), { KIDVOICE_ALLOW_FILE_URLS: "no" })).download.allowFileUrls).toBe(false)
+      expect(yield* problem({}, Option.none(), { KIDVOICE_ALLOW_FILE_URLS: "maybe" })).toContain("download.allowFileUrls (from env KIDVOICE_ALLOW_FILE_URLS)")
+    }))
+
   it.effect("names the field and the flag of a bad flag value", () =>
     Effect.gen(function* () {
       for (const bad of ["abc", "-3", "0", "2.5"]) {

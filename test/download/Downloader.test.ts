@@ -1,6 +1,6 @@
 import { NodeFileSystem } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Fiber, Layer } from "effect"
+import { Effect, Fiber, Layer, Logger, LogLevel } from "effect"
 import { execa } from "execa"
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
@@ -132,7 +132,7 @@ describe("Downloader with yt-dlp (a stand-in script records what it is given)", 
       const out = yield* scopedTempDir("ytdlp-args")
       const cookies = join(out, "cookies.txt")
       writeFileSync(cookies, "# Netscape HTTP Cookie File\n")
-      const fetch = { cookiesFile: cookies, proxy: "socks5://127.0.0.1:1080", limitRate: "1M", sleepRequestsSeconds: 2, timeoutSeconds: 7, maxMinutes: null }
+      const fetch = { ...defaultConfig.download, cookiesFile: cookies, proxy: "socks5://127.0.0.1:1080", limitRate: "1M", sleepRequestsSeconds: 2, timeoutSeconds: 7, maxMinutes: null }
       for (const [version, withJs] of [["2025.11.20", true], ["2023.03.04", false]] as const) {
         const bin = join(out, version)
         mkdirSync(bin)
@@ -148,7 +148,9 @@ describe("Downloader with yt-dlp (a stand-in script records what it is given)", 
         expect(after("--cookies")).not.toBe(cookies)
         expect(after("--cookies")!.startsWith(workspacePaths(out).tmp)).toBe(true)
         expect(after("--")).toBe("http://127.0.0.1:9/v2.mp3")
-        expect(args.includes("--js-runtimes") && after("--js-runtimes") === "node").toBe(withJs)
+        // The runtime yt-dlp listed as supported in its -v header: the deno binary from npm.
+        expect(args.includes("--js-runtimes") && /^deno:\/.+\/deno$/.test(after("--js-runtimes")!)).toBe(withJs)
+        expect(args.includes("--remote-components") && after("--remote-components") === "ejs:npm").toBe(withJs)
         expect(readFileSync(join(bin, "version-calls"), "utf8").trim().split("\n")).toHaveLength(1)
       }
       expect(filesBelow(workspacePaths(out).tmp)).toEqual([])
@@ -168,6 +170,17 @@ describe("Downloader with yt-dlp (a stand-in script records what it is given)", 
       expect(noCookies.message).toContain("gone-cookies.txt")
       expect(existsSync(join(out, "args"))).toBe(false)
     }))
+
+  it.scopedLive("an unreachable network is tried three times within seconds, then fails as NetworkUnreachable with a 'no network?' hint", () =>
+    Effect.gen(function* () {
+      const out = yield* scopedTempDir("ytdlp-offline")
+      const refused = "ERROR: [generic] x: Unable to download webpage: [Errno 111] Connection refused (caused by TransportError('[Errno 111] Connection refused'))"
+      const ytDlpPath = fakeYtDlpDownloads(out, "2025.11.20", `echo x >> '${out}/runs'; echo "${refused}" >&2; exit 1`)
+      const error = yield* withDownloader(out, Effect.flatMap(Downloader, (d) => Effect.flip(d.download(remoteRow(8), { ...options, ytDlpPath }))))
+      expect(error._tag).toBe("NetworkUnreachable")
+      expect(error.message).toContain("no network?")
+      expect(readFileSync(join(out, "runs"), "utf8").trim().split("\n")).toHaveLength(3)
+    }).pipe(Logger.withMinimumLogLevel(LogLevel.Error)), { timeout: 60_000 })
 
   it.scoped("a private video is unavailable with its reason; a bot check is rate-limited and retryable", () =>
     Effect.gen(function* () {

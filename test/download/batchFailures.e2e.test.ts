@@ -48,6 +48,9 @@ describe("concurrent downloads with failures mid-batch (real yt-dlp and ffmpeg o
         writeFileSync(list, Object.keys(routes).map((path) => server.url(path)).join("\n"))
         const config = Schema.decodeSync(KidvoiceConfig)({
           ...defaultConfig, out: join(dir, "out"), downloadConcurrency: concurrency, maxAttempts: 2, retryBaseSeconds: 0,
+          // The bound is counted in connections at the server: the distribution's yt-dlp closes a timed-out connection
+          // before its retry, while yt-dlp 2026 (setup's .venv one) keeps it open as it retries, two connections from one process.
+          ytDlpPath: "yt-dlp",
           download: { ...defaultConfig.download, requestsPerMinute: 6000, rateLimitPauseSeconds: 0.3, timeoutSeconds: 1 }
         })
         const layer = pipelineLayer(config)

@@ -42,7 +42,12 @@ describe("classifyYtDlpFailure", () => {
     ["ERROR: unable to download video data: HTTP Error 403: Forbidden", "transient", "HTTP 403"],
     ["ERROR: [youtube] dQw4w9WgXcQ: Unable to download API page: <urlopen error [Errno 104] Connection reset by peer> (caused by URLError(ConnectionResetError(104, 'Connection reset by peer')))", "transient", "connection lost"],
     ["ERROR: [download] Got error: The read operation timed out", "transient", "timeout"],
-    ["ERROR: [youtube] dQw4w9WgXcQ: Unable to download webpage: <urlopen error [Errno -3] Temporary failure in name resolution>", "transient", "network down"],
+    ["ERROR: [youtube] dQw4w9WgXcQ: Unable to download webpage: <urlopen error [Errno -3] Temporary failure in name resolution>", "offline", "name resolution failed"],
+    // what yt-dlp 2026.08.19 and 2023.03.04 printed here for a host that does not resolve and a closed local port
+    ["ERROR: [generic] x: Unable to download webpage: [Errno -2] Name or service not known (caused by TransportError('[Errno -2] Name or service not known'))", "offline", "name resolution failed"],
+    ["ERROR: [generic] x: Unable to download webpage: [Errno 111] Connection refused (caused by TransportError('[Errno 111] Connection refused'))", "offline", "connection refused"],
+    ["ERROR: [generic] None: Unable to download webpage: <urlopen error [Errno 111] Connection refused> (caused by URLError(ConnectionRefusedError(111, 'Connection refused')))", "offline", "connection refused"],
+    ["ERROR: [youtube] dQw4w9WgXcQ: Unable to download webpage: <urlopen error [Errno 101] Network is unreachable>", "offline", "network unreachable"],
     // yt-dlp's IncompleteRead, as FileDownloader.report_retry gives up on it
     ["ERROR: \r[download] Got error: 1048576 bytes read, 2097152 more expected. Giving up after 10 retries", "transient", "truncated"],
     ["ERROR: [download] Got error: IncompleteRead(1048576 bytes read, 2097152 more expected)", "transient", "truncated"],

@@ -13,7 +13,10 @@ import { fakeYtDlp } from "../support/fakeYtDlp.js"
 const fixture = (name: string) => join(projectRoot, "test", "fixtures", "youtube", name)
 const search = YouTubeTarget.Search({ query: "bé đọc thơ" })
 const listAll = (program: string, target: YouTubeTarget, limit: number) =>
-  ytDlpCatalog(program).list(target, limit).pipe(Stream.runCollect, Effect.map((chunk) => [...chunk].flat()))
+  ytDlpCatalog(program, defaultConfig.download).pipe(
+    Effect.flatMap((catalog) => catalog.list(target, limit).pipe(Stream.runCollect)),
+    Effect.map((chunk) => [...chunk].flat())
+  )
 
 describe("parseFlatPlaylist", () => {
   it("reads a recorded ytsearch5 listing: ids, Vietnamese titles as written, durations, live status, channels", () => {
@@ -64,7 +67,14 @@ describe("ytDlpCatalog", () => {
       const fake = yield* fakeYtDlp({ stdoutFile: fixture("search-be-doc-tho.json") })
       const query = `bé đọc thơ"; touch /tmp/kidvoice-pwned; echo "$(id)`
       const listings = yield* listAll(fake.program, YouTubeTarget.Search({ query }), 5)
-      expect(fake.argv()).toEqual(["--flat-playlist", "--dump-single-json", "--playlist-end", "5", "--no-warnings", "--", `ytsearch5:${query}`])
+      // The network flags every yt-dlp run gets, the runtime its -v header accepted; warnings are not turned off.
+      const argv = fake.argv()
+      expect(argv.slice(0, 2)).toEqual(["--socket-timeout", "60"])
+      expect(argv[argv.indexOf("--js-runtimes") + 1]).toMatch(/^deno:\/.+\/deno$/)
+      expect(argv[argv.indexOf("--remote-components") + 1]).toBe("ejs:npm")
+      expect(argv).not.toContain("--no-warnings")
+      expect(argv.slice(-6)).toEqual(["--flat-playlist", "--dump-single-json", "--playlist-end", "5", "--", `ytsearch5:${query}`])
+      expect(fake.invocations().map((run) => run[0])).toEqual(["--version", "-v", "--socket-timeout"])
       expect(listings).toHaveLength(5)
     }))
 

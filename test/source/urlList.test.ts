@@ -6,6 +6,17 @@ import { parseUrlList } from "../../src/source/urlList.js"
 const idChars = /^[A-Za-z0-9_-]{11}$/
 
 describe("parseUrlList", () => {
+  it("refuses file:// URLs unless asked, saying how to allow them; when allowed they are url candidates", () => {
+    const text = "file:///srv/archive/poem.mp3\nftp://host/x.mp3"
+    const refused = parseUrlList(text)
+    expect(refused.candidates).toEqual([])
+    expect(refused.rejected.map((r) => r.line)).toEqual([1, 2])
+    expect(refused.rejected[0]!.reason).toContain("--allow-file-urls")
+    const allowed = parseUrlList(text, { allowFileUrls: true })
+    expect(allowed.candidates.map((c) => [c.kind, c.sourceUrl])).toEqual([["url", "file:///srv/archive/poem.mp3"]])
+    expect(allowed.rejected.map((r) => r.line)).toEqual([2])
+  })
+
   it("reads a YouTube URL whatever the case of its host", () => {
     const { candidates, rejected } = parseUrlList("HTTPS://WWW.YOUTUBE.COM/watch?v=dQw4w9WgXcQ")
     expect(rejected).toEqual([])

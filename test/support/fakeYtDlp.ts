@@ -9,7 +9,19 @@ export interface FakeYtDlpScript {
   readonly stdoutFile?: string
   readonly stderr?: string
   readonly exitCode?: number
+  /** What it answers to --version (and in its -v header, which lists the runtime it is given as supported). */
+  readonly version?: string
 }
+
+/**
+ * The `-v` debug header of a yt-dlp `version` without yt-dlp-ejs, which accepts the JavaScript runtime it is given:
+ * RUNTIMES stands for what it lists (deno-2.9.6 when given --js-runtimes, else none).
+ */
+const verboseHeader = (version: string) => [
+  `[debug] yt-dlp version stable@${version} from yt-dlp/yt-dlp (pip)`,
+  "[debug] Optional libraries: sqlite3-3.40.1",
+  "[debug] JS runtimes: RUNTIMES"
+]
 
 /**
  * A stand-in `yt-dlp` executable (a node script) that records the argument array it was given and answers as
@@ -23,6 +35,10 @@ export const fakeYtDlp = (script: FakeYtDlpScript) =>
       `#!${process.execPath}`,
       `const fs = require("node:fs")`,
       `fs.appendFileSync(${JSON.stringify(argvFile)}, JSON.stringify(process.argv.slice(2)) + "\\n")`,
+      `const version = ${JSON.stringify(script.version ?? "2026.08.19")}`,
+      `if (process.argv[2] === "--version") { console.log(version); process.exit(0) }`,
+      `if (process.argv[2] === "-v") { process.stderr.write(${JSON.stringify(verboseHeader(script.version ?? "2026.08.19").join("\n"))}` +
+        `.replace("RUNTIMES", process.argv.includes("--js-runtimes") ? "deno-2.9.6" : "none")); process.exit(2) }`,
       script.stdoutFile ? `process.stdout.write(fs.readFileSync(${JSON.stringify(script.stdoutFile)}))` : "",
       script.stderr ? `process.stderr.write(${JSON.stringify(script.stderr)})` : "",
       `process.exitCode = ${script.exitCode ?? 0}`
@@ -43,6 +59,8 @@ export const fakeYtDlpDownloads = (dir: string, version: string, body: string) =
   writeFileSync(path, [
     "#!/bin/sh",
     `if [ "$1" = "--version" ]; then echo x >> '${dir}/version-calls'; echo '${version}'; exit 0; fi`,
+    // -v: the debug header of a yt-dlp that accepts the runtime it was given and has no yt-dlp-ejs; exits 2 like yt-dlp without a URL.
+    `if [ "$1" = "-v" ]; then printf '%s\\n' ${verboseHeader(version).map((l) => `"${l.replace("RUNTIMES", `$(case " $* " in *" --js-runtimes "*) echo deno-2.9.6;; *) echo none;; esac)`)}"`).join(" ")} >&2; exit 2; fi`,
     `printf '%s\\n' "$@" > '${dir}/args'`,
     `prev=''; for a in "$@"; do [ "$prev" = "-o" ] && out=$(echo "$a" | sed 's/%(ext)s/mp3/'); prev="$a"; done`,
     body

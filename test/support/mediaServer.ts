@@ -13,6 +13,8 @@ export interface Route {
   readonly truncate?: boolean
   /** Send the headers, then nothing, holding the connection open until the server closes. */
   readonly stall?: boolean
+  /** The file's content type (default audio/mpeg): text/html for a page yt-dlp reads links from. */
+  readonly contentType?: string
 }
 
 /** A path's answers in order, one per request; the last one repeats (a 429, then the file). */
@@ -23,6 +25,8 @@ export interface MediaServer {
   readonly url: (path: string) => string
   /** Requests seen per path. */
   readonly requests: Map<string, number>
+  /** The Cookie header of each path's last request that had one. */
+  readonly cookies: Map<string, string>
   /** Requests being answered right now, and the most there ever were at once. */
   readonly load: { inFlight: number; maxInFlight: number }
 }
@@ -32,11 +36,13 @@ export const mediaServer = (routes: Record<string, Script>) =>
   Effect.acquireRelease(
     Effect.async<MediaServer>((resume) => {
       const requests = new Map<string, number>()
+      const cookies = new Map<string, string>()
       const load = { inFlight: 0, maxInFlight: 0 }
       const server = createServer((req, res) => {
         const path = new URL(req.url ?? "/", "http://127.0.0.1").pathname
         const seen = requests.get(path) ?? 0
         requests.set(path, seen + 1)
+        if (req.headers.cookie !== undefined) cookies.set(path, req.headers.cookie)
         load.inFlight++
         load.maxInFlight = Math.max(load.maxInFlight, load.inFlight)
         res.on("close", () => load.inFlight--)
@@ -48,7 +54,7 @@ export const mediaServer = (routes: Record<string, Script>) =>
             return
           }
           const body = readFileSync(route.file)
-          res.writeHead(200, { "content-type": "audio/mpeg", "content-length": body.length })
+          res.writeHead(200, { "content-type": route.contentType ?? "audio/mpeg", "content-length": body.length })
           if (req.method === "HEAD") res.end()
           else if (route.stall) res.flushHeaders()
           else if (route.truncate) res.write(body.subarray(0, body.length >> 1), () => res.destroy())
@@ -57,7 +63,7 @@ export const mediaServer = (routes: Record<string, Script>) =>
       })
       server.listen(0, "127.0.0.1", () => {
         const { port } = server.address() as AddressInfo
-        resume(Effect.succeed({ server, url: (path) => `http://127.0.0.1:${port}${path}`, requests, load }))
+        resume(Effect.succeed({ server, url: (path) => `http://127.0.0.1:${port}${path}`, requests, cookies, load }))
       })
     }),
     ({ server }) =>
