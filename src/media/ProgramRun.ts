@@ -20,7 +20,7 @@ case "$1" in
 esac
 "$@" 3<&- &
 program=$!
-{ read -r _ <&3; kill -KILL -- -$$; } &
+{ read -r _ <&3; kill -KILL -$$; } &
 reader=$!
 wait "$program"
 status=$?
