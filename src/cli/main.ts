@@ -14,6 +14,7 @@ import { analyzerLayer, manifestLayer, manifestOptions, pipelineLayer } from "..
 import { evaluateLabels, formatEval, readLabels, renderEvalHtml } from "./evaluate.js"
 import { diagnose, renderDoctorReport, renderRepairReport, repair } from "../manifest/Doctor.js"
 import { takeSnapshot } from "../manifest/snapshots.js"
+import { moveUnusableManifestAside } from "../manifest/manifestFile.js"
 import { publishMetrics } from "../pipeline/metricsExport.js"
 import { importLegacy, siblingUrlList } from "../manifest/legacyImport.js"
 import { commonSettings, configFileOption, discoverySettings, loadConfig, pipelineSettings, settingOptions } from "./settings.js"
@@ -106,9 +107,24 @@ const withConfig = <A, E, R>(args: CommonArgs, program: (config: KidvoiceConfig)
 const printStatus = (config: KidvoiceConfig) =>
   statusReport(workspacePaths(config.out)).pipe(Effect.flatMap((report) => Console.log(formatStatus(report))))
 
-const run = Command.make("run", { ...pipelineOptions, ...youTubeOptions, input: inputsOption }, (args) =>
+const newManifestOption = Options.boolean("new-manifest").pipe(
+  Options.withDescription(
+    "when <out>/manifest.sqlite exists but is not a usable manifest, move it aside (manifest.sqlite.replaced-<time>) and start an " +
+      "empty one; without it such a run is refused (kidvoice doctor --repair restores the last good snapshot instead)"
+  )
+)
+
+/** `--new-manifest`: the unusable manifest goes aside, said on stderr, before the store opens. */
+const startOverIfAsked = (config: KidvoiceConfig, asked: boolean) =>
+  asked
+    ? moveUnusableManifestAside(workspacePaths(config.out).manifest).pipe(
+      Effect.tap((movedTo) => movedTo === null ? Effect.void : Effect.logWarning(`the unusable manifest was moved to ${movedTo}; starting an empty one`))
+    )
+    : Effect.void
+
+const run = Command.make("run", { ...pipelineOptions, ...youTubeOptions, input: inputsOption, "new-manifest": newManifestOption }, (args) =>
   withConfig(args, (config) =>
-    discoveryRequest(args).pipe(Effect.flatMap(({ request, apiKeys }) => Effect.gen(function* () {
+    startOverIfAsked(config, args["new-manifest"]).pipe(Effect.zipRight(discoveryRequest(args)), Effect.flatMap(({ request, apiKeys }) => Effect.gen(function* () {
       const { discovered, dataset, uploaded } = yield* Effect.gen(function* () {
         yield* publishMetrics(workspacePaths(config.out), config.metricsPort)
         // Known-good copies before any change and after the work, for `doctor --repair` to fall back on.
