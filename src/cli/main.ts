@@ -1,6 +1,6 @@
 import { Args, Command, Options, ValidationError } from "@effect/cli"
 import { NodeContext, NodeRuntime } from "@effect/platform-node"
-import { Cause, Console, Data, Deferred, Effect, Exit, Logger, LogLevel, Option, type Redacted } from "effect"
+import { Cause, Console, Data, Deferred, Effect, Exit, Logger, LogLevel, Option, type Redacted, Schema } from "effect"
 import type { KidvoiceConfig } from "../domain/Config.js"
 import { workspacePaths } from "../domain/Workspace.js"
 import { defaultExportPath, ExportFormat, writeExport } from "../manifest/exports.js"
@@ -14,6 +14,8 @@ import { analyzerLayer, manifestLayer, manifestOptions, pipelineLayer } from "..
 import { evaluateLabels, formatEval, readLabels, renderEvalHtml } from "./evaluate.js"
 import { diagnose, renderDoctorReport, renderRepairReport, repair } from "../manifest/Doctor.js"
 import { takeSnapshot } from "../manifest/snapshots.js"
+import { Manifest } from "../manifest/Manifest.js"
+import { VideoId } from "../domain/VideoId.js"
 import { moveUnusableManifestAside } from "../manifest/manifestFile.js"
 import { publishMetrics } from "../pipeline/metricsExport.js"
 import { importLegacy, siblingUrlList } from "../manifest/legacyImport.js"
@@ -241,6 +243,28 @@ const doctor = Command.make("doctor", {
       }
     }))).pipe(Command.withDescription("check the manifest against the files on disk and say what is wrong; --repair fixes it"))
 
+const retryCommand = Command.make("retry", {
+  ...commonOptions,
+  state: Options.choice("state", ["failed", "skipped"]).pipe(
+    Options.withDescription("which rows to put back in the queue: failed (due now, attempts reset) or skipped (discovered again)"),
+    Options.withDefault("failed" as const)
+  ),
+  tag: Options.text("tag").pipe(
+    Options.withDescription("only rows whose last error has this tag, e.g. SourceFileMissing, FfmpegFailed (status lists them)"),
+    Options.optional
+  ),
+  id: Options.text("id").pipe(Options.withDescription("only this video id; repeat for several"), Options.repeated)
+}, (args) =>
+  withConfig(args, (config) =>
+    Effect.gen(function* () {
+      const ids = yield* Schema.decodeUnknown(Schema.Array(VideoId))(args.id)
+      const manifest = yield* Manifest
+      const requeued = yield* manifest.retry({ state: args.state, tag: Option.getOrNull(args.tag), ids })
+      yield* Console.log(`requeued ${requeued} ${args.state} video${requeued === 1 ? "" : "s"}; \`kidvoice run\` (or the stage's command) works on them now`)
+    }).pipe(Effect.provide(manifestLayer(config))))).pipe(
+  Command.withDescription("put failed or skipped videos back in the queue (all, one error tag, or chosen ids) and say how many")
+)
+
 const status = Command.make("status", {
   ...commonOptions,
   json: Options.boolean("json").pipe(Options.withDescription("print the report as JSON")),
@@ -309,6 +333,7 @@ const kidvoice = Command.make("kidvoice").pipe(
     upload,
     importCommand,
     doctor,
+    retryCommand,
     status,
     exportCommand,
     modelsCommand,

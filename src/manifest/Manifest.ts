@@ -23,6 +23,13 @@ import {
 } from "./writeCommands.js"
 import { storeSeconds } from "./metrics.js"
 
+/** Which rows `retry` puts back in the queue. */
+export interface RetrySelection {
+  readonly state: "failed" | "skipped"
+  readonly tag?: string | null
+  readonly ids?: ReadonlyArray<VideoId>
+}
+
 export interface ManifestOptions {
   /** Who this process is, written on every claim so a dead owner's claims can be told apart. */
   readonly owner: ClaimOwner
@@ -199,6 +206,11 @@ export const makeManifest = (options: ManifestOptions, manifestPath?: string) =>
         // Rows are checked against the schema after the commit, not while holding the write lock.
         return yield* decodeRows(claimed).pipe(named(`claim ${stage}`))
       })
+
+    /** Puts failed or skipped rows back in the queue (all of the state, or of a tag, or the given ids); answers how many. */
+    const retry = (selection: RetrySelection) =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        write({ _tag: "Requeue", state: selection.state, tag: selection.tag ?? null, ids: [...(selection.ids ?? [])], now }))
 
     const release = (stage: ClaimingStage, id: VideoId) => move(id, Transition.Release({ stage }), droppedClaim, "owner")
 
@@ -382,6 +394,7 @@ export const makeManifest = (options: ManifestOptions, manifestPath?: string) =>
       markChannelExplored,
       claim,
       release,
+      retry,
       completeDownload,
       completeAnalysis,
       fail,
