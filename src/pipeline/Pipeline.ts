@@ -27,6 +27,21 @@ export const reconcile = Effect.gen(function* () {
   return { reclaimed, removedTempDirs: removed.length }
 })
 
+/**
+ * While a run works: claims of processes that died on this host meanwhile go back to the pool, and their temp
+ * directories go (the rule `reconcile` applies at start). Answers how many claims came back.
+ */
+export const reclaimDeadPeers = Effect.gen(function* () {
+  const manifest = yield* Manifest
+  const workspace = yield* Workspace
+  const reclaimed = yield* manifest.reclaimStale
+  const removed = reclaimed > 0 ? yield* removeAbandonedTempDirs(workspace.tmp, manifest.owner.isAlive) : []
+  if (reclaimed > 0) {
+    yield* Effect.logWarning(`took back ${reclaimed} claims of a process that died, removed ${removed.length} of its temp dirs`)
+  }
+  return reclaimed
+})
+
 const asFailure = (error: StageFailure & { readonly _tag: string }): StageFailure => ({
   _tag: error._tag,
   message: error.message,
@@ -37,6 +52,7 @@ export const downloadStage = (config: KidvoiceConfig, upstreamDone: Deferred.Def
   Effect.gen(function* () {
     const downloader = yield* Downloader
     const manifest = yield* Manifest
+    const workspace = yield* Workspace
     yield* runClaimingStage({
       stage: "download",
       workers: config.downloadConcurrency,
@@ -44,6 +60,7 @@ export const downloadStage = (config: KidvoiceConfig, upstreamDone: Deferred.Def
       handle: (row) => downloader.download(row, { maxDurationSeconds: config.rules.maxDurationSeconds, ytDlpPath: config.ytDlpPath, fetch: config.download }),
       complete: (row, result) => manifest.completeDownload(row.id, result),
       abandon: downloader.discardUnrecordedAudio,
+      reclaim: reclaimDeadPeers.pipe(Effect.provideService(Workspace, workspace), Effect.provideService(Manifest, manifest)),
       classify: (error) => {
         switch (error._tag) {
           case "DownloadSkipped":
@@ -70,6 +87,7 @@ export const analyzeStage = (config: KidvoiceConfig, upstreamDone: Deferred.Defe
   Effect.gen(function* () {
     const analyzer = yield* Analyzer
     const manifest = yield* Manifest
+    const workspace = yield* Workspace
     yield* runClaimingStage({
       stage: "analyze",
       workers: config.analysisConcurrency,
@@ -80,6 +98,7 @@ export const analyzeStage = (config: KidvoiceConfig, upstreamDone: Deferred.Defe
         declaredLanguage: row.declaredLanguage
       }),
       complete: (row, analysis) => manifest.completeAnalysis(row.id, analysis),
+      reclaim: reclaimDeadPeers.pipe(Effect.provideService(Workspace, workspace), Effect.provideService(Manifest, manifest)),
       classify: (error) => ({ _tag: "Fail", failure: asFailure(error) })
     })
   })
