@@ -204,7 +204,12 @@ const importCommand = Command.make("import", {
       yield* takeSnapshot(workspacePaths(config.out))
       yield* Console.log(
         `imported ${summary.imported} videos, ${summary.fromUrlList} more from the URL list; ${summary.alreadyKnown} already known (left as they were)` +
-          summary.skipped.map((s) => `\n  skipped ${s.where}: ${s.reason}`).join("")
+          summary.skipped.map((s) => `\n  skipped ${s.where}: ${s.reason}`).join("") +
+          summary.notes.map((n) => `\n  note: ${n}`).join("") +
+          (summary.targets.length > 0
+            ? `\n${summary.targets.length} channel or playlist URLs to list: kidvoice discover --out ${config.out}` +
+              summary.targets.map((t) => ` --input '${t.replace(/'/g, "'\\''")}'`).join("")
+            : "")
       )
     }).pipe(Effect.provide(manifestLayer(config))))).pipe(
   Command.withDescription("bring the old Python crawler's manifest.json (and discovered_urls.txt) into the manifest, once")
