@@ -132,5 +132,7 @@ export const transcodeToWav = (input: string, output: string, excerpt?: Excerpt)
       const cause = classifyFfmpegFailure({ exitCode: result.exitCode, signal: result.signal, stderr })
       return yield* new FfmpegFailed({ program: "ffmpeg", input, output, cause, reason: informativeLines(stderr).join(" | ") })
     }
-    return { warnings: informativeLines(stderr, 5) } satisfies Transcoded
+    // ffmpeg guessing the layout of a mono or stereo stream is how it reads most plain files, not a defect.
+    const warnings = informativeLines(stderr.split("\n").filter((l) => !/Guessed Channel Layout/.test(l)).join("\n"), 5)
+    return { warnings } satisfies Transcoded
   })
