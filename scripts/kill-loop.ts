@@ -159,6 +159,8 @@ const main = async () => {
       // Finished before its kill: the directory is complete, so it must match the reference; start over.
       finishedBeforeKill++
       const diff = differences(outcome(work), expected)
+      console.log(`run ${i + 1}/${iterations} finished (exit ${code}) before its kill at ${(delay / 1000).toFixed(1)} s: ` +
+        (diff.length === 0 ? "identical to the reference" : `differs in ${diff.join(", ")}`))
       if (code !== 0 || diff.length > 0) mismatches.push(`iteration ${i}: exit ${code}, differs in ${diff.join(", ") || "nothing"} (${work})`)
       else rmSync(work, { recursive: true, force: true })
       work = join(scratch, `work-${i + 1}`)
