@@ -125,8 +125,12 @@ const outcome = (out: string) => {
   }
 }
 
-const differences = (a: ReturnType<typeof outcome>, b: ReturnType<typeof outcome>) =>
-  (Object.keys(a) as Array<keyof typeof a>).filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k]))
+/** The parts of `out`'s outcome that differ from `expected`; a directory with no manifest differs in everything. */
+const differences = (out: string, expected: ReturnType<typeof outcome>) => {
+  if (!existsSync(join(out, "manifest.sqlite"))) return ["manifest (none)"]
+  const a = outcome(out)
+  return (Object.keys(a) as Array<keyof typeof a>).filter((k) => JSON.stringify(a[k]) !== JSON.stringify(expected[k]))
+}
 
 const main = async () => {
   const scratch = mkdtempSync(join(tmpdir(), "kidvoice-kill-loop-"))
@@ -158,7 +162,7 @@ const main = async () => {
     if (code !== "running") {
       // Finished before its kill: the directory is complete, so it must match the reference; start over.
       finishedBeforeKill++
-      const diff = differences(outcome(work), expected)
+      const diff = differences(work, expected)
       console.log(`run ${i + 1}/${iterations} finished (exit ${code}) before its kill at ${(delay / 1000).toFixed(1)} s: ` +
         (diff.length === 0 ? "identical to the reference" : `differs in ${diff.join(", ")}`))
       if (code !== 0 || diff.length > 0) mismatches.push(`iteration ${i}: exit ${code}, differs in ${diff.join(", ") || "nothing"} (${work})`)
@@ -182,7 +186,7 @@ const main = async () => {
   }
   const last = startRun(work)
   const lastCode = await exited(last)
-  const diff = differences(outcome(work), expected)
+  const diff = differences(work, expected)
   if (lastCode !== 0 || diff.length > 0) mismatches.push(`final run: exit ${lastCode}, differs in ${diff.join(", ") || "nothing"} (${work})`)
 
   console.log(`\n${iterations} iterations, kills between ${values.min} and ${values.max} s: ${JSON.stringify(landed)}; ` +

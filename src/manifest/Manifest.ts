@@ -49,6 +49,8 @@ export interface DownloadedAudio {
   readonly audioPath: string
   readonly measuredDurationSeconds: number
   readonly reported?: { readonly title?: string | null; readonly channel?: string | null; readonly licence?: string | null }
+  /** What the decoder warned about while converting; kept on the row (NULL when none). */
+  readonly decodeWarnings?: ReadonlyArray<string>
 }
 
 export interface Decision {
@@ -219,6 +221,7 @@ export const makeManifest = (options: ManifestOptions, manifestPath?: string) =>
       move(id, Transition.Complete({ stage: "download" }), {
         audioPath: result.audioPath,
         measuredDurationSeconds: result.measuredDurationSeconds,
+        decodeWarnings: result.decodeWarnings !== undefined && result.decodeWarnings.length > 0 ? result.decodeWarnings.join(" | ") : null,
         ...Object.fromEntries(Object.entries(result.reported ?? {}).filter((entry): entry is [string, string] => typeof entry[1] === "string")),
         ...finishedClaim
       }, "owner")

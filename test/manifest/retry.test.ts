@@ -1,4 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
+import { SqlClient } from "@effect/sql"
 import { Effect } from "effect"
 import { Manifest } from "../../src/manifest/Manifest.js"
 import { candidate, freshManifest } from "../support/manifest.js"
@@ -24,5 +25,19 @@ describe("Manifest.retry", () => {
       // Due now: the next claim takes the requeued rows (and the untouched fourth).
       const next = yield* manifest.claim("download", 10)
       expect(next.map((r) => r.id).sort()).toEqual([a!, b!, c!, candidate(4).id].sort())
+    }).pipe(Effect.provide(freshManifest())))
+})
+
+describe("decoder warnings on the row (issue 15, point 1)", () => {
+  it.effect("a download completed with warnings keeps them in decode_warnings; a clean one leaves it NULL", () =>
+    Effect.gen(function* () {
+      const manifest = yield* Manifest
+      const sql = yield* SqlClient.SqlClient
+      yield* manifest.addCandidates([1, 2].map(candidate))
+      const [a, b] = (yield* manifest.claim("download", 2)).map((r) => r.id)
+      yield* manifest.completeDownload(a!, { audioPath: "/a.wav", measuredDurationSeconds: 3, decodeWarnings: ["[mp3float] Header missing"] })
+      yield* manifest.completeDownload(b!, { audioPath: "/b.wav", measuredDurationSeconds: 3, decodeWarnings: [] })
+      const rows = yield* sql<{ id: string; decodeWarnings: string | null }>`SELECT id, decode_warnings FROM videos ORDER BY id`
+      expect(Object.fromEntries(rows.map((r) => [r.id, r.decodeWarnings]))).toEqual({ [a!]: "[mp3float] Header missing", [b!]: null })
     }).pipe(Effect.provide(freshManifest())))
 })
