@@ -1,6 +1,6 @@
 import { Args, Command, Options, ValidationError } from "@effect/cli"
 import { NodeContext, NodeRuntime } from "@effect/platform-node"
-import { Cause, Console, Data, Deferred, Effect, Exit, Logger, LogLevel, Option, type Redacted } from "effect"
+import { Cause, Console, Data, Deferred, Effect, Exit, Logger, LogLevel, Option, type Redacted, Schema } from "effect"
 import type { KidvoiceConfig } from "../domain/Config.js"
 import { workspacePaths } from "../domain/Workspace.js"
 import { defaultExportPath, ExportFormat, writeExport } from "../manifest/exports.js"
@@ -14,6 +14,9 @@ import { analyzerLayer, manifestLayer, manifestOptions, pipelineLayer } from "..
 import { evaluateLabels, formatEval, readLabels, renderEvalHtml } from "./evaluate.js"
 import { diagnose, renderDoctorReport, renderRepairReport, repair } from "../manifest/Doctor.js"
 import { takeSnapshot } from "../manifest/snapshots.js"
+import { Manifest } from "../manifest/Manifest.js"
+import { VideoId } from "../domain/VideoId.js"
+import { moveUnusableManifestAside } from "../manifest/manifestFile.js"
 import { publishMetrics } from "../pipeline/metricsExport.js"
 import { importLegacy, siblingUrlList } from "../manifest/legacyImport.js"
 import { commonSettings, configFileOption, discoverySettings, loadConfig, pipelineSettings, settingOptions } from "./settings.js"
@@ -107,9 +110,24 @@ const withConfig = <A, E, R>(args: CommonArgs, program: (config: KidvoiceConfig)
 const printStatus = (config: KidvoiceConfig) =>
   statusReport(workspacePaths(config.out)).pipe(Effect.flatMap((report) => Console.log(formatStatus(report))))
 
-const run = Command.make("run", { ...pipelineOptions, ...youTubeOptions, input: inputsOption }, (args) =>
+const newManifestOption = Options.boolean("new-manifest").pipe(
+  Options.withDescription(
+    "when <out>/manifest.sqlite exists but is not a usable manifest, move it aside (manifest.sqlite.replaced-<time>) and start an " +
+      "empty one; without it such a run is refused (kidvoice doctor --repair restores the last good snapshot instead)"
+  )
+)
+
+/** `--new-manifest`: the unusable manifest goes aside, said on stderr, before the store opens. */
+const startOverIfAsked = (config: KidvoiceConfig, asked: boolean) =>
+  asked
+    ? moveUnusableManifestAside(workspacePaths(config.out).manifest).pipe(
+      Effect.tap((movedTo) => movedTo === null ? Effect.void : Effect.logWarning(`the unusable manifest was moved to ${movedTo}; starting an empty one`))
+    )
+    : Effect.void
+
+const run = Command.make("run", { ...pipelineOptions, ...youTubeOptions, input: inputsOption, "new-manifest": newManifestOption }, (args) =>
   withConfig(args, (config) =>
-    discoveryRequest(args).pipe(Effect.flatMap(({ request, apiKeys }) => Effect.gen(function* () {
+    startOverIfAsked(config, args["new-manifest"]).pipe(Effect.zipRight(discoveryRequest(args)), Effect.flatMap(({ request, apiKeys }) => Effect.gen(function* () {
       const { discovered, dataset, uploaded } = yield* Effect.gen(function* () {
         yield* publishMetrics(workspacePaths(config.out), config.metricsPort)
         // Known-good copies before any change and after the work, for `doctor --repair` to fall back on.
@@ -189,7 +207,12 @@ const importCommand = Command.make("import", {
       yield* takeSnapshot(workspacePaths(config.out))
       yield* Console.log(
         `imported ${summary.imported} videos, ${summary.fromUrlList} more from the URL list; ${summary.alreadyKnown} already known (left as they were)` +
-          summary.skipped.map((s) => `\n  skipped ${s.where}: ${s.reason}`).join("")
+          summary.skipped.map((s) => `\n  skipped ${s.where}: ${s.reason}`).join("") +
+          summary.notes.map((n) => `\n  note: ${n}`).join("") +
+          (summary.targets.length > 0
+            ? `\n${summary.targets.length} channel or playlist URLs to list: kidvoice discover --out ${config.out}` +
+              summary.targets.map((t) => ` --input '${t.replace(/'/g, "'\\''")}'`).join("")
+            : "")
       )
     }).pipe(Effect.provide(manifestLayer(config))))).pipe(
   Command.withDescription("bring the old Python crawler's manifest.json (and discovered_urls.txt) into the manifest, once")
@@ -242,6 +265,28 @@ const doctor = Command.make("doctor", {
         return yield* new ProblemsRemain({ count: Math.max(1, repaired.after.findings.length), repaired: true })
       }
     }))).pipe(Command.withDescription("check the manifest against the files on disk and say what is wrong; --repair fixes it; --ready checks a YouTube run's tools"))
+
+const retryCommand = Command.make("retry", {
+  ...commonOptions,
+  state: Options.choice("state", ["failed", "skipped"]).pipe(
+    Options.withDescription("which rows to put back in the queue: failed (due now, attempts reset) or skipped (discovered again)"),
+    Options.withDefault("failed" as const)
+  ),
+  tag: Options.text("tag").pipe(
+    Options.withDescription("only rows whose last error has this tag, e.g. SourceFileMissing, FfmpegFailed (status lists them)"),
+    Options.optional
+  ),
+  id: Options.text("id").pipe(Options.withDescription("only this video id; repeat for several"), Options.repeated)
+}, (args) =>
+  withConfig(args, (config) =>
+    Effect.gen(function* () {
+      const ids = yield* Schema.decodeUnknown(Schema.Array(VideoId))(args.id)
+      const manifest = yield* Manifest
+      const requeued = yield* manifest.retry({ state: args.state, tag: Option.getOrNull(args.tag), ids })
+      yield* Console.log(`requeued ${requeued} ${args.state} video${requeued === 1 ? "" : "s"}; \`kidvoice run\` (or the stage's command) works on them now`)
+    }).pipe(Effect.provide(manifestLayer(config))))).pipe(
+  Command.withDescription("put failed or skipped videos back in the queue (all, one error tag, or chosen ids) and say how many")
+)
 
 const status = Command.make("status", {
   ...commonOptions,
@@ -311,6 +356,7 @@ const kidvoice = Command.make("kidvoice").pipe(
     upload,
     importCommand,
     doctor,
+    retryCommand,
     status,
     exportCommand,
     modelsCommand,

@@ -14,10 +14,15 @@ import { type CookiesFileMissing, copyCookiesInto, type FetchSettings, runYtDlp,
 import { classifyYtDlpFailure, offlineHint, ytDlpErrorLines, type YtDlpFailureKind } from "./ytDlpFailure.js"
 import { inspectAndAnnounce, ytDlpNetwork } from "./ytDlpSetup.js"
 
+/**
+ * A local source file is not there. Transient: a disk not mounted yet or a file being moved comes back, so it is
+ * retried with backoff; `run --input` naming the file again, or `kidvoice retry`, puts it back in the queue at once.
+ */
 export class SourceFileMissing extends Data.TaggedError("SourceFileMissing")<{ readonly videoId: string; readonly path: string }> {
-  readonly retryable = false
+  readonly retryable = true
   override get message() {
-    return `the source file of ${this.videoId} is gone: ${this.path}. Put it back and reset the row, or leave it failed.`
+    return `the source file of ${this.videoId} is gone: ${this.path}. It is retried later; once it is back, ` +
+      `\`kidvoice run --input <its folder>\` or \`kidvoice retry --id ${this.videoId}\` queues it at once.`
   }
 }
 
@@ -87,6 +92,8 @@ export type DownloadError = OutOfDiskSpace | SourceFileMissing | YtDlpFailed | N
 export interface DownloadResult {
   readonly audioPath: string
   readonly measuredDurationSeconds: number
+  /** What the decoder warned about while converting (the audio was kept); empty when clean. */
+  readonly decodeWarnings: ReadonlyArray<string>
 }
 
 export interface DownloaderOptions {
@@ -189,11 +196,14 @@ export class Downloader extends Context.Tag("kidvoice/Downloader")<Downloader, D
           const diskFull = (bytesFree: number | null) => new OutOfDiskSpace({ path: workspace.tmp, bytesNeeded: wavBytes, bytesFree })
           yield* ensureFreeSpace(workspace.tmp, wavBytes)
           const wav = join(dir, `${row.id}.wav`)
-          yield* transcodeToWav(source, wav).pipe(Effect.mapError((e) => (isDiskFullText(e.reason) ? diskFull(null) : e)))
+          const transcoded = yield* transcodeToWav(source, wav).pipe(
+            Effect.mapError((e) => (e.cause._tag === "DiskFull" || isDiskFullText(e.reason) ? diskFull(null) : e))
+          )
+          if (transcoded.warnings.length > 0) yield* Effect.logWarning(`decoded with warnings: ${transcoded.warnings.join(" | ")}`)
           const info = yield* readWavInfo(wav)
           const audioPath = join(workspace.audio, `${row.id}.wav`)
           yield* moveIntoPlace(wav, audioPath)
-          return { audioPath, measuredDurationSeconds: info.durationSeconds }
+          return { audioPath, measuredDurationSeconds: info.durationSeconds, decodeWarnings: transcoded.warnings }
         }).pipe(
           Effect.scoped,
           Effect.withSpan("Downloader.download", { attributes: { videoId: row.id } })

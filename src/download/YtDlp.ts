@@ -2,7 +2,7 @@ import { Data, Effect } from "effect"
 import { promises as fs } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { killProgramGroup, runProgram, startProgram } from "../media/ProgramRun.js"
+import { killProgramGroup, runProgram, startFailure, startProgram } from "../media/ProgramRun.js"
 import type { DownloadSettings } from "../domain/Config.js"
 
 /** The yt-dlp program could not be started: a setup problem, not the video's, so the stage stops. */
@@ -65,7 +65,7 @@ export const ytDlpVersion = (path: string) =>
   runProgram(path, ["--version"], { stdin: "ignore", timeout: 30_000, encoding: "utf8" }).pipe(
     Effect.filterOrFail(
       (result) => !result.failed,
-      (result) => new YtDlpNotFound({ path, detail: result.shortMessage ?? `exit code ${result.exitCode}` })
+      (result) => new YtDlpNotFound({ path, detail: startFailure(result) ?? result.shortMessage ?? `exit code ${result.exitCode}` })
     ),
     Effect.map((result) => String(result.stdout).trim())
   )
@@ -98,8 +98,8 @@ export const runYtDlp = (path: string, args: ReadonlyArray<string>, limits: YtDl
     }, Math.min(1000, limits.silenceMs / 4, (limits.runMs ?? Infinity) / 4))
     void child.then((result) => {
       clearInterval(watchdog)
-      const code = (result as { code?: string }).code
-      if (code === "ENOENT" || code === "EACCES") {
+      const code = startFailure(result)
+      if (code !== null) {
         resume(Effect.fail(new YtDlpNotFound({ path, detail: code })))
       } else if (killedFor !== null) {
         resume(Effect.fail(new YtDlpExited({ stderr: `${result.stderr ?? ""}\nERROR: yt-dlp ${killedFor}, killed` })))

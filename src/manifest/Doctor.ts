@@ -12,6 +12,7 @@ import { Manifest, type ManifestOptions } from "./Manifest.js"
 import { ManifestQueryError } from "./ManifestErrors.js"
 import { sqliteManifestLayer } from "./ManifestStore.js"
 import { checkSqliteFile, findGoodSnapshot, type Snapshot, snapshotStamp } from "./snapshots.js"
+import { legacyDecisionRule } from "./legacyImport.js"
 
 /**
  * `kidvoice doctor`: reconciles a working directory with its manifest (DESIGN.md: the manifest is the truth,
@@ -345,7 +346,8 @@ const readManifestFacts = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
   const claims = yield* sql<ClaimRow>`SELECT id, state, claimed_by, claimed_at FROM videos WHERE state IN ${sql.in(inFlightStates)}`
   const withAudio = yield* sql<{ id: string; state: VideoState; audioPath: string; claimedBy: string | null; claimedAt: number | null }>`
-    SELECT id, state, audio_path, claimed_by, claimed_at FROM videos WHERE audio_path IS NOT NULL ORDER BY id`
+    SELECT id, state, audio_path, claimed_by, claimed_at FROM videos
+    WHERE audio_path IS NOT NULL AND decision_rule IS NOT ${legacyDecisionRule} ORDER BY id` // an imported row's path is the old crawler's history
   const ids = yield* sql<{ id: string }>`SELECT id FROM videos`
   const clips = yield* sql<{ fileName: string; videoId: string; state: VideoState }>`
     SELECT c.file_name, c.video_id, v.state FROM clips c JOIN videos v ON v.id = c.video_id ORDER BY c.video_id, c.file_name`

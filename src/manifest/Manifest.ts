@@ -23,6 +23,13 @@ import {
 } from "./writeCommands.js"
 import { storeSeconds } from "./metrics.js"
 
+/** Which rows `retry` puts back in the queue. */
+export interface RetrySelection {
+  readonly state: "failed" | "skipped"
+  readonly tag?: string | null
+  readonly ids?: ReadonlyArray<VideoId>
+}
+
 export interface ManifestOptions {
   /** Who this process is, written on every claim so a dead owner's claims can be told apart. */
   readonly owner: ClaimOwner
@@ -42,6 +49,8 @@ export interface DownloadedAudio {
   readonly audioPath: string
   readonly measuredDurationSeconds: number
   readonly reported?: { readonly title?: string | null; readonly channel?: string | null; readonly licence?: string | null }
+  /** What the decoder warned about while converting; kept on the row (NULL when none). */
+  readonly decodeWarnings?: ReadonlyArray<string>
 }
 
 export interface Decision {
@@ -200,6 +209,11 @@ export const makeManifest = (options: ManifestOptions, manifestPath?: string) =>
         return yield* decodeRows(claimed).pipe(named(`claim ${stage}`))
       })
 
+    /** Puts failed or skipped rows back in the queue (all of the state, or of a tag, or the given ids); answers how many. */
+    const retry = (selection: RetrySelection) =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        write({ _tag: "Requeue", state: selection.state, tag: selection.tag ?? null, ids: [...(selection.ids ?? [])], now }))
+
     const release = (stage: ClaimingStage, id: VideoId) => move(id, Transition.Release({ stage }), droppedClaim, "owner")
 
     /** The audio is in place; what the host said about the video (title, channel, licence) is kept when it said it. */
@@ -207,6 +221,7 @@ export const makeManifest = (options: ManifestOptions, manifestPath?: string) =>
       move(id, Transition.Complete({ stage: "download" }), {
         audioPath: result.audioPath,
         measuredDurationSeconds: result.measuredDurationSeconds,
+        decodeWarnings: result.decodeWarnings !== undefined && result.decodeWarnings.length > 0 ? result.decodeWarnings.join(" | ") : null,
         ...Object.fromEntries(Object.entries(result.reported ?? {}).filter((entry): entry is [string, string] => typeof entry[1] === "string")),
         ...finishedClaim
       }, "owner")
@@ -384,6 +399,7 @@ export const makeManifest = (options: ManifestOptions, manifestPath?: string) =>
       markChannelExplored,
       claim,
       release,
+      retry,
       completeDownload,
       completeAnalysis,
       fail,

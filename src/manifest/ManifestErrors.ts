@@ -5,10 +5,12 @@ import type { ClaimingStage, IllegalTransition } from "../domain/VideoState.js"
 export class ManifestOpenError extends Data.TaggedError("ManifestOpenError")<{
   readonly path: string
   readonly reason: string
+  /** What recovers, with the snapshot's name, when it is known. */
+  readonly advice?: string
 }> {
   override get message() {
-    return `cannot open the manifest ${this.path}: ${this.reason}. Nothing was changed. ` +
-      `kidvoice doctor --repair moves it aside and restores the last good snapshot; or move it aside yourself to start a new manifest.`
+    return `cannot open the manifest ${this.path}: ${this.reason}. Nothing was changed; kidvoice does not start a new manifest over it. ` +
+      (this.advice ?? "kidvoice doctor --repair moves it aside and restores the last good snapshot; or move it aside yourself to start a new manifest.")
   }
 }
 

@@ -2,33 +2,12 @@ import { SqlClient } from "@effect/sql"
 import * as Migrator from "@effect/sql/Migrator"
 import { SqliteClient } from "@effect/sql-sqlite-node"
 import { Cause, Effect, Layer } from "effect"
-import { closeSync, existsSync, openSync, readSync, statSync } from "node:fs"
 import { columnNames } from "./columnNames.js"
 import { Manifest, type ManifestOptions } from "./Manifest.js"
+import { checkManifestFile } from "./manifestFile.js"
 import { ManifestOpenError } from "./ManifestErrors.js"
 import { migrations } from "./migrations.js"
 import { busyTimeoutMs } from "./ManifestWriter.js"
-
-const sqliteHeader = "SQLite format 3\u0000"
-
-/** Refuses a file that exists but is not SQLite, before the driver could treat it as anything else. */
-const checkHeader = (path: string) =>
-  Effect.try({
-    try: () => {
-      if (!existsSync(path) || statSync(path).size === 0) return
-      const fd = openSync(path, "r")
-      try {
-        const header = Buffer.alloc(16)
-        const read = readSync(fd, header, 0, 16, 0)
-        if (read < 16 || header.toString("latin1") !== sqliteHeader) {
-          throw new Error("the file is not an SQLite database (wrong header; truncated or overwritten?)")
-        }
-      } finally {
-        closeSync(fd)
-      }
-    },
-    catch: (cause) => new ManifestOpenError({ path, reason: cause instanceof Error ? cause.message : String(cause) })
-  })
 
 const pragmas = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
@@ -50,11 +29,17 @@ export const sqliteLayer = (path: string) => {
     transformQueryNames: columnNames.toSql
   })
   const prepared = Layer.effectDiscard(pragmas).pipe(Layer.provideMerge(client))
-  return Layer.unwrapEffect(checkHeader(path).pipe(Effect.as(prepared))).pipe(
+  return Layer.unwrapEffect(checkManifestFile(path).pipe(Effect.as(prepared))).pipe(
     Layer.catchAllCause((cause) =>
-      Layer.fail(new ManifestOpenError({ path, reason: describeOpenFailure(cause) }))
+      Layer.fail(openFailure(path, cause))
     )
   )
+}
+
+/** A refusal from the file check as it is (it carries its advice); any other failure with its readable reason. */
+const openFailure = (path: string, cause: Cause.Cause<unknown>) => {
+  const refused = Cause.failures(cause).pipe((failures) => [...failures].find((e) => e instanceof ManifestOpenError && e.advice !== undefined))
+  return refused instanceof ManifestOpenError ? refused : new ManifestOpenError({ path, reason: describeOpenFailure(cause) })
 }
 
 /** The first readable reason inside an open failure: the driver's message, not a stack of wrappers. */

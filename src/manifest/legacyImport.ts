@@ -111,7 +111,10 @@ export type LegacyRecord = typeof LegacyRecord.Type
 
 const decodeRecord = Schema.decodeUnknownEither(LegacyRecord, { onExcessProperty: "ignore" })
 
-const LegacyManifestFile = Schema.Struct({ records: Schema.Array(Schema.Unknown) })
+const LegacyManifestFile = Schema.Struct({
+  records: Schema.Array(Schema.Unknown),
+  totalDurationSeconds: Schema.optionalWith(Schema.Unknown, { default: () => null }).pipe(Schema.fromKey("total_duration_seconds"))
+})
 const decodeManifestFile = Schema.decodeUnknownEither(LegacyManifestFile, { onExcessProperty: "ignore" })
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -169,7 +172,7 @@ const identify = (record: LegacyRecord): Either.Either<{ id: VideoId; kind: Sour
     const parsed = parseUrlList(line)
     const candidate = parsed.candidates[0]
     if (candidate && candidate.kind !== "local") return Either.right({ id: candidate.id, kind: candidate.kind, sourceUrl: candidate.sourceUrl })
-    const why = parsed.rejected[0]?.reason ?? "not a URL"
+    const why = parsed.targets.length > 0 ? channelOrPlaylist : parsed.rejected[0]?.reason ?? "not a URL"
     return Either.left(
       record.videoId === null
         ? `no video_id, and the url ${JSON.stringify(line.slice(0, 200))} is unusable: ${why}`
@@ -181,6 +184,16 @@ const identify = (record: LegacyRecord): Either.Either<{ id: VideoId; kind: Sour
       ? "neither a video_id nor a url"
       : `video_id ${JSON.stringify(record.videoId.slice(0, 50))} is not a YouTube id, and there is no url`
   )
+}
+
+/** How a channel or playlist URL is reported, in a record or in the URL list alike: it is listed by discovery, not imported. */
+export const channelOrPlaylist = "a channel or playlist, not a video (kidvoice discover --input lists it)"
+
+/** The YouTube id a record's url names, when it names one, for checking it against `video_id`. */
+const urlYouTubeId = (url: string | null): string | null => {
+  if (url === null) return null
+  const candidate = parseUrlList(url.split(/[\r\n]/)[0]!).candidates[0]
+  return candidate?.kind === "youtube" ? candidate.id : null
 }
 
 const watchUrl = (id: VideoId) => `https://www.youtube.com/watch?v=${id}`
@@ -262,6 +275,10 @@ export interface ImportSummary {
   readonly fromUrlList: number
   /** Records and lines not imported, each with where it is (`manifest.json records[3]`, `discovered_urls.txt line 7`) and why. */
   readonly skipped: ReadonlyArray<{ readonly where: string; readonly reason: string }>
+  /** Channel and playlist URLs found in records or the URL list: for `kidvoice discover --input`. */
+  readonly targets: ReadonlyArray<string>
+  /** What was imported but looks wrong, or is worth knowing: a video_id its url contradicts, the declared total. */
+  readonly notes: ReadonlyArray<string>
 }
 
 /** A legacy file cannot be used at all. Names the file and what to do; the manifest was not touched. */
@@ -290,7 +307,7 @@ const manifestHint = "Point `kidvoice import` at the manifest.json the Python cr
 const pythonJsonToJson = (json: string) =>
   json.replace(/"(?:[^"\\]|\\.)*"|-?\bInfinity\b|\bNaN\b/g, (token) => (token.startsWith("\"") ? token : "null"))
 
-const parseManifestText = (file: LegacyText): Either.Either<ReadonlyArray<unknown>, LegacyImportError> => {
+const parseManifestText = (file: LegacyText): Either.Either<{ records: ReadonlyArray<unknown>; totalDurationSeconds: unknown }, LegacyImportError> => {
   const fail = (reason: string) => Either.left(new LegacyImportError({ path: file.name, reason, hint: manifestHint }))
   const body = file.text.replace(/^\uFEFF/, "")
   if (body.trim() === "") return fail("the file is empty")
@@ -298,12 +315,15 @@ const parseManifestText = (file: LegacyText): Either.Either<ReadonlyArray<unknow
   try {
     parsed = JSON.parse(pythonJsonToJson(body))
   } catch (e) {
-    return fail(`the file is not JSON (${e instanceof Error ? e.message : String(e)}); truncated or overwritten?`)
+    const detail = e instanceof Error ? e.message : String(e)
+    return fail(/Unexpected end|Unterminated/i.test(detail)
+      ? `the file is not JSON: it ends in the middle (${detail}), cut short by a full disk or a copy or write that did not finish`
+      : `the file is not JSON (${detail}): overwritten or damaged`)
   }
   return Either.match(decodeManifestFile(parsed), {
     onLeft: () =>
       fail(Array.isArray(parsed) ? "the file is a JSON list, not an object with a \"records\" list" : "the file has no \"records\" list"),
-    onRight: (file) => Either.right(file.records)
+    onRight: (file) => Either.right({ records: file.records, totalDurationSeconds: file.totalDurationSeconds })
   })
 }
 
@@ -317,19 +337,31 @@ type Planned = { readonly row: ImportedRow; readonly index: number }
 /** Imports already-read legacy text. Same as `importLegacy`, for callers (and tests) that hold the text. */
 export const importLegacyText = (manifest: LegacyText, urlList: Option.Option<LegacyText>) =>
   Effect.gen(function* () {
-    const records = yield* parseManifestText(manifest)
+    const { records, totalDurationSeconds } = yield* parseManifestText(manifest)
     const now = yield* Clock.currentTimeMillis
     const name = basename(manifest.name)
     const skipped: Array<{ where: string; reason: string }> = []
+    const targets = new Set<string>()
+    const notes: Array<string> = []
+    let durationSum = 0
 
     const chosen = new Map<VideoId, Planned>()
     records.forEach((raw, index) => {
       const where = `${name} records[${index}]`
       const decoded = decodeRecord(raw)
       if (Either.isLeft(decoded)) return void skipped.push({ where, reason: whyUnusable(decoded.left, raw) })
-      const mapped = mapLegacyRecord(decoded.right, now)
-      if (Either.isLeft(mapped)) return void skipped.push({ where, reason: mapped.left })
+      const record = decoded.right
+      durationSum += record.durationSeconds ?? 0
+      const mapped = mapLegacyRecord(record, now)
+      if (Either.isLeft(mapped)) {
+        if (mapped.left.endsWith(channelOrPlaylist) && record.url !== null) targets.add(record.url.split(/[\r\n]/)[0]!)
+        return void skipped.push({ where, reason: mapped.left })
+      }
       const row = mapped.right
+      const named = urlYouTubeId(record.url)
+      if (row.kind === "youtube" && named !== null && named !== row.id) {
+        notes.push(`${where}: video_id ${row.id} but its url names ${named}; imported as ${row.id} (the video_id), check which is right`)
+      }
       const held = chosen.get(row.id)
       if (held === undefined) return void chosen.set(row.id, { row, index })
       const wins = strength(row) > strength(held.row) || (strength(row) === strength(held.row) && row.updatedAt >= held.row.updatedAt)
@@ -348,9 +380,10 @@ export const importLegacyText = (manifest: LegacyText, urlList: Option.Option<Le
       // History holds videos; a channel or playlist is something to discover, not to import.
       const passedOver = [
         ...parsed.rejected,
-        ...parsed.targets.map((t) => ({ ...t, reason: "a channel or playlist, not a video (kidvoice discover --input lists it)" }))
+        ...parsed.targets.map((t) => ({ ...t, reason: channelOrPlaylist }))
       ].sort((a, b) => a.line - b.line)
       for (const line of passedOver) skipped.push({ where: `${listName} line ${line.line}`, reason: `${line.reason}: ${JSON.stringify(line.text)}` })
+      for (const target of parsed.targets) targets.add(target.text)
       for (const c of parsed.candidates) {
         if (c.kind === "local" || chosen.has(c.id)) continue
         listed.push(discoveredRow(c, now))
@@ -361,13 +394,26 @@ export const importLegacyText = (manifest: LegacyText, urlList: Option.Option<Le
     const inserted = yield* insertNew([...fromManifest, ...listed])
     const imported = fromManifest.filter((r) => inserted.has(r.id)).length
     const fromUrlList = listed.filter((r) => inserted.has(r.id)).length
+    const declaredTotal = finiteNumber(totalDurationSeconds)
+    if (declaredTotal !== null) notes.push(durationTotalNote(declaredTotal, durationSum))
     return {
       imported,
       alreadyKnown: fromManifest.length + listed.length - imported - fromUrlList,
       fromUrlList,
-      skipped
+      skipped,
+      targets: [...targets],
+      notes
     } as ImportSummary
   })
+
+/** The legacy file's `total_duration_seconds` against its records' durations: said either way, a gap with its size. */
+export const durationTotalNote = (declared: number, summed: number): string => {
+  const hours = (seconds: number) => `${(seconds / 3600).toFixed(2)} h`
+  return Math.abs(declared - summed) < 1
+    ? `total_duration_seconds (${hours(declared)}) matches the records' durations`
+    : `total_duration_seconds says ${Math.round(declared)} s (${hours(declared)}), the records' durations add up to ${Math.round(summed)} s ` +
+      `(${hours(summed)}): ${Math.round(Math.abs(declared - summed))} s ${declared > summed ? "are in no record (records lost?)" : "more than the total says"}`
+}
 
 /** Rows per statement, well under SQLite's bound-parameter limit. */
 const chunkSize = 200

@@ -103,5 +103,10 @@ export const migrations = {
     // it, and nobody else on the host, though the socket itself can be reached by any local user.
     yield* sql`CREATE TABLE host_writer_key (key TEXT NOT NULL)`
     yield* sql`INSERT INTO host_writer_key (key) VALUES (lower(hex(randomblob(16))))`
+  }),
+  "0007_decode_warnings": Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    // What ffmpeg warned about while decoding a kept file (damaged frames, trailing bytes), " | "-joined; NULL when clean.
+    yield* sql`ALTER TABLE videos ADD COLUMN decode_warnings TEXT`
   })
 }

@@ -97,6 +97,17 @@ export const ManifestCommand = Schema.Union(
     })),
     now: Now
   }),
+  /**
+   * Puts chosen failed or skipped rows back in the queue (`kidvoice retry`, or a missing source file named again):
+   * a failed row becomes due now with its attempts reset (it stays `failed` until a worker claims it, so the rule
+   * book is unchanged); a skipped row returns to `discovered`. `ids` empty: every row in the state (and tag).
+   */
+  Schema.TaggedStruct("Requeue", {
+    state: Schema.Literal("failed", "skipped"),
+    tag: Schema.NullOr(Schema.String),
+    ids: Schema.Array(VideoId),
+    now: Now
+  }),
   Schema.TaggedStruct("RecordUpload", {
     fileName: Schema.String,
     videoId: VideoId,
@@ -119,6 +130,7 @@ export interface CommandResults {
   readonly QueueChannels: number
   readonly MarkChannelExplored: null
   readonly ReleaseClaims: number
+  readonly Requeue: number
   readonly RecordUpload: null
 }
 export type CommandResult<C extends ManifestCommand> = CommandResults[C["_tag"]]
@@ -172,6 +184,7 @@ export const operationOf = (command: ManifestCommand): string => {
     case "QueueChannels": return "queue channels"
     case "MarkChannelExplored": return "mark channel explored"
     case "ReleaseClaims": return "reclaim stale claims"
+    case "Requeue": return "requeue"
     case "RecordUpload": return "record upload"
   }
 }
@@ -328,6 +341,19 @@ export const makeWriteCommands =
       oneChange: false
     })
 
+    const requeue = (c: CommandOf<"Requeue">): PreparedWrite => {
+      const chosen = sql.and([
+        sql`state = ${c.state}`,
+        ...(c.tag === null ? [] : [sql`last_error_tag = ${c.tag}`]),
+        ...(c.ids.length === 0 ? [] : [sql.in("id", c.ids)])
+      ])
+      const update = c.state === "failed"
+        ? sql`UPDATE videos SET attempts = 0, next_retry_at = ${c.now}, updated_at = ${c.now} WHERE ${chosen} RETURNING id`
+        : sql`UPDATE videos SET state = 'discovered', failed_stage = NULL, attempts = 0, next_retry_at = NULL, updated_at = ${c.now}
+              WHERE ${chosen} RETURNING id`
+      return { statements: update.pipe(Effect.map((rows) => rows.length), named("requeue")), oneChange: true }
+    }
+
     /**
      * Records that a target holds a clip; when it holds every clip of the video, the video becomes `uploaded`.
      * One transaction, so a crash leaves the record and the state change together or not at all.
@@ -366,6 +392,7 @@ export const makeWriteCommands =
         case "QueueChannels": return queueChannels(command)
         case "MarkChannelExplored": return markChannelExplored(command)
         case "ReleaseClaims": return releaseClaims(command)
+        case "Requeue": return requeue(command)
         case "RecordUpload": return recordUpload(command)
       }
     }

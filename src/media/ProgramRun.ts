@@ -2,11 +2,59 @@ import { Effect } from "effect"
 import { execa, type Options, type Result, type ResultPromise } from "execa"
 
 /**
- * Starts a program in a process group of its own (it leads it), never through a shell. Whatever it starts
- * itself (yt-dlp runs ffmpeg and ffprobe) joins that group, so `killProgramGroup` reaches all of them.
+ * The watchdog every program runs under: a POSIX shell that leads the program's process group, starts the
+ * program in it, and reads fd 3, a pipe whose only writing end is held by kidvoice. When kidvoice dies in any
+ * way (kill -9 included; Node has no PR_SET_PDEATHSIG), the kernel closes that end, the read returns and the
+ * whole group is killed: the program and whatever it started (yt-dlp's ffmpeg). When the program ends on its
+ * own, the reader is stopped and the program's exit is passed on: its code, or the signal that killed it
+ * (re-raised on the shell, so the caller sees a signal, not 128+N).
+ *
+ * A program that cannot be started is reported on stderr with `startFailureMarker` (exit 127 or 126), as
+ * spawn's ENOENT/EACCES would have been.
  */
-export const startProgram = <O extends Options>(file: string, args: ReadonlyArray<string>, options: O) =>
-  execa(file, args, { ...options, detached: true })
+const watchdogScript = `
+case "$1" in
+  */*) [ -e "$1" ] || { echo "kidvoice-watchdog: ENOENT" >&2; exit 127; }
+       [ -x "$1" ] || { echo "kidvoice-watchdog: EACCES" >&2; exit 126; } ;;
+  *) command -v "$1" >/dev/null 2>&1 || { echo "kidvoice-watchdog: ENOENT" >&2; exit 127; } ;;
+esac
+"$@" 3<&- &
+program=$!
+{ read -r _ <&3; kill -KILL -$$; } &
+reader=$!
+wait "$program"
+status=$?
+kill "$reader" 2>/dev/null
+if [ "$status" -gt 128 ] && [ "$status" -lt 160 ]; then kill -$((status - 128)) $$; fi
+exit "$status"
+`
+
+const startFailureMarker = /^kidvoice-watchdog: (ENOENT|EACCES)$/m
+
+/** Why the program itself could not be started (not found, not executable), or null when it ran. */
+export const startFailure = (result: { readonly code?: unknown; readonly stderr?: unknown; readonly exitCode?: number | undefined }) => {
+  if (result.code === "ENOENT" || result.code === "EACCES") return result.code
+  if (result.exitCode !== 126 && result.exitCode !== 127) return null
+  const marker = startFailureMarker.exec(typeof result.stderr === "string" ? result.stderr : "")
+  return marker ? (marker[1] as "ENOENT" | "EACCES") : null
+}
+
+type StdioOption = Options["stdin"]
+
+/**
+ * Starts a program under the watchdog above, in a process group of its own (the watchdog leads it), never
+ * through a shell line: the program and its arguments are passed as the shell's positional parameters.
+ * Whatever the program starts itself joins that group, so `killProgramGroup` reaches all of them, and so
+ * does the death of kidvoice.
+ */
+export const startProgram = <O extends Options>(file: string, args: ReadonlyArray<string>, options: O) => {
+  const { stdin, stdout, stderr, ...rest } = options as O & { stdin?: StdioOption; stdout?: StdioOption; stderr?: StdioOption }
+  return execa("sh", ["-c", watchdogScript, "kidvoice-watchdog", file, ...args], {
+    ...rest,
+    detached: true,
+    stdio: [stdin ?? "pipe", stdout ?? "pipe", stderr ?? "pipe", "pipe"]
+  } as unknown as O)
+}
 
 /** SIGKILL to the program and everything it started. A group already gone is not an error. */
 export const killProgramGroup = (child: { readonly pid?: number | undefined }) => {

@@ -28,6 +28,21 @@ export const reconcile = Effect.gen(function* () {
   return { reclaimed, removedTempDirs: removed.length }
 })
 
+/**
+ * While a run works: claims of processes that died on this host meanwhile go back to the pool, and their temp
+ * directories go (the rule `reconcile` applies at start). Answers how many claims came back.
+ */
+export const reclaimDeadPeers = Effect.gen(function* () {
+  const manifest = yield* Manifest
+  const workspace = yield* Workspace
+  const reclaimed = yield* manifest.reclaimStale
+  const removed = reclaimed > 0 ? yield* removeAbandonedTempDirs(workspace.tmp, manifest.owner.isAlive) : []
+  if (reclaimed > 0) {
+    yield* Effect.logWarning(`took back ${reclaimed} claims of a process that died, removed ${removed.length} of its temp dirs`)
+  }
+  return reclaimed
+})
+
 const asFailure = (error: StageFailure & { readonly _tag: string }): StageFailure => ({
   _tag: error._tag,
   message: error.message,
@@ -38,6 +53,7 @@ export const downloadStage = (config: KidvoiceConfig, upstreamDone: Deferred.Def
   Effect.gen(function* () {
     const downloader = yield* Downloader
     const manifest = yield* Manifest
+    const workspace = yield* Workspace
     yield* runClaimingStage({
       stage: "download",
       workers: config.downloadConcurrency,
@@ -47,6 +63,7 @@ export const downloadStage = (config: KidvoiceConfig, upstreamDone: Deferred.Def
       abandon: downloader.discardUnrecordedAudio,
       // With the network down, local work goes on and the run ends when it is done; the next run retries these.
       noWaitFor: ["NetworkUnreachable"],
+      reclaim: reclaimDeadPeers.pipe(Effect.provideService(Workspace, workspace), Effect.provideService(Manifest, manifest)),
       classify: (error) => {
         switch (error._tag) {
           case "DownloadSkipped":
@@ -73,6 +90,7 @@ export const analyzeStage = (config: KidvoiceConfig, upstreamDone: Deferred.Defe
   Effect.gen(function* () {
     const analyzer = yield* Analyzer
     const manifest = yield* Manifest
+    const workspace = yield* Workspace
     yield* runClaimingStage({
       stage: "analyze",
       workers: config.analysisConcurrency,
@@ -83,6 +101,7 @@ export const analyzeStage = (config: KidvoiceConfig, upstreamDone: Deferred.Defe
         declaredLanguage: row.declaredLanguage
       }),
       complete: (row, analysis) => manifest.completeAnalysis(row.id, analysis),
+      reclaim: reclaimDeadPeers.pipe(Effect.provideService(Workspace, workspace), Effect.provideService(Manifest, manifest)),
       classify: (error) => ({ _tag: "Fail", failure: asFailure(error) })
     })
   })

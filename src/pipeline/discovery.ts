@@ -108,6 +108,17 @@ export const discover = (request: DiscoveryRequest, config: KidvoiceConfig) =>
         })
       )
 
+    /** A local file that was missing when its download was tried, and is listed again now: it is back, so it goes back in the queue. */
+    const requeueFoundAgain = (candidates: ReadonlyArray<Listing["candidate"]>) =>
+      Effect.gen(function* () {
+        const local = candidates.filter((c) => c.kind === "local").map((c) => c.id)
+        let requeued = 0
+        for (let i = 0; i < local.length; i += 500) {
+          requeued += yield* manifest.retry({ state: "failed", tag: "SourceFileMissing", ids: local.slice(i, i + 500) })
+        }
+        if (requeued > 0) yield* Effect.logInfo(`${requeued} videos whose source file was missing are back: queued again`)
+      })
+
     const targets: Array<YouTubeTarget> = []
     for (const input of request.inputs) {
       // An input that cannot be read is the user's mistake, named at once; a listing that fails is the network's.
@@ -115,6 +126,7 @@ export const discover = (request: DiscoveryRequest, config: KidvoiceConfig) =>
       for (const passed of found.passedOver) yield* Effect.logWarning(`passed over ${passed.where}: ${passed.reason}`)
       const before = summary.added
       yield* record(found.candidates.map((candidate) => ({ candidate, liveStatus: null, availability: null })))
+      yield* requeueFoundAgain(found.candidates)
       targets.push(...found.targets)
       yield* Effect.logInfo(`${input}: ${found.candidates.length} candidates, ${summary.added - before} new`)
     }

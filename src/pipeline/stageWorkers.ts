@@ -39,7 +39,16 @@ export interface ClaimingStageSpec<A, E, R> {
    * would hold the run open for nothing); such rows stay failed with their retry time, for the next run.
    */
   readonly noWaitFor?: ReadonlyArray<string>
+  /**
+   * Takes back the claims of processes that died (the start-of-run rule) and cleans up after them; answers how many
+   * claims came back. Run while the stage idles, at most every `reclaimEvery`, and once more before a worker stops,
+   * so a peer killed mid-run does not leave its rows until the next start. Default: the manifest's `reclaimStale`.
+   */
+  readonly reclaim?: Effect.Effect<number, ManifestError>
 }
+
+/** How often an idle stage looks for claims of dead processes. */
+export const reclaimEvery = Duration.seconds(5)
 
 /** How long a worker that crashed `crashesInARow` times in a row waits before it claims again: doubling, at most a minute. */
 export const restartDelay = (base: Duration.Duration, crashesInARow: number): Duration.Duration =>
@@ -139,6 +148,16 @@ export const runClaimingStage = <A, E, R>(spec: ClaimingStageSpec<A, E, R>) =>
         if (failed) yield* spec.abandon?.(row) ?? Effect.void
       }).pipe(Effect.annotateLogs({ videoId: row.id, stage: spec.stage }))
 
+    /** Reclaims dead processes' claims, at most every `reclaimEvery` unless `now` (shared by the stage's workers). */
+    let lastReclaimAt = Number.NEGATIVE_INFINITY
+    const reclaimDead = (now: boolean) =>
+      Effect.gen(function* () {
+        const at = yield* Clock.currentTimeMillis
+        if (!now && at - lastReclaimAt < Duration.toMillis(reclaimEvery)) return 0
+        lastReclaimAt = at
+        return yield* (spec.reclaim ?? manifest.reclaimStale)
+      })
+
     /** Supervises one worker: after a crash it starts again, later each time it crashes in a row. */
     const worker: Effect.Effect<void, ManifestError | E, R> = Effect.gen(function* () {
       let crashesInARow = 0
@@ -155,6 +174,7 @@ export const runClaimingStage = <A, E, R>(spec: ClaimingStageSpec<A, E, R>) =>
       while (true) {
         if (yield* claimed) continue
         if (!(yield* Deferred.isDone(spec.upstreamDone))) {
+          yield* reclaimDead(false)
           yield* Effect.sleep(idlePoll)
           continue
         }
@@ -162,8 +182,11 @@ export const runClaimingStage = <A, E, R>(spec: ClaimingStageSpec<A, E, R>) =>
         if (due === null) {
           // Upstream is done, but a row claimed earlier may still be in another worker's hands and fail into a retry.
           if (yield* claimed) continue
+          // Or in the hands of a process that died meanwhile.
+          if ((yield* reclaimDead(true)) > 0) continue
           return
         }
+        yield* reclaimDead(false)
         const now = yield* Clock.currentTimeMillis
         yield* Effect.logDebug(`waiting ${Math.ceil((due - now) / 1000)} s for a retry`)
         yield* Effect.sleep(Duration.millis(Math.max(idlePoll.pipe(Duration.toMillis), due - now)))

@@ -29,20 +29,55 @@ export interface Discovery {
   readonly passedOver: ReadonlyArray<{ readonly where: string; readonly reason: string }>
 }
 
-const listFiles = (dir: string): Effect.Effect<ReadonlyArray<string>, SourceNotFound> =>
-  Effect.tryPromise({
-    try: () => fs.readdir(dir, { withFileTypes: true, recursive: true }),
-    catch: (e) => new SourceNotFound({ input: dir, reason: String(e) })
-  }).pipe(
-    Effect.map((entries) =>
-      entries
-        .filter((e) => e.isFile() && !e.name.startsWith("."))
-        .map((e) => join(e.parentPath, e.name))
-        .sort()
-    )
-  )
+/** A file found in a folder: the path it was listed under and, for a symlink, the file it points to. */
+interface FolderFile {
+  readonly listed: string
+  readonly resolved: string
+}
 
-const localCandidate = (file: string) =>
+/**
+ * Every file below `root`, following symlinks to files and folders inside or outside it; a file reached through a
+ * symlink is recorded by its resolved path. A folder reached twice
+ * (a symlink loop, or two links to one folder) is walked once; a dangling symlink is passed over with a reason.
+ * Hidden entries are skipped.
+ */
+const walkFolder = (root: string) =>
+  Effect.tryPromise({
+    try: async () => {
+      const files: Array<FolderFile> = []
+      const passedOver: Array<{ where: string; reason: string }> = []
+      const walked = new Set<string>()
+      const walk = async (dir: string, viaLink: boolean): Promise<void> => {
+        const real = await fs.realpath(dir)
+        if (walked.has(real)) {
+          if (dir !== root) passedOver.push({ where: dir, reason: `a symlink to a folder already listed (${real}): a loop or a second link, listed once` })
+          return
+        }
+        walked.add(real)
+        const entries = await fs.readdir(dir, { withFileTypes: true })
+        for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+          if (entry.name.startsWith(".")) continue
+          const path = join(dir, entry.name)
+          if (entry.isDirectory()) await walk(path, viaLink)
+          else if (entry.isFile()) files.push({ listed: path, resolved: viaLink ? await fs.realpath(path) : path })
+          else if (entry.isSymbolicLink()) {
+            const target = await fs.stat(path).catch((e: NodeJS.ErrnoException) => e)
+            if (target instanceof Error) {
+              const to = await fs.readlink(path).catch(() => "?")
+              passedOver.push({ where: path, reason: `a symlink to ${to}, which ${target.code === "ELOOP" ? "loops" : "does not exist"} (dangling)` })
+            } else if (target.isDirectory()) await walk(path, true)
+            else if (target.isFile()) files.push({ listed: path, resolved: await fs.realpath(path) })
+          }
+        }
+      }
+      await walk(root, false)
+      return { files, passedOver }
+    },
+    catch: (e) => new SourceNotFound({ input: root, reason: String(e) })
+  })
+
+/** A local file's candidate: its id from its content, its source the file itself (a symlink's target), its title the name it was listed under. */
+const localCandidate = (file: string, listedAs: string = file) =>
   sha256OfFile(file).pipe(
     Effect.mapError((e) => new SourceNotFound({ input: file, reason: e.message })),
     Effect.map((digest) =>
@@ -50,7 +85,7 @@ const localCandidate = (file: string) =>
         id: localVideoId(digest),
         kind: "local",
         sourceUrl: file,
-        title: basename(file, extname(file)),
+        title: basename(listedAs, extname(listedAs)),
         channel: null,
         declaredDurationSeconds: null
       })
@@ -60,14 +95,13 @@ const localCandidate = (file: string) =>
 /** A folder: every media file becomes a candidate whose id comes from its content, so renames and copies are the same video. */
 const discoverFolder = (dir: string) =>
   Effect.gen(function* () {
-    const files = yield* listFiles(dir)
-    const passedOver: Array<{ where: string; reason: string }> = []
+    const { files, passedOver } = yield* walkFolder(dir)
     const media = files.filter((file) => {
-      const known = mediaExtensions.has(extname(file).toLowerCase())
-      if (!known) passedOver.push({ where: file, reason: "not a media file name ending" })
+      const known = mediaExtensions.has(extname(file.listed).toLowerCase())
+      if (!known) passedOver.push({ where: file.listed, reason: "not a media file name ending" })
       return known
     })
-    const candidates = yield* Effect.forEach(media, localCandidate, { concurrency: 4 })
+    const candidates = yield* Effect.forEach(media, (file) => localCandidate(file.resolved, file.listed), { concurrency: 4 })
     return { candidates, targets: [], passedOver } satisfies Discovery
   })
 

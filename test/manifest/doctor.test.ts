@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { SqlClient } from "@effect/sql"
-import { Effect } from "effect"
+import { Effect, Option } from "effect"
 import { spawnSync } from "node:child_process"
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from "node:fs"
 import { hostname } from "node:os"
@@ -20,6 +20,7 @@ import {
   repair
 } from "../../src/manifest/Doctor.js"
 import { Manifest } from "../../src/manifest/Manifest.js"
+import { importLegacyText } from "../../src/manifest/legacyImport.js"
 import { takeSnapshot } from "../../src/manifest/snapshots.js"
 import { candidate, manifestAt, owner, scopedTempDir, testRetry } from "../support/manifest.js"
 
@@ -367,5 +368,23 @@ describe("doctor on a real workspace", () => {
       expect(second.actions).toEqual([])
       expect(second.before.findings).toEqual([])
       expect(listing(paths.root).filter((f) => !f.startsWith("manifest.sqlite"))).toEqual(files)
+    }))
+})
+
+describe("doctor and imported legacy history (issue 15, point 7)", () => {
+  it.scoped("an imported row's old-crawler path that was never on this machine is history, not AudioMissing, before and after --repair", () =>
+    Effect.gen(function* () {
+      const paths = yield* workspace
+      yield* withManifest(paths, Effect.gen(function* () {
+        const sql = yield* SqlClient.SqlClient
+        yield* importLegacyText({
+          name: "manifest.json",
+          text: JSON.stringify({ records: [{ video_id: "aB3dE5fG7hJ", output_path: "C:\\data\\vi\\a.wav", classified: true, containing_children_voice: true, file_available: true }] })
+        }, Option.none())
+        const [row] = yield* sql<{ audioPath: string }>`SELECT audio_path FROM videos`
+        expect(row?.audioPath).toBe("C:\\data\\vi\\a.wav")
+      }))
+      expect((yield* diagnose(paths, doctorOptions)).findings).toEqual([])
+      expect((yield* repair(paths, doctorOptions)).after.findings).toEqual([])
     }))
 })

@@ -342,3 +342,30 @@ describe("importing generated legacy manifests", () => {
       }
     }).pipe(Effect.provide(freshManifest())), { fastCheck: { numRuns: 20 } })
 })
+
+describe("legacy import rough edges (issue 15, point 7 and 8)", () => {
+  it.scoped("a channel URL in a record goes to discovery like one in discovered_urls.txt; a video_id its url contradicts and the declared total are reported", () =>
+    Effect.gen(function* () {
+      const text = JSON.stringify({
+        total_duration_seconds: 100,
+        records: [
+          { url: "https://www.youtube.com/@SomeChannel", status: "pending" },
+          { video_id: "aB3dE5fG7hJ", url: "https://www.youtube.com/watch?v=Xy_9-kLmN0p", duration_seconds: 30 },
+          { video_id: "kT2pQ8rS4uV", duration_seconds: 20 }
+        ]
+      })
+      const summary = yield* importLegacyText({ name: "manifest.json", text }, Option.none())
+      expect(summary.imported).toBe(2)
+      expect(summary.skipped).toEqual([{ where: "manifest.json records[0]", reason: expect.stringContaining("a channel or playlist, not a video") }])
+      expect(summary.targets).toEqual(["https://www.youtube.com/@SomeChannel"])
+      expect(summary.notes.join("\n")).toContain("records[1]: video_id aB3dE5fG7hJ but its url names Xy_9-kLmN0p")
+      expect(summary.notes.join("\n")).toContain("total_duration_seconds says 100 s (0.03 h), the records' durations add up to 50 s")
+    }).pipe(Effect.provide(freshManifest())))
+
+  it.scoped("a truncated manifest.json says it was cut short, in one sentence", () =>
+    Effect.gen(function* () {
+      const error = yield* Effect.flip(importLegacyText({ name: "manifest.json", text: "{\"records\": [{\"video_id\": \"aB3" }, Option.none()))
+      expect(error.message).toContain("cut short")
+      expect(error.message).not.toContain("?.")
+    }).pipe(Effect.provide(freshManifest())))
+})

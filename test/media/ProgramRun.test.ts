@@ -28,7 +28,7 @@ describe("child programs and interruption", () => {
       expect(isLive(grandchild)).toBe(false)
     }))
 
-  it.scopedLive("a conversion interrupted at any moment, even before fluent-ffmpeg has spawned ffmpeg, leaves no ffmpeg behind", () =>
+  it.scopedLive("a conversion interrupted at any moment, even before ffmpeg has started, leaves no ffmpeg behind", () =>
     Effect.gen(function* () {
       const dir = yield* scopedTempDir("transcode-interrupt")
       const input = join(samplesDir, "child-cs-poem.mp3")

@@ -22,7 +22,11 @@ export const isLive = (pid: number) => {
  * The live processes below `root` (children, grandchildren, ...) read from /proc, as their command lines.
  * Zombies are left out: they are dead and only wait to be reaped.
  */
-export const descendantProcesses = (root: number = process.pid): Array<string> => {
+export const descendantProcesses = (root: number = process.pid): Array<string> =>
+  descendants(root).map(({ command }) => command)
+
+/** The live processes below `root`, with their pids and command lines. */
+export const descendants = (root: number = process.pid): Array<{ readonly pid: number; readonly command: string }> => {
   const parentOf = new Map<number, number>()
   const commandOf = new Map<number, string>()
   for (const entry of readdirSync("/proc")) {
@@ -40,7 +44,7 @@ export const descendantProcesses = (root: number = process.pid): Array<string> =
     for (let at = parentOf.get(pid); at !== undefined && at > 1; at = parentOf.get(at)) if (at === root) return true
     return false
   }
-  return [...parentOf.keys()].filter(below).map((pid) => commandOf.get(pid) ?? String(pid))
+  return [...parentOf.keys()].filter(below).map((pid) => ({ pid, command: commandOf.get(pid) ?? String(pid) }))
 }
 
 /** This process's yt-dlp and ffmpeg descendants. */
