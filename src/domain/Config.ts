@@ -115,7 +115,7 @@ export const defaultConfig = {
   staleClaimMinutes: 360,
   rules: {
     minChildSpeechSeconds: 5,
-    minChildShare: 0.5,
+    minChildShare: 0.25,
     minChildScore: 0.5,
     allowedLanguages: [],
     minDurationSeconds: 3,
