@@ -6,8 +6,8 @@
  *   - natural: the recording itself (adult);
  *   - adult-raised: women +100..+200 cents, men -100..+150 cents, the natural spread of adult voices (adult);
  *   - two child proxies: F0 and formants raised together (sox `pitch`, a WSOLA time-stretch plus resampling, so the
- *     whole spectral envelope moves with F0 - a vocal-tract-length warp): women +400..+900 cents, men +700..+1400
- *     cents, which puts F0 and formants where 5-9-year-olds have them (child).
+ *     whole spectral envelope moves with F0 - a vocal-tract-length warp): women +400..+900 cents, men +1000..+1500
+ *     cents, which puts F0 (about 200-300 Hz) and formants where 5-9-year-olds have them (child).
  * Each variant then goes through one YouTube-like condition (music bed, noise, reverberation, opus or aac round
  * trip, telephone band, or none) at a random loudness. All choices come from a PRNG seeded by the variant's id,
  * so the corpus is the same on every run with the same package versions.
@@ -237,7 +237,7 @@ export interface Variant {
 }
 
 /** A small seeded PRNG (mulberry32) from a string: the corpus is fixed by the ids alone. */
-const rng = (seed: string) => {
+export const rng = (seed: string) => {
   let a = createHash("sha256").update(seed).digest().readUInt32LE(0)
   return () => {
     a = (a + 0x6d2b79f5) >>> 0
@@ -249,7 +249,7 @@ const rng = (seed: string) => {
 }
 
 /** The proxy raise ranges, cents: where a 5-9-year-old's F0 and formants lie relative to an adult woman and man. */
-export const proxyCents = { female: [400, 900], male: [700, 1400] } as const
+export const proxyCents = { female: [400, 900], male: [1000, 1500] } as const
 export const adultRaiseCents = { female: [100, 200], male: [-100, 150] } as const
 
 export const variantsOf = (base: BaseRecording, sex: "female" | "male"): Array<Variant> => {

@@ -21,7 +21,7 @@
  */
 import { Effect, Layer } from "effect"
 import { createHash } from "node:crypto"
-import { existsSync, mkdirSync, writeFileSync } from "node:fs"
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Analyzer } from "../src/analyze/Analyzer.js"
@@ -32,7 +32,7 @@ import { SileroVad } from "../src/analyze/SileroVad.js"
 import { SpokenLanguage } from "../src/analyze/SpokenLanguage.js"
 import { type FrameFeatures, segmentFeatureNames, summariseSegment } from "../src/analyze/voiceFeatures.js"
 import { defaultConfig } from "../src/domain/Config.js"
-import { type BaseRecording, baseRecordings, conditions, makeMusicBed, makeVariant, proxyCents, adultRaiseCents, type Variant, variantsOf } from "./childVoiceCorpus.js"
+import { type BaseRecording, baseRecordings, conditions, makeMusicBed, makeVariant, proxyCents, adultRaiseCents, rng, type Variant, variantsOf } from "./childVoiceCorpus.js"
 import { logisticOnnx, type LogisticModel } from "./onnxLogistic.js"
 
 const args = process.argv.slice(2)
@@ -119,43 +119,93 @@ const sampleWeights = (items: ReadonlyArray<Item>) => {
   return items.map((s) => 1 / ((s.child ? childKeys : adultKeys) * perKey.get(key(s))!))
 }
 
-/** L2-regularised logistic regression by full-batch gradient descent from zero: deterministic, no seed needed. */
-const fitLogistic = (items: ReadonlyArray<Item>, l2: number, iterations: number): LogisticModel => {
+/** Weighted mean and spread of each feature: the standardisation inside the model. */
+const standardisation = (items: ReadonlyArray<Item>, weights: ReadonlyArray<number>) => {
   const f = segmentFeatureNames.length
-  const weights = sampleWeights(items)
   const total = weights.reduce((a, b) => a + b, 0)
   const mean = Array.from({ length: f }, (_, j) => items.reduce((sum, s, i) => sum + weights[i]! * s.features[j]!, 0) / total)
   const std = Array.from({ length: f }, (_, j) =>
     Math.sqrt(items.reduce((sum, s, i) => sum + weights[i]! * (s.features[j]! - mean[j]!) ** 2, 0) / total) || 1)
+  return { mean, std }
+}
+
+/**
+ * A one-hidden-layer network (tanh units, sigmoid output) by full-batch Adam on the weighted cross-entropy with
+ * L2 on the weights. A straight line cannot say "high pitch counts only with high formants", which is what tells a
+ * child from a woman; one small layer can. Initial weights come from a PRNG seeded by `seed`: deterministic.
+ */
+const fitNetwork = (items: ReadonlyArray<Item>, hiddenUnits: number, l2: number, iterations: number, seed: string): LogisticModel => {
+  const f = segmentFeatureNames.length
+  const h = hiddenUnits
+  const weights = sampleWeights(items)
+  const total = weights.reduce((a, b) => a + b, 0)
+  const { mean, std } = standardisation(items, weights)
   const xs = items.map((s) => Float64Array.from(s.features, (v, j) => (v - mean[j]!) / std[j]!))
   const ys = items.map((s) => (s.child ? 1 : 0))
-  const w = new Float64Array(f)
-  let b = 0
-  const rate = 0.5
-  const gw = new Float64Array(f)
-  for (let it = 0; it < iterations; it++) {
-    for (let j = 0; j < f; j++) gw[j] = l2 * w[j]!
-    let gb = 0
-    for (let i = 0; i < xs.length; i++) {
-      const x = xs[i]!
-      let z = b
-      for (let j = 0; j < f; j++) z += x[j]! * w[j]!
-      const g = (weights[i]! / total) * (1 / (1 + Math.exp(-z)) - ys[i]!)
-      for (let j = 0; j < f; j++) gw[j]! += g * x[j]!
-      gb += g
+  const random = rng(seed)
+  // Parameters in one vector: W1 [f×h], b1 [h], w2 [h], b2.
+  const size = f * h + h + h + 1
+  const theta = new Float64Array(size)
+  for (let i = 0; i < f * h; i++) theta[i] = (random() * 2 - 1) / Math.sqrt(f)
+  for (let i = 0; i < h; i++) theta[f * h + h + i] = (random() * 2 - 1) / Math.sqrt(h)
+  const [b1, w2, b2] = [f * h, f * h + h, f * h + 2 * h]
+  const grad = new Float64Array(size)
+  const m1 = new Float64Array(size)
+  const m2 = new Float64Array(size)
+  const hidden = new Float64Array(h)
+  const rate = 0.01
+  for (let it = 1; it <= iterations; it++) {
+    grad.fill(0)
+    for (let i = 0; i < f * h; i++) grad[i] = l2 * theta[i]!
+    for (let k = 0; k < h; k++) grad[w2 + k] = l2 * theta[w2 + k]!
+    for (let n = 0; n < xs.length; n++) {
+      const x = xs[n]!
+      let z = theta[b2]!
+      for (let k = 0; k < h; k++) {
+        let a = theta[b1 + k]!
+        for (let j = 0; j < f; j++) a += x[j]! * theta[j * h + k]!
+        hidden[k] = Math.tanh(a)
+        z += hidden[k]! * theta[w2 + k]!
+      }
+      const g = (weights[n]! / total) * (sigmoid(z) - ys[n]!)
+      grad[b2]! += g
+      for (let k = 0; k < h; k++) {
+        grad[w2 + k]! += g * hidden[k]!
+        const gh = g * theta[w2 + k]! * (1 - hidden[k]! * hidden[k]!)
+        grad[b1 + k]! += gh
+        for (let j = 0; j < f; j++) grad[j * h + k]! += gh * x[j]!
+      }
     }
-    for (let j = 0; j < f; j++) w[j]! -= rate * gw[j]!
-    b -= rate * gb
+    for (let i = 0; i < size; i++) {
+      m1[i] = 0.9 * m1[i]! + 0.1 * grad[i]!
+      m2[i] = 0.999 * m2[i]! + 0.001 * grad[i]! * grad[i]!
+      theta[i]! -= (rate * (m1[i]! / (1 - 0.9 ** it))) / (Math.sqrt(m2[i]! / (1 - 0.999 ** it)) + 1e-8)
+    }
   }
-  return { mean, std, weights: Array.from(w), bias: b }
+  return {
+    mean,
+    std,
+    hidden: { weights: Array.from(theta.subarray(0, f * h)), bias: Array.from(theta.subarray(b1, b1 + h)) },
+    weights: Array.from(theta.subarray(w2, w2 + h)),
+    bias: theta[b2]!
+  }
 }
 
 const logit = (m: LogisticModel, x: Float32Array) => {
+  const standardised = Array.from(x, (v, j) => (v - m.mean[j]!) / m.std[j]!)
+  if (!m.hidden) return standardised.reduce((z, v, j) => z + v * m.weights[j]!, m.bias)
+  const h = m.weights.length
   let z = m.bias
-  for (let j = 0; j < x.length; j++) z += ((x[j]! - m.mean[j]!) / m.std[j]!) * m.weights[j]!
+  for (let k = 0; k < h; k++) {
+    let a = m.hidden.bias[k]!
+    for (let j = 0; j < standardised.length; j++) a += standardised[j]! * m.hidden.weights[j * h + k]!
+    z += Math.tanh(a) * m.weights[k]!
+  }
   return z
 }
-const sigmoid = (z: number) => 1 / (1 + Math.exp(-z))
+function sigmoid(z: number) {
+  return 1 / (1 + Math.exp(-z))
+}
 
 /**
  * Platt scaling: p = sigmoid(a·z + c) fitted to out-of-fold logits by weighted Newton steps, classes weighted
@@ -261,14 +311,22 @@ const program = Effect.gen(function* () {
   const sex = (b: BaseRecording) => (b.sex === "by-f0" ? sexOf.get(b.speaker)! : b.sex)
 
   const variants = bases.flatMap((b) => variantsOf(b, sex(b)))
-  const variantWav = (v: Variant) => join(cache, v.base.split, `${v.id}.wav`)
+  // The name carries what made the audio, so a changed range or condition never reuses old audio.
+  const variantWav = (v: Variant) => join(cache, v.base.split, `${v.id}.c${v.cents}.${v.condition}.wav`)
   mkdirSync(join(cache, "train"), { recursive: true })
   mkdirSync(join(cache, "test"), { recursive: true })
   yield* Effect.forEach(variants, (v) => Effect.promise(() => makeVariant(v, baseWav(v.base), variantWav(v), musicBed)), { concurrency: 2 })
   process.stderr.write(`${variants.length} variants ready (${elapsed()})\n`)
 
-  const measured = yield* measureFiles(variants.map(variantWav))
-  const items = variants.flatMap((v, i) => itemsOf(v, sex(v.base), measured[i]!))
+  // Items per variant are kept beside its audio, keyed by the feature names: a rerun that changes only the learning skips measuring.
+  const featureKey = createHash("sha256").update(segmentFeatureNames.join(",") + "|v1").digest("hex").slice(0, 12)
+  const itemsFile = (v: Variant) => join(cache, "features", `${v.id}.c${v.cents}.${v.condition}.${featureKey}.json`)
+  mkdirSync(join(cache, "features"), { recursive: true })
+  const unmeasured = variants.filter((v) => !existsSync(itemsFile(v)))
+  const measured = yield* measureFiles(unmeasured.map(variantWav))
+  unmeasured.forEach((v, i) => writeFileSync(itemsFile(v), JSON.stringify(itemsOf(v, sex(v.base), measured[i]!).map((s) => ({ ...s, variant: undefined, features: Array.from(s.features) })))))
+  const items: Array<Item> = variants.flatMap((v) =>
+    (JSON.parse(readFileSync(itemsFile(v), "utf8")) as Array<Omit<Item, "variant" | "features"> & { features: Array<number> }>).map((s) => ({ ...s, variant: v, features: Float32Array.from(s.features) })))
   process.stderr.write(`${items.length} items measured (${elapsed()})\n`)
   const train = items.filter((s) => s.variant.base.split === "train")
   const test = items.filter((s) => s.variant.base.split === "test")
@@ -277,13 +335,14 @@ const program = Effect.gen(function* () {
   if (overlap.length > 0) throw new Error(`speakers on both sides: ${[...new Set(overlap.map((s) => s.speaker))].join(", ")}`)
 
   // Out-of-fold logits on the train side, speakers grouped.
-  const l2 = 0.003
-  const iterations = 1500
+  const l2 = 0.001
+  const iterations = 600
+  const hiddenUnits = 12
   const folds = 5
   const fold = foldOf(train.map((s) => s.speaker), folds)
   const outOfFold = new Array<number>(train.length)
   for (let k = 0; k < folds; k++) {
-    const model = fitLogistic(train.filter((s) => fold.get(s.speaker) !== k), l2, iterations)
+    const model = fitNetwork(train.filter((s) => fold.get(s.speaker) !== k), hiddenUnits, l2, iterations, `fold${k}`)
     train.forEach((s, i) => {
       if (fold.get(s.speaker) === k) outOfFold[i] = logit(model, s.features)
     })
@@ -296,7 +355,7 @@ const program = Effect.gen(function* () {
   process.stderr.write(`cross-validated (${elapsed()}): Platt a=${platt.a.toFixed(3)} c=${platt.c.toFixed(3)}, threshold ${threshold}, F0 cut ${f0Cut} Hz\n`)
 
   // The shipped model: all train speakers, calibration folded into the weights (sigmoid(a·z + c) is again a logistic model).
-  const raw = fitLogistic(train, l2, iterations)
+  const raw = fitNetwork(train, hiddenUnits, l2, iterations, "final")
   const model: LogisticModel = { ...raw, weights: raw.weights.map((w) => w * platt.a), bias: raw.bias * platt.a + platt.c }
   const score = (s: Item) => sigmoid(logit(model, s.features))
   const f0Score = (s: Item) => s.medianF0
@@ -337,7 +396,7 @@ const program = Effect.gen(function* () {
   const crossValidated = { model: summary(train, (s) => oofScore.get(s)!, threshold), f0Rule: { cutHz: f0Cut, ...summary(train, f0Score, f0Cut) } }
 
   const onnxBytes = logisticOnnx(model, "features", "child_probability",
-    "Calibrated child-voice probability of a speech segment from 34 acoustic features (src/analyze/voiceFeatures.ts); standardisation inside the graph.")
+    "Calibrated child-voice probability of a speech segment from 34 acoustic features (one tanh layer) (src/analyze/voiceFeatures.ts); standardisation inside the graph.")
   const onnxFile = `${modelName}.onnx`
   writeFileSync(join(modelsDir, onnxFile), onnxBytes)
   const speakersOf = (list: ReadonlyArray<Item>) => [...new Set(list.map((s) => `${s.speaker} (${s.variant.base.child ? "child" : `${s.variant.base.real ? "real" : "synthetic"} ${s.sex}`}, ${s.variant.base.language})`))].sort()
@@ -346,8 +405,8 @@ const program = Effect.gen(function* () {
     task: "child-voice",
     kind: "segment-features",
     description: "Calibrated probability that the voice of one speech segment is a child's, from pitch (YIN F0 quantiles, voiced share), " +
-      "spectral shape (centroid, roll-off, 1-3 and 3-5 kHz energy shares) and MFCC 1-12 means and spreads. A standardised logistic " +
-      "regression trained on many adult speakers (real and synthetic, 9 languages) and child proxies made from them by raising F0 and " +
+      "spectral shape (centroid, roll-off, 1-3 and 3-5 kHz energy shares) and MFCC 1-12 means and spreads. A small neural network " +
+      "(one hidden layer) trained on many adult speakers (real and synthetic, 9 languages) and child proxies made from them by raising F0 and " +
       "formants together; Platt-calibrated on held-out speakers. No real child is in its training; its one real child test voice is festvox-czech-krb.",
     file: onnxFile,
     sha256: createHash("sha256").update(onnxBytes).digest("hex"),
@@ -360,7 +419,7 @@ const program = Effect.gen(function* () {
     features: segmentFeatureNames,
     training: {
       regenerate: "npx tsx scripts/train-child-voice.ts (apt packages in its header); writes this card and the ONNX file; about 10 minutes on 2 busy cores",
-      method: `logistic regression, L2 ${l2}, ${iterations} full-batch gradient steps from zero; classes weigh the same, and speakers within a class`,
+      method: `one hidden layer of ${hiddenUnits} tanh units over the standardised features, sigmoid output; full-batch Adam, ${iterations} steps, L2 ${l2}, seeded initial weights; classes weigh the same, and speakers within a class`,
       childProxies: `adult recordings with F0 and formants raised together by sox pitch (WSOLA + resampling, a vocal-tract-length warp): women +${proxyCents.female.join("..+")} cents, men +${proxyCents.male.join("..+")} cents, covering 5-9-year-olds; not from espeak-ng voices`,
       adultVariation: `each adult recording also once shifted within adult range (women +${adultRaiseCents.female.join("..+")} cents, men ${adultRaiseCents.male.join("..+")} cents), labelled adult`,
       conditions: `each variant under one of ${conditions.join(", ")} (music bed 10-20 dB down, pink noise, sox reverb, opus 24k / aac 48k round trips, 300-3400 Hz at 8 kHz), peak level -1..-25 dBFS`,

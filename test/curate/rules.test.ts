@@ -22,7 +22,7 @@ const good = {
   languageConfidence: 0.9,
   languageSource: "test",
   classifier: "test",
-  segments: []
+  segments: [] as ReadonlyArray<SpeechSegment>
 }
 const analysis = (overrides: Partial<typeof good> = {}) => Analysis.make({ ...good, ...overrides })
 
