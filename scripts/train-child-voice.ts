@@ -212,6 +212,12 @@ function sigmoid(z: number) {
  * equally, so 0.5 means even odds when children and adults are equally likely a priori.
  */
 const fitPlatt = (zs: ReadonlyArray<number>, ys: ReadonlyArray<boolean>, weights: ReadonlyArray<number>) => {
+  const loss = (a: number, c: number) =>
+    zs.reduce((sum, z, i) => {
+      const t = a * z + c
+      // log(1 + e^t) − y·t, written so that a large |t| does not overflow.
+      return sum + weights[i]! * (Math.max(t, 0) + Math.log1p(Math.exp(-Math.abs(t))) - (ys[i] ? t : 0))
+    }, 0)
   let a = 1
   let c = 0
   for (let it = 0; it < 100; it++) {
@@ -229,9 +235,14 @@ const fitPlatt = (zs: ReadonlyArray<number>, ys: ReadonlyArray<boolean>, weights
     const det = haa * hcc - hac * hac
     const da = (hcc * ga - hac * gc) / det
     const dc = (haa * gc - hac * ga) / det
-    a -= da
-    c -= dc
-    if (Math.abs(da) + Math.abs(dc) < 1e-9) break
+    // Newton's step, halved until the loss falls: a nearly separable set must not throw the scale to infinity.
+    let step = 1
+    const before = loss(a, c)
+    while (step > 1e-6 && !(loss(a - step * da, c - step * dc) < before)) step /= 2
+    if (step <= 1e-6) break
+    a -= step * da
+    c -= step * dc
+    if (step * (Math.abs(da) + Math.abs(dc)) < 1e-9) break
   }
   return { a, c }
 }
@@ -334,22 +345,38 @@ const program = Effect.gen(function* () {
   const overlap = test.filter((s) => trainSpeakers.has(s.speaker))
   if (overlap.length > 0) throw new Error(`speakers on both sides: ${[...new Set(overlap.map((s) => s.speaker))].join(", ")}`)
 
-  // Out-of-fold logits on the train side, speakers grouped.
-  const l2 = 0.001
+  // Out-of-fold logits on the train side, speakers grouped; the network's size and L2 are chosen by out-of-fold ROC AUC.
   const iterations = 600
-  const hiddenUnits = 12
   const folds = 5
   const fold = foldOf(train.map((s) => s.speaker), folds)
-  const outOfFold = new Array<number>(train.length)
-  for (let k = 0; k < folds; k++) {
-    const model = fitNetwork(train.filter((s) => fold.get(s.speaker) !== k), hiddenUnits, l2, iterations, `fold${k}`)
-    train.forEach((s, i) => {
-      if (fold.get(s.speaker) === k) outOfFold[i] = logit(model, s.features)
-    })
+  const outOfFoldFor = (hiddenUnits: number, l2: number) => {
+    const out = new Array<number>(train.length)
+    for (let k = 0; k < folds; k++) {
+      const model = fitNetwork(train.filter((s) => fold.get(s.speaker) !== k), hiddenUnits, l2, iterations, `fold${k}`)
+      train.forEach((s, i) => {
+        if (fold.get(s.speaker) === k) out[i] = logit(model, s.features)
+      })
+    }
+    return out
   }
+  const grid = [6, 12, 24].flatMap((hiddenUnits) => [0.003, 0.01, 0.03].map((l2) => {
+    const logits = outOfFoldFor(hiddenUnits, l2)
+    const auc = rocAuc(train.map((s, i) => ({ score: logits[i]!, positive: s.child })))
+    process.stderr.write(`  hidden ${hiddenUnits}, L2 ${l2}: out-of-fold ROC AUC ${auc.toFixed(4)}\n`)
+    return { hiddenUnits, l2, auc: round(auc), logits }
+  }))
+  const chosen = grid.reduce((best, g) => (g.auc > best.auc ? g : best))
+  const { hiddenUnits, l2 } = chosen
+  const outOfFold = chosen.logits
   const platt = fitPlatt(outOfFold, train.map((s) => s.child), sampleWeights(train))
   const oofScore = new Map(train.map((s, i) => [s, sigmoid(platt.a * outOfFold[i]! + platt.c)]))
-  const oofBest = bestF1(thresholdSweep(train.map((s) => ({ score: oofScore.get(s)!, positive: s.child }))))!
+  // The default threshold: the lowest at which out-of-fold precision against real women and against real men is
+  // each at least 0.98 (a children's dataset must not fill with adults), else the best-F1 one.
+  const oofSweep = thresholdSweep(train.map((s) => ({ score: oofScore.get(s)!, positive: s.child })))
+  const realAdult = (sex: "female" | "male") => (s: Item) => !s.child && s.variant.base.real && s.sex === sex
+  const oofPrecise = oofSweep.find((row) =>
+    (["female", "male"] as const).every((sex) => precisionAgainst(train, realAdult(sex), (s) => oofScore.get(s)!, row.threshold).precision >= 0.98))
+  const oofBest = oofPrecise ?? bestF1(oofSweep)!
   const threshold = oofBest.threshold
   const f0Cut = bestF0Cut(train)
   process.stderr.write(`cross-validated (${elapsed()}): Platt a=${platt.a.toFixed(3)} c=${platt.c.toFixed(3)}, threshold ${threshold}, F0 cut ${f0Cut} Hz\n`)
@@ -425,8 +452,9 @@ const program = Effect.gen(function* () {
       conditions: `each variant under one of ${conditions.join(", ")} (music bed 10-20 dB down, pink noise, sox reverb, opus 24k / aac 48k round trips, 300-3400 Hz at 8 kHz), peak level -1..-25 dBFS`,
       shortItems: "every segment over 2 s also gives a 1-3 s cut from inside it",
       split: "test side: whole speakers never used in training, calibration or threshold choice (with their proxies and variants); train side: 5 speaker-grouped folds give the out-of-fold scores that calibration, the threshold, the F0 baseline's cut and the curate minimum are chosen on. The script stops if a speaker is on both sides. Czech adults read the child's own sentences, so text and language carry no label.",
+      modelSelection: { how: "hidden units and L2 by out-of-fold ROC AUC on the train side", grid: grid.map(({ hiddenUnits, l2, auc }) => ({ hiddenUnits, l2, auc })) },
       calibration: { method: "Platt scaling on out-of-fold logits, classes weighted equally (0.5 = even odds at equal priors)", a: round(platt.a), c: round(platt.c) },
-      threshold: { chosen: threshold, how: "best F1 of calibrated out-of-fold segment scores (0.05 grid)", outOfFold: { precision: round(oofBest.precision), recall: round(oofBest.recall), f1: round(oofBest.f1) } },
+      threshold: { chosen: threshold, how: oofPrecise ? "lowest threshold (0.05 grid) where calibrated out-of-fold precision against real women and against real men is each >= 0.98" : "no threshold reached precision 0.98 against real adults out of fold: best F1 of calibrated out-of-fold scores (0.05 grid)", outOfFold: { precision: round(oofBest.precision), recall: round(oofBest.recall), f1: round(oofBest.f1) } },
       curateMinChildSeconds: { chosen: minChildSeconds, how: "best F1 of whole train-side recordings (out-of-fold) with child share >= 0.25", grid: minChildSecondsChoice },
       trainSpeakers: speakersOf(train),
       testSpeakers: speakersOf(test),
