@@ -77,7 +77,7 @@ export const evalBackends = (models: ModelSettings) =>
     const selected = yield* build(models.childVoice)
     const others = yield* Effect.forEach(cards.filter((c) => c.name !== selected.classifier.name), (c) => build(c.name))
     const shipped = cards.find((c) => c.name === "child-voice-acoustic")
-    const cut = shipped ? yield* Effect.promise(() => fs.readFile(shipped.path, "utf8").then((t) => Number(JSON.parse(t)?.training?.f0Rule?.cutHz), () => NaN)) : NaN
+    const cut = shipped ? yield* Effect.promise(() => fs.readFile(shipped.path, "utf8").then((t) => Number(JSON.parse(t)?.training?.heldout?.f0Rule?.cutHz), () => NaN)) : NaN
     return { backends: [selected, ...others], f0CutHz: Number.isFinite(cut) && cut > 0 ? cut : defaultF0CutHz }
   })
 
