@@ -445,7 +445,7 @@ const program = Effect.gen(function* () {
     thresholds: { child: threshold },
     features: segmentFeatureNames,
     training: {
-      regenerate: "npx tsx scripts/train-child-voice.ts (apt packages in its header); writes this card and the ONNX file; about 10 minutes on 2 busy cores",
+      regenerate: "npx tsx scripts/train-child-voice.ts (apt packages in its header); writes this card and the ONNX file; about 20 minutes on 2 busy cores the first time (making and measuring the audio), 3 minutes when only the learning changes",
       method: `one hidden layer of ${hiddenUnits} tanh units over the standardised features, sigmoid output; full-batch Adam, ${iterations} steps, L2 ${l2}, seeded initial weights; classes weigh the same, and speakers within a class`,
       childProxies: `adult recordings with F0 and formants raised together by sox pitch (WSOLA + resampling, a vocal-tract-length warp): women +${proxyCents.female.join("..+")} cents, men +${proxyCents.male.join("..+")} cents, covering 5-9-year-olds; not from espeak-ng voices`,
       adultVariation: `each adult recording also once shifted within adult range (women +${adultRaiseCents.female.join("..+")} cents, men ${adultRaiseCents.male.join("..+")} cents), labelled adult`,
