@@ -60,3 +60,23 @@ export const thresholdSweep = (items: ReadonlyArray<Labelled>, step = 0.05): Rea
 /** The row with the highest F1; on a tie the lowest threshold, so the choice is stable. */
 export const bestF1 = (sweep: ReadonlyArray<BinaryMetrics>): BinaryMetrics | null =>
   sweep.reduce<BinaryMetrics | null>((best, row) => (best === null || row.f1 > best.f1 ? row : best), null)
+
+/**
+ * Area under the ROC curve: the chance that a random positive scores above a random negative (ties count half).
+ * 0.5 when either side is empty. Rank-based, so any monotone score (a probability, a median F0 in Hz) works.
+ */
+export const rocAuc = (items: ReadonlyArray<Labelled>): number => {
+  const sorted = [...items].sort((a, b) => a.score - b.score)
+  const positives = sorted.filter((i) => i.positive).length
+  const negatives = sorted.length - positives
+  if (positives === 0 || negatives === 0) return 0.5
+  let rankSum = 0
+  for (let i = 0; i < sorted.length;) {
+    let j = i
+    while (j < sorted.length && sorted[j]!.score === sorted[i]!.score) j++
+    const averageRank = (i + 1 + j) / 2
+    for (let k = i; k < j; k++) if (sorted[k]!.positive) rankSum += averageRank
+    i = j
+  }
+  return (rankSum - (positives * (positives + 1)) / 2) / (positives * negatives)
+}

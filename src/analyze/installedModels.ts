@@ -3,6 +3,7 @@ import { promises as fs } from "node:fs"
 import { join } from "node:path"
 import { ageGenderClassifierLayer } from "./AgeGenderClassifier.js"
 import { ChildVoiceClassifier } from "./ChildVoiceClassifier.js"
+import { ensembleClassifierLayer } from "./EnsembleClassifier.js"
 import { type ModelLoadError, modelsDir as shippedModelsDir } from "./ModelCard.js"
 import { SpokenLanguage } from "./SpokenLanguage.js"
 import { whisperLanguageLayer } from "./WhisperLanguage.js"
@@ -70,7 +71,8 @@ export interface ModelChoice {
 
 /**
  * The child-voice and spoken-language back-ends the settings choose among the installed cards. A learned
- * wav2vec2 age/gender model beats the shipped segment-features one; with no language model, title and metadata decide.
+ * wav2vec2 age/gender model is used with the shipped segment-features one (their mean) when both are installed, alone
+ * when it is the only one; with no language model, title and metadata decide.
  */
 export const selectedModelsLayer = (choice: ModelChoice) =>
   Layer.unwrapEffect(
@@ -85,9 +87,15 @@ export const selectedModelsLayer = (choice: ModelChoice) =>
       }
       const child = yield* pick(choice.childVoice, "child-voice", ["wav2vec2-age-gender", "segment-features"])
       const language = yield* pick(choice.language, "language", ["whisper"])
+      // With auto, a wav2vec2 model runs beside the acoustic one when both are installed: their mean (see EnsembleClassifier).
+      const acoustic = choice.childVoice === "auto" ? cards.find((c) => c.task === "child-voice" && c.kind === "segment-features") : undefined
       const childLayer: Layer.Layer<ChildVoiceClassifier, ModelLoadError> = child === null
         ? ChildVoiceClassifier.layer
-        : child.kind === "wav2vec2-age-gender" ? ageGenderClassifierLayer(child.path) : ChildVoiceClassifier.layerFromCard(child.path)
+        : child.kind !== "wav2vec2-age-gender"
+        ? ChildVoiceClassifier.layerFromCard(child.path)
+        : acoustic
+        ? ensembleClassifierLayer([ChildVoiceClassifier.layerFromCard(acoustic.path), ageGenderClassifierLayer(child.path)])
+        : ageGenderClassifierLayer(child.path)
       const languageLayer = language === null ? SpokenLanguage.none : whisperLanguageLayer(language.path)
       return Layer.merge(childLayer, languageLayer)
     })

@@ -10,8 +10,8 @@ import { parseQueryList } from "../source/youTubeTargets.js"
 import { youTubeApiKeys } from "../source/YouTubeDataApi.js"
 import { SourceNotFound } from "../source/Source.js"
 import { UploadEndpointMissing, type UploadSummary } from "../upload/Uploader.js"
-import { analyzerLayer, manifestLayer, manifestOptions, pipelineLayer } from "../pipeline/layers.js"
-import { evaluateLabels, formatEval, readLabels, renderEvalHtml } from "./evaluate.js"
+import { manifestLayer, manifestOptions, pipelineLayer } from "../pipeline/layers.js"
+import { evalBackends, evaluateLabels, formatEval, readLabels, renderEvalCsv, renderEvalHtml } from "./evaluate.js"
 import { diagnose, renderDoctorReport, renderRepairReport, repair } from "../manifest/Doctor.js"
 import { takeSnapshot } from "../manifest/snapshots.js"
 import { Manifest } from "../manifest/Manifest.js"
@@ -336,12 +336,15 @@ const evalCommand = Command.make("eval", {
     Effect.gen(function* () {
       // A bad labels file is refused before the models load.
       const entries = yield* readLabels(args.labels)
-      const result = yield* evaluateLabels(args.labels, entries, config.vad, config.analysisConcurrency).pipe(Effect.provide(analyzerLayer(config.models)))
+      const { backends, f0CutHz } = yield* evalBackends(config.models)
+      const result = yield* evaluateLabels(args.labels, entries, config.vad, config.analysisConcurrency, backends, f0CutHz)
       yield* Console.log(formatEval(result))
       const html = Option.getOrElse(args.html, () => join(workspacePaths(config.out).root, "reports", "eval.html"))
       yield* writeTextAtomic(html, renderEvalHtml(result))
-      yield* Console.log(`report    ${html}`)
-    }))).pipe(
+      const csv = html.replace(/\.html?$/i, "") + ".csv"
+      yield* writeTextAtomic(csv, renderEvalCsv(result))
+      yield* Console.log(`report    ${html}\nscores    ${csv}`)
+    }).pipe(Effect.scoped))).pipe(
   Command.withDescription("score labelled recordings (child or not) with the shipped models: precision, recall, F1, a threshold sweep, an HTML histogram")
 )
 

@@ -11,6 +11,16 @@ export interface Verdict {
 
 const seconds = (value: number) => `${value.toFixed(1)} s`
 
+/**
+ * Why little or no speech counted as a child's, in numbers a user can act on: the best segment score against the
+ * score a segment needs (a near miss suggests --min-child-score; a low one, an adult or a model that does not hear this voice).
+ */
+const scoreHint = (analysis: Analysis, rules: CurateRules) => {
+  if (analysis.segments.length === 0) return ""
+  const best = analysis.segments.reduce((max, s) => Math.max(max, s.childScore), 0)
+  return ` (best segment child score ${best.toFixed(2)}, a segment counts from ${rules.minChildScore}; ${analysis.segments.length} segments, ${analysis.classifier})`
+}
+
 /** Curate's verdict on one analyzed video. The first rule that rejects decides; the order is the order people check. */
 export const decide = (analysis: Analysis, rules: CurateRules): Verdict => {
   const reject = (rule: string, detail: string): Verdict => ({ accepted: false, rule, detail })
@@ -24,8 +34,10 @@ export const decide = (analysis: Analysis, rules: CurateRules): Verdict => {
   if (rules.allowedLanguages.length > 0 && !rules.allowedLanguages.includes(analysis.language)) {
     return reject("language", `language ${analysis.language} is not one of ${rules.allowedLanguages.join(", ")}`)
   }
+  // Per video, two conditions together: enough child speech (a few stray child-scored segments of an adult alone
+  // stay under it) and a share of the speech that a parent talking beside the child does not push under the floor.
   if (analysis.childSpeechSeconds < rules.minChildSpeechSeconds) {
-    return reject("child-speech-seconds", `${seconds(analysis.childSpeechSeconds)} of child speech, below the ${seconds(rules.minChildSpeechSeconds)} minimum`)
+    return reject("child-speech-seconds", `${seconds(analysis.childSpeechSeconds)} of child speech, below the ${seconds(rules.minChildSpeechSeconds)} minimum${scoreHint(analysis, rules)}`)
   }
   if (analysis.childShare < rules.minChildShare) {
     return reject("child-share", `${(analysis.childShare * 100).toFixed(1)} % of the speech is a child's, below ${(rules.minChildShare * 100).toFixed(1)} %`)

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { FastCheck as fc } from "effect"
-import { bestF1, metricsAt, thresholdSweep } from "../../src/analyze/evaluation.js"
+import { bestF1, metricsAt, rocAuc, thresholdSweep } from "../../src/analyze/evaluation.js"
 
 const items = fc.array(fc.record({ score: fc.double({ min: 0, max: 1, noNaN: true }), positive: fc.boolean() }), { maxLength: 60 })
 
@@ -38,5 +38,23 @@ describe("metricsAt", () => {
     const best = bestF1(sweep)!
     expect(best.f1).toBe(Math.max(...sweep.map((m) => m.f1)))
     expect(sweep.find((m) => m.f1 === best.f1)).toBe(best)
+  })
+})
+
+describe("rocAuc", () => {
+  it("is 1 for a perfect ranking, 0 for a reversed one, 0.5 for ties or a missing class", () => {
+    expect(rocAuc([{ score: 0.9, positive: true }, { score: 0.1, positive: false }])).toBe(1)
+    expect(rocAuc([{ score: 0.1, positive: true }, { score: 0.9, positive: false }])).toBe(0)
+    expect(rocAuc([{ score: 0.5, positive: true }, { score: 0.5, positive: false }])).toBe(0.5)
+    expect(rocAuc([{ score: 0.5, positive: true }])).toBe(0.5)
+  })
+
+  it.prop("equals the share of positive-negative pairs ranked right (ties half)", [items], ([list]) => {
+    const positives = list.filter((i) => i.positive)
+    const negatives = list.filter((i) => !i.positive)
+    if (positives.length === 0 || negatives.length === 0) return
+    let wins = 0
+    for (const p of positives) for (const n of negatives) wins += p.score > n.score ? 1 : p.score === n.score ? 0.5 : 0
+    expect(rocAuc(list)).toBeCloseTo(wins / (positives.length * negatives.length), 10)
   })
 })

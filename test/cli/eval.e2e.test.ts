@@ -14,20 +14,30 @@ const withTempDir = async (use: (dir: string) => Promise<void>) => {
 }
 
 describe("kidvoice eval", () => {
-  it("scores the labelled demo media with the shipped model: both child files found, no adult, the broken file listed as failed", () =>
+  it("scores the labelled demo media with the shipped model beside the F0 rule: both child files found, no adult, per group, scores as CSV", () =>
     withTempDir(async (dir) => {
       const html = join(dir, "eval.html")
       const result = await kidvoice(["eval", "--labels", join(samplesDir, "labels.csv"), "--out", dir, "--html", html])
       expect(result.exitCode, result.stderr).toBe(0)
       expect(result.stdout).toContain("7 files scored (2 child, 5 not), 1 failed")
       expect(result.stdout).toMatch(/failed {2}.*broken-upload\.mp3/)
-      expect(result.stdout).toContain("threshold 0.50: precision 1.000, recall 1.000, F1 1.000")
-      expect(result.stdout).toMatch(/best F1 {3}1\.000 at threshold 0\.\d\d/)
+      // The shipped model at its own threshold, then the F0-only rule at the cut its card names.
+      // Every child file ranks above every other file (ROC AUC 1); files score by their mean segment score, so
+      // at the segment threshold a file can fall short while most of its speech counts (curate counts seconds).
+      expect(result.stdout).toMatch(/^child-voice-acoustic +0\.\d\d +1\.000 +\d\.\d{3} +\d\.\d{3} +1\.000 +1\.000 \(0\.\d\d\)$/m)
+      expect(result.stdout).toMatch(/^f0-rule \(median F0 >= 211 Hz\) +211 Hz +0\.667 +1\.000 +0\.800 +0\.800/m)
+      // The espeak-ng voice pushed to top pitch: the F0 rule calls it a child, the model does not.
+      expect(result.stdout).toMatch(/synthetic high-pitched woman +1 \(0\) +child-voice-acoustic 0 +f0-rule 1/)
       expect(result.stdout.match(/^ {5}0\.\d\d {2}/gm)?.length).toBe(19)
       const page = readFileSync(html, "utf8")
       expect(page).toContain("<svg")
       expect(page.match(/<rect /g)?.length).toBe(40)
       expect(page).toContain("child-cs-story.ogg")
+      expect(page).toContain("Back-ends side by side")
+      const csv = readFileSync(join(dir, "eval.csv"), "utf8").trim().split("\n")
+      expect(csv[0]).toBe("file,child,group,speech_seconds,median_f0_hz,child-voice-acoustic")
+      expect(csv).toHaveLength(8)
+      expect(csv.find((line) => line.includes("child-cs-poem.mp3"))).toMatch(/,yes,child \(diphone voice of a boy\),\d+\.\d\d,\d+\.\d,0\.\d{4}$/)
     }), 120_000)
 
   it("refuses a bad labels file, naming the file and the line, and writes no report", () =>

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
 import { FastCheck as fc } from "effect"
 import { decide } from "../../src/curate/rules.js"
-import { Analysis } from "../../src/domain/Analysis.js"
-import { CurateRules } from "../../src/domain/Config.js"
+import { Analysis, SpeechSegment } from "../../src/domain/Analysis.js"
+import { CurateRules, defaultConfig } from "../../src/domain/Config.js"
 
 const rules = CurateRules.make({
   minChildSpeechSeconds: 5,
@@ -22,7 +22,7 @@ const good = {
   languageConfidence: 0.9,
   languageSource: "test",
   classifier: "test",
-  segments: []
+  segments: [] as ReadonlyArray<SpeechSegment>
 }
 const analysis = (overrides: Partial<typeof good> = {}) => Analysis.make({ ...good, ...overrides })
 
@@ -79,6 +79,44 @@ describe("decide", () => {
     expect(v.detail).toContain("4.4 s")
     expect(v.detail).toContain("5.0 s")
     expect(decide(analysis({ childSpeechSeconds: 5 }), rules).accepted).toBe(true)
+  })
+
+  it("says why little speech counted as a child's: the best segment score against the score a segment needs", () => {
+    const segments = [SpeechSegment.make({ start: 0, end: 4, childScore: 0.31, medianF0: 240 }), SpeechSegment.make({ start: 5, end: 7, childScore: 0.12, medianF0: 180 })]
+    const v = decide(analysis({ childSpeechSeconds: 0, childShare: 0, segments, classifier: "child-voice-acoustic" }), rules)
+    expect(v.detail).toContain("best segment child score 0.31, a segment counts from 0.5; 2 segments, child-voice-acoustic")
+  })
+
+  describe("with the default rules, per video", () => {
+    /** A video's analysis from (seconds, child score) segments, counted the way the analyzer counts them. */
+    const video = (parts: ReadonlyArray<readonly [number, number]>) => {
+      const r = defaultConfig.rules
+      let at = 0
+      const segments = parts.map(([seconds, childScore]) => SpeechSegment.make({ start: at, end: (at += seconds), childScore, medianF0: null }))
+      const speech = parts.reduce((sum, [seconds]) => sum + seconds, 0)
+      const child = parts.filter(([, score]) => score >= r.minChildScore).reduce((sum, [seconds]) => sum + seconds, 0)
+      return analysis({ durationSeconds: speech + 10, speechSeconds: speech, childSpeechSeconds: child, childShare: child / speech, segments, language: "vi" })
+    }
+    const r = CurateRules.make({ ...defaultConfig.rules, allowedLanguages: [] })
+
+    it.prop("a child with a parent talking beside it, up to 60 % of the speech, is accepted", [
+      fc.array(fc.tuple(fc.double({ min: 1, max: 8, noNaN: true }), fc.boolean()), { minLength: 6, maxLength: 30 })
+    ], ([turns]) => {
+      const childSeconds = turns.filter(([, child]) => child).reduce((sum, [s]) => sum + s, 0)
+      const parentSeconds = turns.filter(([, child]) => !child).reduce((sum, [s]) => sum + s, 0)
+      fc.pre(childSeconds >= 10 && parentSeconds <= 1.5 * childSeconds)
+      expect(decide(video(turns.map(([s, child]) => [s, child ? 0.9 : 0.1] as const)), r).accepted).toBe(true)
+    })
+
+    it.prop("an adult alone is rejected, even with a few segments scored as a child's (up to 1 in 10)", [
+      fc.array(fc.double({ min: 1, max: 8, noNaN: true }), { minLength: 10, maxLength: 200 }),
+      fc.integer({ min: 0, max: 1000 })
+    ], ([lengths, seed]) => {
+      const parts = lengths.map((s, i) => [s, (i * 7 + seed) % 10 === 0 ? 0.8 : 0.05] as const)
+      const stray = parts.filter(([, score]) => score >= 0.5).reduce((sum, [s]) => sum + s, 0)
+      fc.pre(stray <= 0.1 * lengths.reduce((a, b) => a + b, 0))
+      expect(decide(video(parts), r).accepted).toBe(false)
+    })
   })
 
   it("rejects a small child share", () => {
