@@ -56,7 +56,10 @@ export const pipelineSettings: ReadonlyArray<Setting> = [
   setting("rate-limit-pause-seconds", "download.rateLimitPauseSeconds", "number",
     "when the host says too many requests or asks for a bot check, all downloads pause this long, doubling while it keeps refusing"),
   setting("download-timeout", "download.timeoutSeconds", "number", "seconds without data before a download counts as stalled (retried later)"),
-  setting("max-download-minutes", "download.maxMinutes", "number", "a download still running after this long is killed and retried later (null: no limit)")
+  setting("max-download-minutes", "download.maxMinutes", "number", "a download still running after this long is killed and retried later (null: no limit)"),
+  setting("caption-languages", "download.captionLanguages", "list",
+    "caption languages fetched with the media, creator's and automatic (yt-dlp --sub-langs; en-orig: the automatic track in the spoken language; empty: none)"),
+  setting("require-transcript", "rules.requireTranscript", "text", "captions a video needs to be accepted: manual (the creator's), any (automatic too) or none")
 ]
 
 /** Settings of discovery, for `discover` and `run`; duration bounds come from the curate rules (one truth for both). */

@@ -1,5 +1,9 @@
 import { Schema } from "effect"
 import { cpus } from "node:os"
+import { TranscriptRequirement } from "./Captions.js"
+
+/** Vietnamese and English, creator's and automatic; `-orig` is YouTube's automatic track in the spoken language. */
+const defaultCaptionLanguages = ["vi", "vi-orig", "en", "en-orig"]
 
 const PositiveInt = Schema.Int.pipe(Schema.positive())
 const NonNegative = Schema.Number.pipe(Schema.nonNegative())
@@ -13,7 +17,9 @@ export class CurateRules extends Schema.Class<CurateRules>("CurateRules")({
   /** Empty means any language, `unknown` included. */
   allowedLanguages: Schema.Array(Schema.String),
   minDurationSeconds: NonNegative,
-  maxDurationSeconds: Schema.Number.pipe(Schema.positive())
+  maxDurationSeconds: Schema.Number.pipe(Schema.positive()),
+  /** Captions a video must have to be accepted: `manual` (the creator's), `any` (automatic too) or `none`. */
+  requireTranscript: Schema.optionalWith(TranscriptRequirement, { default: () => "none" as const })
 }) {}
 
 export class ClipRules extends Schema.Class<ClipRules>("ClipRules")({
@@ -69,7 +75,9 @@ export class DownloadSettings extends Schema.Class<DownloadSettings>("DownloadSe
    * A download still running after this many minutes is killed and retried later: a host that trickles bytes
    * is never silent, and would hold a download worker for ever. null: no limit.
    */
-  maxMinutes: Schema.NullOr(Schema.Number.pipe(Schema.positive()))
+  maxMinutes: Schema.NullOr(Schema.Number.pipe(Schema.positive())),
+  /** Caption languages fetched with the media (yt-dlp `--sub-langs`: `vi`, `en-orig`, regexes); empty: no captions. */
+  captionLanguages: Schema.optionalWith(Schema.Array(Schema.String), { default: () => defaultCaptionLanguages })
 }) {}
 
 export class DiscoverySettings extends Schema.Class<DiscoverySettings>("DiscoverySettings")({
@@ -119,7 +127,8 @@ export const defaultConfig = {
     minChildScore: 0.5,
     allowedLanguages: [],
     minDurationSeconds: 3,
-    maxDurationSeconds: 3 * 3600
+    maxDurationSeconds: 3 * 3600,
+    requireTranscript: "none"
   },
   clips: { minSeconds: 1, maxSeconds: 30, mergeGapSeconds: 0.6, loudnessDbfs: null },
   vad: { threshold: 0.5, minSpeechMs: 250, minSilenceMs: 300, maxSegmentSeconds: 30 },
@@ -133,7 +142,8 @@ export const defaultConfig = {
     requestsPerMinute: 20,
     rateLimitPauseSeconds: 60,
     timeoutSeconds: 60,
-    maxMinutes: 120
+    maxMinutes: 120,
+    captionLanguages: defaultCaptionLanguages
   },
   discovery: {
     searchLimit: 50,

@@ -10,6 +10,8 @@ import { ensureFreeSpace, isDiskFullText, OutOfDiskSpace } from "../files/diskSp
 import { FfmpegFailed, probeAudio, transcodeToWav, UndecodableMedia } from "../media/Ffmpeg.js"
 import { type HostKeepsRefusing, RequestPacer } from "./RequestPacer.js"
 import { CookiesFileMissing, type FetchSettings, runYtDlp, type YtDlpNotFound, ytDlpFetchArgs, ytDlpVersion } from "./YtDlp.js"
+import type { CaptionTrack } from "../domain/Captions.js"
+import { captionArgs, fetchedCaptions, sidecarCaptions } from "./captions.js"
 import { classifyYtDlpFailure, ytDlpErrorLines, type YtDlpFailureKind } from "./ytDlpFailure.js"
 import { ytDlpVersionAdvice } from "./ytDlpVersion.js"
 
@@ -67,12 +69,16 @@ export type DownloadError = OutOfDiskSpace | SourceFileMissing | YtDlpFailed | V
 export interface DownloadResult {
   readonly audioPath: string
   readonly measuredDurationSeconds: number
+  readonly captions: ReadonlyArray<CaptionTrack>
+  readonly reported?: { readonly licence?: string | null }
 }
 
 export interface DownloaderOptions {
   readonly maxDurationSeconds: number
   readonly ytDlpPath: string
   readonly fetch: FetchSettings
+  /** Caption languages fetched with the media (yt-dlp `--sub-langs`); empty: none. */
+  readonly captionLanguages?: ReadonlyArray<string>
 }
 
 export interface DownloaderApi {
@@ -118,7 +124,10 @@ export class Downloader extends Context.Tag("kidvoice/Downloader")<Downloader, D
         Effect.gen(function* () {
           const advice = yield* checkYtDlp(options.ytDlpPath)
           const cookies = yield* copyCookies(options.fetch.cookiesFile, dir)
-          const args = ytDlpFetchArgs(options.fetch, cookies, advice.supportsJsRuntimes, join(dir, "source.%(ext)s"), row.sourceUrl)
+          const args = [
+            ...captionArgs(options.captionLanguages ?? [], dir),
+            ...ytDlpFetchArgs(options.fetch, cookies, advice.supportsJsRuntimes, join(dir, "source.%(ext)s"), row.sourceUrl)
+          ]
           const startedAt = yield* pacer.take
           const failed = yield* runYtDlp(options.ytDlpPath, args, {
             silenceMs: 3 * options.fetch.timeoutSeconds * 1000,
@@ -173,8 +182,9 @@ export class Downloader extends Context.Tag("kidvoice/Downloader")<Downloader, D
           yield* transcodeToWav(source, wav).pipe(Effect.mapError((e) => (isDiskFullText(e.reason) ? diskFull(null) : e)))
           const info = yield* readWavInfo(wav)
           const audioPath = join(workspace.audio, `${row.id}.wav`)
+          const captions = row.kind === "local" ? { tracks: yield* sidecarCaptions(source), licence: null } : yield* fetchedCaptions(dir)
           yield* moveIntoPlace(wav, audioPath)
-          return { audioPath, measuredDurationSeconds: info.durationSeconds }
+          return { audioPath, measuredDurationSeconds: info.durationSeconds, captions: captions.tracks, reported: { licence: captions.licence } }
         }).pipe(
           Effect.scoped,
           Effect.withSpan("Downloader.download", { attributes: { videoId: row.id } })

@@ -9,6 +9,7 @@ import { Workspace } from "../domain/Workspace.js"
 import { removeAbandonedTempDirs } from "../download/abandonedTemp.js"
 import { Downloader } from "../download/Downloader.js"
 import { Manifest } from "../manifest/Manifest.js"
+import { captionText } from "../media/captions.js"
 import { Uploader } from "../upload/Uploader.js"
 import { discover, type DiscoveryRequest, type DiscoverySummary } from "./discovery.js"
 import { runClaimingStage } from "./stageWorkers.js"
@@ -41,7 +42,12 @@ export const downloadStage = (config: KidvoiceConfig, upstreamDone: Deferred.Def
       stage: "download",
       workers: config.downloadConcurrency,
       upstreamDone,
-      handle: (row) => downloader.download(row, { maxDurationSeconds: config.rules.maxDurationSeconds, ytDlpPath: config.ytDlpPath, fetch: config.download }),
+      handle: (row) => downloader.download(row, {
+        maxDurationSeconds: config.rules.maxDurationSeconds,
+        ytDlpPath: config.ytDlpPath,
+        fetch: config.download,
+        captionLanguages: config.download.captionLanguages
+      }),
       complete: (row, result) => manifest.completeDownload(row.id, result),
       abandon: downloader.discardUnrecordedAudio,
       classify: (error) => {
@@ -75,9 +81,11 @@ export const analyzeStage = (config: KidvoiceConfig, upstreamDone: Deferred.Defe
       workers: config.analysisConcurrency,
       upstreamDone,
       handle: (row) => analyzer.analyze(row.audioPath ?? "", config.vad, config.rules.minChildScore, {
-        title: row.title,
+        // A local file's "title" is its file name: no evidence of the language spoken in it.
+        title: row.kind === "local" ? null : row.title,
         description: row.description,
-        declaredLanguage: row.declaredLanguage
+        declaredLanguage: row.declaredLanguage,
+        captions: (row.captions ?? []).map((track) => ({ language: track.language, source: track.source, text: captionText(track.cues) }))
       }),
       complete: (row, analysis) => manifest.completeAnalysis(row.id, analysis),
       classify: (error) => ({ _tag: "Fail", failure: asFailure(error) })

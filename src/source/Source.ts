@@ -1,6 +1,6 @@
 import { Context, Data, Effect, Layer, type Stream } from "effect"
 import { promises as fs } from "node:fs"
-import { basename, extname, join, resolve } from "node:path"
+import { basename, dirname, extname, join, resolve } from "node:path"
 import { Candidate } from "../domain/Candidate.js"
 import { sha256OfFile } from "../files/sha256File.js"
 import { localVideoId } from "../domain/VideoId.js"
@@ -42,7 +42,7 @@ const listFiles = (dir: string): Effect.Effect<ReadonlyArray<string>, SourceNotF
     )
   )
 
-const localCandidate = (file: string) =>
+const localCandidate = (file: string, root: string) =>
   sha256OfFile(file).pipe(
     Effect.mapError((e) => new SourceNotFound({ input: file, reason: e.message })),
     Effect.map((digest) =>
@@ -52,7 +52,8 @@ const localCandidate = (file: string) =>
         sourceUrl: file,
         title: basename(file, extname(file)),
         channel: null,
-        declaredDurationSeconds: null
+        declaredDurationSeconds: null,
+        sourceRoot: root
       })
     )
   )
@@ -67,7 +68,7 @@ const discoverFolder = (dir: string) =>
       if (!known) passedOver.push({ where: file, reason: "not a media file name ending" })
       return known
     })
-    const candidates = yield* Effect.forEach(media, localCandidate, { concurrency: 4 })
+    const candidates = yield* Effect.forEach(media, (file) => localCandidate(file, dir), { concurrency: 4 })
     return { candidates, targets: [], passedOver } satisfies Discovery
   })
 
@@ -104,7 +105,7 @@ export class Source extends Context.Tag("kidvoice/Source")<Source, SourceApi>() 
         })
         if (stat.isDirectory()) return yield* discoverFolder(path)
         return mediaExtensions.has(extname(path).toLowerCase())
-          ? { candidates: [yield* localCandidate(path)], targets: [], passedOver: [] }
+          ? { candidates: [yield* localCandidate(path, dirname(path))], targets: [], passedOver: [] }
           : yield* discoverUrlList(path)
       }).pipe(Effect.withSpan("Source.discover", { attributes: { input } }))
   })))
