@@ -1,5 +1,6 @@
 import { Effect, Schema } from "effect"
-import { dirname, join, relative } from "node:path"
+import { createHash } from "node:crypto"
+import { basename, dirname, extname, isAbsolute, join, relative, sep } from "node:path"
 import type { DatasetClip } from "../domain/Analysis.js"
 import type { WorkspacePaths } from "../domain/Workspace.js"
 import { type FileWriteError, writeLinesAtomic } from "../files/atomicWrite.js"
@@ -8,9 +9,11 @@ import type { ManifestQueryError } from "./ManifestErrors.js"
 
 /**
  * Files derived from the manifest. Row formats: `jsonl` (the manifest itself), `urls` (remote sources).
- * Clip formats: `hf` (Hugging Face audiofolder metadata.jsonl), `nemo` (NeMo/Lhotse-style JSONL), `csv`.
+ * Clip formats: `hf` (Hugging Face audiofolder metadata.jsonl), `nemo` (NeMo manifest), `csv`, `lhotse`
+ * (a Lhotse recordings + supervisions JSONL pair). Paths in them are relative to the file that names them:
+ * no absolute path of this machine ends up in a dataset that people move and share.
  */
-export const ExportFormat = Schema.Literal("hf", "nemo", "csv", "urls", "jsonl")
+export const ExportFormat = Schema.Literal("hf", "nemo", "csv", "urls", "jsonl", "lhotse")
 export type ExportFormat = typeof ExportFormat.Type
 
 export const defaultExportPath = (paths: WorkspacePaths, format: ExportFormat): string =>
@@ -19,44 +22,147 @@ export const defaultExportPath = (paths: WorkspacePaths, format: ExportFormat): 
     nemo: join(paths.exports, "nemo_manifest.jsonl"),
     csv: join(paths.exports, "clips.csv"),
     urls: join(paths.exports, "urls.txt"),
-    jsonl: join(paths.exports, "manifest.jsonl")
+    jsonl: join(paths.exports, "manifest.jsonl"),
+    lhotse: join(paths.exports, "lhotse_recordings.jsonl")
   })[format]
+
+/** Lhotse's pair: the supervisions file sits beside the recordings file, named alike. */
+export const lhotseSupervisionsPath = (recordingsPath: string) => {
+  const name = basename(recordingsPath)
+  return join(dirname(recordingsPath), name.includes("recordings") ? name.replace("recordings", "supervisions") : `supervisions_${name}`)
+}
 
 const pageSize = 1000
 const round = (value: number, digits: number) => Number(value.toFixed(digits))
+const roundOrNull = (value: number | null, digits: number) => (value === null ? null : round(value, digits))
 
 /** A stored row as one JSON line, its analysis as an object rather than a string of JSON. */
 const rowLine = (row: Record<string, unknown>) =>
   JSON.stringify({ ...row, analysis: typeof row["analysis"] === "string" ? JSON.parse(row["analysis"]) : null })
 
-const clipFields = (clip: DatasetClip) => ({
-  video_id: clip.videoId,
-  source_url: clip.sourceUrl,
-  start: round(clip.start, 3),
-  end: round(clip.end, 3),
-  duration: round(clip.end - clip.start, 3),
-  child_score: round(clip.childScore, 4),
-  language: clip.language
-})
+/** Paths with `/` whatever the platform: the dataset is read on other machines. */
+const portable = (path: string) => path.split(sep).join("/")
 
-const csvCell = (value: string | number) => {
-  const text = String(value)
+/** Where a clip came from, without this machine's folders: a URL, or a local file's path relative to the folder it was found in. */
+export const portableSource = (clip: Pick<DatasetClip, "kind" | "sourceUrl" | "sourceRoot">): string => {
+  if (clip.kind !== "local") return clip.sourceUrl
+  const inside = clip.sourceRoot === null ? basename(clip.sourceUrl) : relative(clip.sourceRoot, clip.sourceUrl)
+  return portable(inside.startsWith("..") || isAbsolute(inside) ? basename(clip.sourceUrl) : inside)
+}
+
+/**
+ * Who is speaking, as far as kidvoice can tell: the host's channel (no diarisation, so one channel stands for
+ * its speakers), or a local file's folder under its input. Used as `speaker_id`, and what the split follows.
+ */
+export const channelKey = (clip: Pick<DatasetClip, "kind" | "sourceUrl" | "sourceRoot" | "channelId" | "channel" | "videoId">): string => {
+  if (clip.channelId) return clip.channelId
+  if (clip.channel) return `channel:${clip.channel}`
+  if (clip.kind === "local") {
+    const folder = dirname(portableSource(clip))
+    return `local:${folder === "." ? "" : folder}`
+  }
+  return `video:${clip.videoId}`
+}
+
+export type Split = "train" | "validation" | "test"
+
+/**
+ * The split of a channel: a hash of its key, 80 / 10 / 10. Deterministic (the same channel lands in the same
+ * split in every run and on every machine) and by channel, so no speaker is heard in two splits.
+ */
+export const splitOf = (key: string): Split => {
+  const bucket = createHash("sha256").update(key).digest().readUInt32BE(0) % 100
+  return bucket < 80 ? "train" : bucket < 90 ? "validation" : "test"
+}
+
+/** A clip's fields shared by every clip format. */
+export const clipFields = (clip: DatasetClip) => {
+  const speaker = channelKey(clip)
+  return {
+    video_id: clip.videoId,
+    source_url: portableSource(clip),
+    start: round(clip.start, 3),
+    end: round(clip.end, 3),
+    duration: round(clip.end - clip.start, 3),
+    child_score: round(clip.childScore, 4),
+    language: clip.language,
+    text: clip.text,
+    text_source: clip.textSource,
+    cue_start: roundOrNull(clip.cueStart, 3),
+    cue_end: roundOrNull(clip.cueEnd, 3),
+    licence: clip.licence ?? "unknown",
+    speaker_id: speaker,
+    split: splitOf(speaker)
+  }
+}
+
+const csvCell = (value: string | number | null) => {
+  const text = value === null ? "" : String(value)
   return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text
 }
 
-export const csvHeader = "file_name,video_id,source_url,start,end,duration,child_score,language"
+export const csvHeader =
+  "file_name,video_id,source_url,start,end,duration,child_score,language,text,text_source,cue_start,cue_end,licence,speaker_id,split"
 
-/** One clip's line in a clip format. Paths are relative to the export's folder (hf, csv) or absolute (nemo). */
-export const clipLine = (format: "hf" | "nemo" | "csv", clip: DatasetClip, datasetDir: string, exportDir: string): string => {
-  const absolute = join(datasetDir, clip.fileName)
+/** A clip's path relative to the folder of the file naming it. */
+const clipPath = (clip: DatasetClip, datasetDir: string, exportDir: string) => portable(relative(exportDir, join(datasetDir, clip.fileName)))
+
+/** A clip's id in a Lhotse manifest: its file name without folder and extension (unique: video id and times). */
+const lhotseId = (clip: DatasetClip) => basename(clip.fileName, extname(clip.fileName))
+
+/** kidvoice writes every clip as 16 kHz mono 16-bit WAV. */
+const clipSampleRate = 16_000
+
+/**
+ * One clip's line in a clip format. NeMo's reader takes `audio_filepath`, `duration`, `text` and `lang` (its
+ * name for the language), and resolves a relative path against the manifest's folder. Lhotse: each clip is a
+ * recording of its own file, with one supervision covering it (`lhotse-supervisions`).
+ */
+export const clipLine = (
+  format: "hf" | "nemo" | "csv" | "lhotse" | "lhotse-supervisions",
+  clip: DatasetClip,
+  datasetDir: string,
+  exportDir: string
+): string => {
   const fields = clipFields(clip)
+  const path = clipPath(clip, datasetDir, exportDir)
   switch (format) {
     case "hf":
-      return JSON.stringify({ file_name: relative(exportDir, absolute), ...fields })
+      return JSON.stringify({ file_name: path, ...fields })
     case "nemo":
-      return JSON.stringify({ audio_filepath: absolute, text: "", ...fields })
+      return JSON.stringify({ audio_filepath: path, ...fields, lang: fields.language })
     case "csv":
-      return [relative(exportDir, absolute), ...Object.values(fields)].map(csvCell).join(",")
+      return [path, ...Object.values(fields)].map(csvCell).join(",")
+    case "lhotse": {
+      const numSamples = Math.round(fields.duration * clipSampleRate)
+      return JSON.stringify({
+        id: lhotseId(clip),
+        sources: [{ type: "file", channels: [0], source: path }],
+        sampling_rate: clipSampleRate,
+        num_samples: numSamples,
+        duration: numSamples / clipSampleRate,
+        channel_ids: [0]
+      })
+    }
+    case "lhotse-supervisions":
+      return JSON.stringify({
+        id: lhotseId(clip),
+        recording_id: lhotseId(clip),
+        start: 0,
+        duration: Math.round(fields.duration * clipSampleRate) / clipSampleRate,
+        channel: 0,
+        text: fields.text,
+        language: fields.language,
+        speaker: fields.speaker_id,
+        custom: {
+          video_id: fields.video_id,
+          source_url: fields.source_url,
+          text_source: fields.text_source,
+          child_score: fields.child_score,
+          licence: fields.licence,
+          split: fields.split
+        }
+      })
   }
 }
 
@@ -109,5 +215,11 @@ export const writeExport = (
         Effect.zipRight(forEachClipPage((clips) => count(clips.map((clip) => clipLine(format, clip, paths.dataset, dirname(path))))))
       )
     })
+    if (format === "lhotse") {
+      // The supervisions in a second pass, each file written atomically: a reader never meets half a pair for long.
+      const supervisions = lhotseSupervisionsPath(path)
+      yield* writeLinesAtomic(supervisions, (emit) =>
+        forEachClipPage((clips) => emit(clips.map((clip) => clipLine("lhotse-supervisions", clip, paths.dataset, dirname(supervisions))))))
+    }
     return { path, lines }
   })
