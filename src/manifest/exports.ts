@@ -1,7 +1,7 @@
 import { Effect, Schema } from "effect"
 import { createHash } from "node:crypto"
 import { basename, dirname, extname, isAbsolute, join, relative, sep } from "node:path"
-import type { DatasetClip } from "../domain/Analysis.js"
+import { DatasetClip } from "../domain/Analysis.js"
 import type { WorkspacePaths } from "../domain/Workspace.js"
 import { type FileWriteError, writeLinesAtomic } from "../files/atomicWrite.js"
 import { Manifest } from "./Manifest.js"
@@ -95,6 +95,15 @@ export const clipFields = (clip: DatasetClip) => {
     split: splitOf(speaker)
   }
 }
+
+/** The columns of `metadata.jsonl` and their types (Hugging Face `Value` dtypes), for the card's loading snippet. */
+export const metadataColumns: ReadonlyArray<readonly [string, "string" | "float64"]> = [
+  ["file_name", "string"],
+  ...Object.entries(clipFields(DatasetClip.make({
+    fileName: "", start: 0, end: 0, childScore: 0, language: "", videoId: "", sourceUrl: "", title: null, licence: null, text: "",
+    textSource: "none", cueStart: 0, cueEnd: 0, kind: "url", channelId: null, channel: null, sourceRoot: null, acceptedUnder: null
+  }))).map(([name, value]) => [name, typeof value === "number" ? "float64" : "string"] as const)
+]
 
 const csvCell = (value: string | number | null) => {
   const text = value === null ? "" : String(value)

@@ -1,6 +1,5 @@
 import { Config, Deferred, Effect } from "effect"
 import { Analyzer } from "../analyze/Analyzer.js"
-import { ChildVoiceClassifier } from "../analyze/ChildVoiceClassifier.js"
 import { Curator } from "../curate/Curator.js"
 import { commandLine, writeDatasetFiles } from "../curate/datasetFiles.js"
 import type { KidvoiceConfig } from "../domain/Config.js"
@@ -99,7 +98,6 @@ export const analyzeStage = (config: KidvoiceConfig, upstreamDone: Deferred.Defe
 export const curateStage = (config: KidvoiceConfig, upstreamDone: Deferred.Deferred<void>, producedBy = commandLine()) =>
   Effect.gen(function* () {
     const curator = yield* Curator
-    const classifier = yield* ChildVoiceClassifier
     const manifest = yield* Manifest
     let afterId = ""
     let decidedThisSweep = 0
@@ -127,7 +125,7 @@ export const curateStage = (config: KidvoiceConfig, upstreamDone: Deferred.Defer
       decidedThisSweep = 0
       if (!upstreamFinished) yield* Effect.sleep("200 millis")
     }
-    return yield* writeDatasetFiles(config, classifier.name, producedBy)
+    return yield* writeDatasetFiles(producedBy)
   })
 
 /** The upload token, from the environment only: never in a config file, a flag (shell history, `ps`) or a log. */
