@@ -58,8 +58,10 @@ export const channelKey = (clip: Pick<DatasetClip, "kind" | "sourceUrl" | "sourc
   if (clip.channelId) return clip.channelId
   if (clip.channel) return `channel:${clip.channel}`
   if (clip.kind === "local") {
+    // The input folder's own name, then the subfolders: `local:samples`, `local:samples/anna`.
     const folder = dirname(portableSource(clip))
-    return `local:${folder === "." ? "" : folder}`
+    const root = clip.sourceRoot === null ? "" : basename(clip.sourceRoot)
+    return `local:${[root, folder === "." ? "" : folder].filter((p) => p !== "").join("/")}`
   }
   return `video:${clip.videoId}`
 }

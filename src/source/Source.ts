@@ -21,6 +21,8 @@ export const mediaExtensions = new Set([
   ".mp4", ".m4v", ".mkv", ".webm", ".mov", ".avi", ".ts", ".3gp"
 ])
 
+const captionSidecarExtensions = new Set([".vtt", ".srt"])
+
 export interface Discovery {
   readonly candidates: ReadonlyArray<Candidate>
   /** Channels and playlists named by the input, whose videos are listed next. */
@@ -65,7 +67,8 @@ const discoverFolder = (dir: string) =>
     const passedOver: Array<{ where: string; reason: string }> = []
     const media = files.filter((file) => {
       const known = mediaExtensions.has(extname(file).toLowerCase())
-      if (!known) passedOver.push({ where: file, reason: "not a media file name ending" })
+      // Caption sidecars (`.vtt`, `.srt`) are read with their media file, not passed over.
+      if (!known && !captionSidecarExtensions.has(extname(file).toLowerCase())) passedOver.push({ where: file, reason: "not a media file name ending" })
       return known
     })
     const candidates = yield* Effect.forEach(media, (file) => localCandidate(file, dir), { concurrency: 4 })
