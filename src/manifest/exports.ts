@@ -36,9 +36,28 @@ const pageSize = 1000
 const round = (value: number, digits: number) => Number(value.toFixed(digits))
 const roundOrNull = (value: number | null, digits: number) => (value === null ? null : round(value, digits))
 
-/** A stored row as one JSON line, its analysis as an object rather than a string of JSON. */
-const rowLine = (row: Record<string, unknown>) =>
-  JSON.stringify({ ...row, analysis: typeof row["analysis"] === "string" ? JSON.parse(row["analysis"]) : null })
+const parsedJson = (value: unknown) => (typeof value === "string" ? JSON.parse(value) : null)
+
+/**
+ * A stored row as one JSON line, its JSON columns as objects rather than strings of JSON, and without this
+ * machine's folders: the audio path relative to the export's folder, a local source relative to its input folder.
+ */
+const rowLine = (row: Record<string, unknown>, exportDir: string) => {
+  const text = (key: string) => (typeof row[key] === "string" ? row[key] as string : null)
+  const audioPath = text("audioPath")
+  const sourceRoot = text("sourceRoot")
+  return JSON.stringify({
+    ...row,
+    sourceUrl: portableSource({ kind: text("kind") ?? "", sourceUrl: text("sourceUrl") ?? "", sourceRoot }),
+    sourceRoot: sourceRoot === null ? null : basename(sourceRoot),
+    audioPath: audioPath === null ? null : portable(relative(exportDir, audioPath)),
+    // Tools' messages name the file they read: named relative to its input folder here too.
+    lastErrorMessage: sourceRoot === null ? row["lastErrorMessage"] : text("lastErrorMessage")?.split(`${sourceRoot}${sep}`).join("") ?? null,
+    analysis: parsedJson(row["analysis"]),
+    captions: parsedJson(row["captions"]),
+    acceptedUnder: parsedJson(row["acceptedUnder"])
+  })
+}
 
 /** Paths with `/` whatever the platform: the dataset is read on other machines. */
 const portable = (path: string) => path.split(sep).join("/")
@@ -214,7 +233,7 @@ export const writeExport = (
             // Local files have a path, not a URL: they are not in the URL list.
             const lines = format === "urls"
               ? (yield* manifest.sourceUrlsPage(afterId, pageSize)).map((row) => ({ id: row.id, line: row.kind === "local" ? [] : [row.sourceUrl] }))
-              : (yield* manifest.storedRowsPage(afterId, pageSize)).map((row) => ({ id: row.id, line: [rowLine(row)] }))
+              : (yield* manifest.storedRowsPage(afterId, pageSize)).map((row) => ({ id: row.id, line: [rowLine(row, dirname(path))] }))
             if (lines.length === 0) return
             yield* count(lines.flatMap((l) => l.line))
             afterId = lines.at(-1)!.id
