@@ -13,6 +13,8 @@ export interface Route {
   readonly truncate?: boolean
   /** Send the headers, then nothing, holding the connection open until the server closes. */
   readonly stall?: boolean
+  /** The file's content type (default audio/mpeg): a web page for yt-dlp's generic extractor, captions. */
+  readonly contentType?: string
 }
 
 /** A path's answers in order, one per request; the last one repeats (a 429, then the file). */
@@ -48,7 +50,7 @@ export const mediaServer = (routes: Record<string, Script>) =>
             return
           }
           const body = readFileSync(route.file)
-          res.writeHead(200, { "content-type": "audio/mpeg", "content-length": body.length })
+          res.writeHead(200, { "content-type": route.contentType ?? "audio/mpeg", "content-length": body.length })
           if (req.method === "HEAD") res.end()
           else if (route.stall) res.flushHeaders()
           else if (route.truncate) res.write(body.subarray(0, body.length >> 1), () => res.destroy())
