@@ -5,6 +5,7 @@ import { DatasetClip } from "../domain/Analysis.js"
 import type { WorkspacePaths } from "../domain/Workspace.js"
 import { type FileWriteError, writeLinesAtomic } from "../files/atomicWrite.js"
 import { Manifest } from "./Manifest.js"
+import { makeShardWriter, readClip, sampleMembers } from "./webdataset.js"
 import type { ManifestQueryError } from "./ManifestErrors.js"
 
 /**
@@ -13,7 +14,7 @@ import type { ManifestQueryError } from "./ManifestErrors.js"
  * (a Lhotse recordings + supervisions JSONL pair). Paths in them are relative to the file that names them:
  * no absolute path of this machine ends up in a dataset that people move and share.
  */
-export const ExportFormat = Schema.Literal("hf", "nemo", "csv", "urls", "jsonl", "lhotse")
+export const ExportFormat = Schema.Literal("hf", "nemo", "csv", "urls", "jsonl", "lhotse", "webdataset")
 export type ExportFormat = typeof ExportFormat.Type
 
 export const defaultExportPath = (paths: WorkspacePaths, format: ExportFormat): string =>
@@ -23,8 +24,13 @@ export const defaultExportPath = (paths: WorkspacePaths, format: ExportFormat): 
     csv: join(paths.exports, "clips.csv"),
     urls: join(paths.exports, "urls.txt"),
     jsonl: join(paths.exports, "manifest.jsonl"),
-    lhotse: join(paths.exports, "lhotse_recordings.jsonl")
+    lhotse: join(paths.exports, "lhotse_recordings.jsonl"),
+    // A folder of shards.
+    webdataset: join(paths.exports, "webdataset")
   })[format]
+
+/** The size bound of a WebDataset shard. */
+export const defaultShardBytes = 256 * 1024 * 1024
 
 /** Lhotse's pair: the supervisions file sits beside the recordings file, named alike. */
 export const lhotseSupervisionsPath = (recordingsPath: string) => {
@@ -216,11 +222,25 @@ export const forEachClipPage = <E, R>(use: (clips: ReadonlyArray<DatasetClip>) =
 export const writeExport = (
   format: ExportFormat,
   path: string,
-  paths: WorkspacePaths
+  paths: WorkspacePaths,
+  maxShardBytes = defaultShardBytes
 ): Effect.Effect<{ readonly path: string; readonly lines: number }, FileWriteError | ManifestQueryError, Manifest> =>
   Effect.gen(function* () {
     const manifest = yield* Manifest
     let lines = 0
+    if (format === "webdataset") {
+      // `lines` counts samples here.
+      const shards = makeShardWriter(path, maxShardBytes)
+      yield* forEachClipPage((clips) =>
+        Effect.forEach(clips, (clip) =>
+          Effect.flatMap(readClip(paths, clip.fileName), (audio) => {
+            lines++
+            const fields = clipFields(clip)
+            return shards.add(sampleMembers(clip.fileName, audio, fields, fields.text))
+          }), { discard: true }))
+      yield* shards.close
+      return { path, lines }
+    }
     yield* writeLinesAtomic(path, (emit) => {
       const count = (page: ReadonlyArray<string>) => {
         lines += page.length
