@@ -196,7 +196,7 @@ describe("kidvoice run on the bundled demo media", () => {
   })
   it("no absolute path of this machine anywhere under dataset/ or exports/, in every export format", async () => {
     // hf was written by the run, nemo, csv and jsonl by the tests above.
-    for (const format of ["lhotse", "urls"]) {
+    for (const format of ["lhotse", "webdataset", "urls"]) {
       const result = await kidvoice(["export", "--format", format, "--out", out])
       expect(result.exitCode, result.stderr).toBe(0)
     }
