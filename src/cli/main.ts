@@ -308,8 +308,10 @@ const exportCommand = Command.make("export", {
   ...commonOptions,
   format: Options.choice("format", ExportFormat.literals).pipe(
     Options.withDescription(
-      "hf: Hugging Face audiofolder metadata.jsonl; nemo: NeMo JSONL (audio_filepath, duration, text); csv: one clip a row; " +
-        "urls: the source URL of every remote video; jsonl: one manifest row a line"
+      "hf: Hugging Face audiofolder metadata.jsonl; nemo: NeMo JSONL (audio_filepath, duration, text, lang); csv: one clip a row; " +
+        "urls: the source URL of every remote video; jsonl: one manifest row a line; " +
+        "lhotse: lhotse_recordings.jsonl + lhotse_supervisions.jsonl (paths relative to the export); " +
+        "webdataset: tar shards of at most 256 MiB in exports/webdataset/ (<key>.wav, .json, .txt)"
     ),
     Options.withDefault("hf" as const)
   ),

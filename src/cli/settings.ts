@@ -63,7 +63,10 @@ export const pipelineSettings: ReadonlyArray<Setting> = [
     "JavaScript runtime yt-dlp solves YouTube's challenges with: auto (the deno from npm, else Node >= 22), none, or yt-dlp's NAME[:PATH]"),
   setting("remote-components", "download.remoteComponents", "text",
     "yt-dlp --remote-components: auto (ejs:npm when the yt-dlp-ejs scripts are not installed), none, or e.g. ejs:github"),
-  setting("allow-file-urls", "download.allowFileUrls", "boolean", "accept file:// URLs in URL lists (yt-dlp --enable-file-urls)")
+  setting("allow-file-urls", "download.allowFileUrls", "boolean", "accept file:// URLs in URL lists (yt-dlp --enable-file-urls)"),
+  setting("caption-languages", "download.captionLanguages", "list",
+    "caption languages fetched with the media, creator's and automatic (yt-dlp --sub-langs; en-orig: the automatic track in the spoken language; empty: none)"),
+  setting("require-transcript", "rules.requireTranscript", "text", "captions a video needs to be accepted: manual (the creator's), any (automatic too) or none")
 ]
 
 /** Settings of discovery, for `discover` and `run`; duration bounds come from the curate rules (one truth for both). */

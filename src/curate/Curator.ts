@@ -9,7 +9,7 @@ import { type FileWriteError, writeAtomic } from "../files/atomicWrite.js"
 import { Manifest } from "../manifest/Manifest.js"
 import type { ManifestError } from "../manifest/ManifestErrors.js"
 import { excerptRange, readWavInfo, wavHeader, type WavFormatError, type WavInfo } from "../media/WavFile.js"
-import { clipFileName, planClips } from "./clipPlan.js"
+import { clipFileName, planCaptionClips, planClips, transcriptTrack } from "./clipPlan.js"
 import { applyGain, loudnessGain } from "./loudness.js"
 import { decide, type Verdict } from "./rules.js"
 
@@ -23,6 +23,25 @@ export interface CurateSettings {
   readonly rules: CurateRules
   readonly clips: ClipRules
 }
+
+/**
+ * The rules an accepted video met, as stable JSON: a later, stricter run must not make the card claim rules
+ * these clips never met, so the card reads them from here rather than from the flags of the run that wrote it.
+ */
+export const acceptedUnder = (settings: CurateSettings, classifier: string): string =>
+  JSON.stringify({
+    classifier,
+    minChildScore: settings.rules.minChildScore,
+    minChildSpeechSeconds: settings.rules.minChildSpeechSeconds,
+    minChildShare: settings.rules.minChildShare,
+    minDurationSeconds: settings.rules.minDurationSeconds,
+    maxDurationSeconds: settings.rules.maxDurationSeconds,
+    allowedLanguages: settings.rules.allowedLanguages,
+    requireTranscript: settings.rules.requireTranscript,
+    clipMinSeconds: settings.clips.minSeconds,
+    clipMaxSeconds: settings.clips.maxSeconds,
+    clipMergeGapSeconds: settings.clips.mergeGapSeconds
+  })
 
 export type CurateError = NotAnalyzed | WavFormatError | FileWriteError | ManifestError
 
@@ -63,18 +82,24 @@ export class Curator extends Context.Tag("kidvoice/Curator")<Curator, CuratorApi
       const curate = (row: ManifestRow, settings: CurateSettings) =>
         Effect.gen(function* () {
           if (!row.analysis || !row.audioPath) return yield* new NotAnalyzed({ videoId: row.id })
-          const verdict = decide(row.analysis, settings.rules)
           const language = row.analysis.language
-          const clips = verdict.accepted
-            ? planClips(row.analysis.segments, settings.rules.minChildScore, settings.clips).map((planned) =>
-              Clip.make({ fileName: clipFileName(row.id, language, planned), start: planned.start, end: planned.end, childScore: planned.childScore, language })
+          const track = transcriptTrack(row.captions ?? [], language)
+          const verdict = decide(row.analysis, settings.rules, track?.source ?? "none")
+          const clip = (planned: { start: number; end: number; childScore: number }) =>
+            ({ fileName: clipFileName(row.id, language, planned), start: planned.start, end: planned.end, childScore: planned.childScore, language })
+          // With a transcript, clips follow its cues and carry their text; without one, they follow the speech.
+          const clips = !verdict.accepted
+            ? []
+            : track !== null
+            ? planCaptionClips(track.cues, row.analysis.segments, settings.rules.minChildScore, settings.clips).map((planned) =>
+              Clip.make({ ...clip(planned), text: planned.text, textSource: track.source, cueStart: planned.cueStart, cueEnd: planned.cueEnd })
             )
-            : []
+            : planClips(row.analysis.segments, settings.rules.minChildScore, settings.clips).map((planned) => Clip.make(clip(planned)))
           if (clips.length > 0) {
             const info = yield* readWavInfo(row.audioPath)
             yield* Effect.forEach(clips, (clip) => cutClip(row.audioPath!, info, clip, settings.clips.loudnessDbfs), { discard: true })
           }
-          yield* manifest.decide(row.id, verdict, clips)
+          yield* manifest.decide(row.id, { ...verdict, acceptedUnder: verdict.accepted ? acceptedUnder(settings, row.analysis.classifier) : null }, clips)
           return { ...verdict, clips: clips.length }
         }).pipe(Effect.withSpan("Curator.curate", { attributes: { videoId: row.id } }))
 

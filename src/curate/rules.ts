@@ -1,6 +1,12 @@
 import type { Analysis } from "../domain/Analysis.js"
 import type { CurateRules } from "../domain/Config.js"
 
+/** The best transcript a video has: a creator's caption track, only an automatic one, or none. */
+export type AvailableTranscript = "manual" | "auto" | "none"
+
+const meetsTranscript = (required: CurateRules["requireTranscript"], available: AvailableTranscript) =>
+  required === "none" || (required === "any" ? available !== "none" : available === "manual")
+
 export interface Verdict {
   readonly accepted: boolean
   /** The rule that decided, stable for counting: `accepted`, `too-short`, `no-speech`, ... */
@@ -22,7 +28,7 @@ const scoreHint = (analysis: Analysis, rules: CurateRules) => {
 }
 
 /** Curate's verdict on one analyzed video. The first rule that rejects decides; the order is the order people check. */
-export const decide = (analysis: Analysis, rules: CurateRules): Verdict => {
+export const decide = (analysis: Analysis, rules: CurateRules, transcript: AvailableTranscript = "none"): Verdict => {
   const reject = (rule: string, detail: string): Verdict => ({ accepted: false, rule, detail })
   if (analysis.durationSeconds < rules.minDurationSeconds) {
     return reject("too-short", `${seconds(analysis.durationSeconds)} of audio, below the ${seconds(rules.minDurationSeconds)} minimum`)
@@ -31,6 +37,9 @@ export const decide = (analysis: Analysis, rules: CurateRules): Verdict => {
     return reject("too-long", `${seconds(analysis.durationSeconds)} of audio, above the ${seconds(rules.maxDurationSeconds)} maximum`)
   }
   if (analysis.speechSeconds === 0) return reject("no-speech", "voice activity detection found no speech")
+  if (!meetsTranscript(rules.requireTranscript, transcript)) {
+    return reject("transcript", `${transcript === "none" ? "no captions" : "only automatic captions"} in its language; --require-transcript ${rules.requireTranscript}`)
+  }
   if (rules.allowedLanguages.length > 0 && !rules.allowedLanguages.includes(analysis.language)) {
     return reject("language", `language ${analysis.language} is not one of ${rules.allowedLanguages.join(", ")}`)
   }

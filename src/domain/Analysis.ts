@@ -1,4 +1,5 @@
 import { Schema } from "effect"
+import { TextSource } from "./Captions.js"
 
 /** One stretch of speech found by voice activity detection, with what the child-voice classifier made of it. */
 export class SpeechSegment extends Schema.Class<SpeechSegment>("SpeechSegment")({
@@ -33,7 +34,19 @@ export class DatasetClip extends Schema.Class<DatasetClip>("DatasetClip")({
   videoId: Schema.String,
   sourceUrl: Schema.String,
   title: Schema.NullOr(Schema.String),
-  licence: Schema.NullOr(Schema.String)
+  licence: Schema.NullOr(Schema.String),
+  text: Schema.String,
+  textSource: TextSource,
+  /** The caption cues the clip was cut on (first start, last end); null for a clip without captions. */
+  cueStart: Schema.NullOr(Schema.Number),
+  cueEnd: Schema.NullOr(Schema.Number),
+  kind: Schema.String,
+  /** The host's channel id, else its channel name; null for local files (the dataset then uses the source folder). */
+  channelId: Schema.NullOr(Schema.String),
+  channel: Schema.NullOr(Schema.String),
+  sourceRoot: Schema.NullOr(Schema.String),
+  /** The rules the video was accepted under (JSON), null for clips cut before they were recorded. */
+  acceptedUnder: Schema.NullOr(Schema.String)
 }) {}
 
 /** A piece of accepted speech cut into the dataset. */
@@ -43,5 +56,9 @@ export class Clip extends Schema.Class<Clip>("Clip")({
   start: Schema.Number,
   end: Schema.Number,
   childScore: Schema.Number,
-  language: Schema.String
+  language: Schema.String,
+  text: Schema.optionalWith(Schema.String, { default: () => "" }),
+  textSource: Schema.optionalWith(TextSource, { default: () => "none" as const }),
+  cueStart: Schema.optionalWith(Schema.NullOr(Schema.Number), { default: () => null }),
+  cueEnd: Schema.optionalWith(Schema.NullOr(Schema.Number), { default: () => null })
 }) {}

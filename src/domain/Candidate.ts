@@ -19,5 +19,7 @@ export class Candidate extends Schema.Class<Candidate>("Candidate")({
   /** The host's declared language (YouTube's defaultAudioLanguage/defaultLanguage, yt-dlp's `language`). */
   declaredLanguage: Schema.optional(Schema.NullOr(Schema.String)),
   /** The YouTube channel that published it: an accepted video's channel is explored for more. */
-  channelId: Schema.optional(Schema.NullOr(Schema.String))
+  channelId: Schema.optional(Schema.NullOr(Schema.String)),
+  /** For local files, the folder given as input (or the file's folder): the dataset names the file relative to it. */
+  sourceRoot: Schema.optional(Schema.NullOr(Schema.String))
 }) {}

@@ -1,5 +1,9 @@
 import { Schema } from "effect"
 import { cpus } from "node:os"
+import { TranscriptRequirement } from "./Captions.js"
+
+/** Vietnamese and English, creator's and automatic; `-orig` is YouTube's automatic track in the spoken language. */
+const defaultCaptionLanguages = ["vi", "vi-orig", "en", "en-orig"]
 
 const PositiveInt = Schema.Int.pipe(Schema.positive())
 const NonNegative = Schema.Number.pipe(Schema.nonNegative())
@@ -13,7 +17,9 @@ export class CurateRules extends Schema.Class<CurateRules>("CurateRules")({
   /** Empty means any language, `unknown` included. */
   allowedLanguages: Schema.Array(Schema.String),
   minDurationSeconds: NonNegative,
-  maxDurationSeconds: Schema.Number.pipe(Schema.positive())
+  maxDurationSeconds: Schema.Number.pipe(Schema.positive()),
+  /** Captions a video must have to be accepted: `manual` (the creator's), `any` (automatic too) or `none`. */
+  requireTranscript: Schema.optionalWith(TranscriptRequirement, { default: () => "none" as const })
 }) {}
 
 export class ClipRules extends Schema.Class<ClipRules>("ClipRules")({
@@ -79,7 +85,9 @@ export class DownloadSettings extends Schema.Class<DownloadSettings>("DownloadSe
   /** yt-dlp's --remote-components: auto (ejs:npm when yt-dlp-ejs is not installed), none, or yt-dlp's value (ejs:github). */
   remoteComponents: Schema.NonEmptyTrimmedString,
   /** Accept file:// URLs in URL lists and let yt-dlp open them (--enable-file-urls): local archives, offline work. */
-  allowFileUrls: Schema.Boolean
+  allowFileUrls: Schema.Boolean,
+  /** Caption languages fetched with the media (yt-dlp `--sub-langs`: `vi`, `en-orig`, regexes); empty: no captions. */
+  captionLanguages: Schema.optionalWith(Schema.Array(Schema.String), { default: () => defaultCaptionLanguages })
 }) {}
 
 export class DiscoverySettings extends Schema.Class<DiscoverySettings>("DiscoverySettings")({
@@ -130,7 +138,8 @@ export const defaultConfig = {
     minChildScore: 0.8,
     allowedLanguages: [],
     minDurationSeconds: 3,
-    maxDurationSeconds: 3 * 3600
+    maxDurationSeconds: 3 * 3600,
+    requireTranscript: "none"
   },
   clips: { minSeconds: 1, maxSeconds: 30, mergeGapSeconds: 0.6, loudnessDbfs: null },
   vad: { threshold: 0.5, minSpeechMs: 250, minSilenceMs: 300, maxSegmentSeconds: 30 },
@@ -147,7 +156,8 @@ export const defaultConfig = {
     maxMinutes: 120,
     jsRuntime: "auto",
     remoteComponents: "auto",
-    allowFileUrls: false
+    allowFileUrls: false,
+    captionLanguages: defaultCaptionLanguages
   },
   discovery: {
     searchLimit: 50,

@@ -1,5 +1,6 @@
 import { Schema } from "effect"
 import { Analysis } from "./Analysis.js"
+import { CaptionTracks } from "./Captions.js"
 import { SourceKind } from "./Candidate.js"
 import { ClaimingStage, VideoState } from "./VideoState.js"
 import { VideoId } from "./VideoId.js"
@@ -34,6 +35,9 @@ export class ManifestRow extends Schema.Class<ManifestRow>("ManifestRow")({
   description: Schema.optional(Schema.NullOr(Schema.String)),
   declaredLanguage: Schema.optional(Schema.NullOr(Schema.String)),
   channelId: Schema.optional(Schema.NullOr(Schema.String)),
+  captions: Schema.optional(Schema.NullOr(Schema.parseJson(CaptionTracks))),
+  sourceRoot: Schema.optional(Schema.NullOr(Schema.String)),
+  acceptedUnder: Schema.optional(Schema.NullOr(Schema.String)),
   createdAt: Schema.Number,
   updatedAt: Schema.Number
 }) {}

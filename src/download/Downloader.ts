@@ -13,6 +13,8 @@ import { bestAudioArgs, networkArgs, ytDlpCommand } from "./ytDlpArgs.js"
 import { type CookiesFileMissing, copyCookiesInto, type FetchSettings, runYtDlp, type YtDlpNotFound } from "./YtDlp.js"
 import { classifyYtDlpFailure, offlineHint, ytDlpErrorLines, type YtDlpFailureKind } from "./ytDlpFailure.js"
 import { inspectAndAnnounce, ytDlpNetwork } from "./ytDlpSetup.js"
+import type { CaptionTrack } from "../domain/Captions.js"
+import { captionArgs, fetchedCaptions, sidecarCaptions } from "./captions.js"
 
 /**
  * A local source file is not there. Transient: a disk not mounted yet or a file being moved comes back, so it is
@@ -94,12 +96,16 @@ export interface DownloadResult {
   readonly measuredDurationSeconds: number
   /** What the decoder warned about while converting (the audio was kept); empty when clean. */
   readonly decodeWarnings: ReadonlyArray<string>
+  readonly captions: ReadonlyArray<CaptionTrack>
+  readonly reported?: { readonly licence?: string | null }
 }
 
 export interface DownloaderOptions {
   readonly maxDurationSeconds: number
   readonly ytDlpPath: string
   readonly fetch: FetchSettings
+  /** Caption languages fetched with the media (yt-dlp `--sub-langs`); empty: none. */
+  readonly captionLanguages?: ReadonlyArray<string>
 }
 
 export interface DownloaderApi {
@@ -136,7 +142,11 @@ export class Downloader extends Context.Tag("kidvoice/Downloader")<Downloader, D
           const setup = yield* checkYtDlp(options)
           const cookies = yield* copyCookiesInto(options.fetch.cookiesFile, dir)
           const args = ytDlpCommand(
-            [networkArgs(ytDlpNetwork(setup, options.fetch, cookies)), bestAudioArgs(options.fetch, join(dir, "source.%(ext)s"))],
+            [
+              networkArgs(ytDlpNetwork(setup, options.fetch, cookies)),
+              captionArgs(options.captionLanguages ?? [], dir),
+              bestAudioArgs(options.fetch, join(dir, "source.%(ext)s"))
+            ],
             row.sourceUrl
           )
           const startedAt = yield* pacer.take
@@ -202,8 +212,15 @@ export class Downloader extends Context.Tag("kidvoice/Downloader")<Downloader, D
           if (transcoded.warnings.length > 0) yield* Effect.logWarning(`decoded with warnings: ${transcoded.warnings.join(" | ")}`)
           const info = yield* readWavInfo(wav)
           const audioPath = join(workspace.audio, `${row.id}.wav`)
+          const captions = row.kind === "local" ? { tracks: yield* sidecarCaptions(source), licence: null } : yield* fetchedCaptions(dir)
           yield* moveIntoPlace(wav, audioPath)
-          return { audioPath, measuredDurationSeconds: info.durationSeconds, decodeWarnings: transcoded.warnings }
+          return {
+            audioPath,
+            measuredDurationSeconds: info.durationSeconds,
+            decodeWarnings: transcoded.warnings,
+            captions: captions.tracks,
+            reported: { licence: captions.licence }
+          }
         }).pipe(
           Effect.scoped,
           Effect.withSpan("Downloader.download", { attributes: { videoId: row.id } })

@@ -3,6 +3,7 @@ import type { SqlError } from "@effect/sql/SqlError"
 import type { ParseError } from "effect/ParseResult"
 import { Clock, Context, Duration, Effect, Either, type Exit, Layer, Metric, Random, Schema } from "effect"
 import { Analysis, type Clip, DatasetClip } from "../domain/Analysis.js"
+import { type CaptionTrack, CaptionTracks } from "../domain/Captions.js"
 import type { Candidate } from "../domain/Candidate.js"
 import { ManifestRow } from "../domain/ManifestRow.js"
 import type { RetryPolicy, StageFailure } from "../domain/RetryPolicy.js"
@@ -51,12 +52,16 @@ export interface DownloadedAudio {
   readonly reported?: { readonly title?: string | null; readonly channel?: string | null; readonly licence?: string | null }
   /** What the decoder warned about while converting; kept on the row (NULL when none). */
   readonly decodeWarnings?: ReadonlyArray<string>
+  /** Caption tracks fetched with the media or found beside a local file; none kept when there were none. */
+  readonly captions?: ReadonlyArray<CaptionTrack>
 }
 
 export interface Decision {
   readonly accepted: boolean
   readonly rule: string
   readonly detail: string
+  /** The rules an accepted video met, as JSON, for the dataset card; null when rejected. */
+  readonly acceptedUnder?: string | null
 }
 
 /** A candidate the metadata filter turned away before download, with why. */
@@ -90,6 +95,7 @@ const finishedClaim = { ...droppedClaim, lastErrorTag: null, lastErrorMessage: n
 const decodeRows = Schema.decodeUnknown(Schema.Array(ManifestRow))
 const decodeDatasetClips = Schema.decodeUnknown(Schema.Array(DatasetClip))
 const encodeAnalysis = Schema.encode(Schema.parseJson(Analysis))
+const encodeCaptions = Schema.encode(Schema.parseJson(CaptionTracks))
 
 export const makeManifest = (options: ManifestOptions, manifestPath?: string) =>
   Effect.gen(function* () {
@@ -167,6 +173,7 @@ export const makeManifest = (options: ManifestOptions, manifestPath?: string) =>
           description: c.description ?? null,
           declaredLanguage: c.declaredLanguage ?? null,
           channelId: c.channelId ?? null,
+          sourceRoot: c.sourceRoot ?? null,
           state,
           lastErrorTag: reason?.tag ?? null,
           lastErrorMessage: reason?.message ?? null,
@@ -218,13 +225,19 @@ export const makeManifest = (options: ManifestOptions, manifestPath?: string) =>
 
     /** The audio is in place; what the host said about the video (title, channel, licence) is kept when it said it. */
     const completeDownload = (id: VideoId, result: DownloadedAudio) =>
-      move(id, Transition.Complete({ stage: "download" }), {
-        audioPath: result.audioPath,
-        measuredDurationSeconds: result.measuredDurationSeconds,
-        decodeWarnings: result.decodeWarnings !== undefined && result.decodeWarnings.length > 0 ? result.decodeWarnings.join(" | ") : null,
-        ...Object.fromEntries(Object.entries(result.reported ?? {}).filter((entry): entry is [string, string] => typeof entry[1] === "string")),
-        ...finishedClaim
-      }, "owner")
+      Effect.gen(function* () {
+        const captions = result.captions && result.captions.length > 0
+          ? yield* encodeCaptions(result.captions).pipe(query("encode captions", id))
+          : null
+        yield* move(id, Transition.Complete({ stage: "download" }), {
+          audioPath: result.audioPath,
+          measuredDurationSeconds: result.measuredDurationSeconds,
+          decodeWarnings: result.decodeWarnings !== undefined && result.decodeWarnings.length > 0 ? result.decodeWarnings.join(" | ") : null,
+          ...Object.fromEntries(Object.entries(result.reported ?? {}).filter((entry): entry is [string, string] => typeof entry[1] === "string")),
+          captions,
+          ...finishedClaim
+        }, "owner")
+      })
 
     const completeAnalysis = (id: VideoId, analysis: Analysis) =>
       Effect.gen(function* () {
@@ -266,12 +279,17 @@ export const makeManifest = (options: ManifestOptions, manifestPath?: string) =>
           accepted: decision.accepted,
           rule: decision.rule,
           detail: decision.detail,
+          acceptedUnder: decision.acceptedUnder ?? null,
           clips: clips.map((c) => ({
             fileName: c.fileName,
             startSeconds: c.start,
             endSeconds: c.end,
             childScore: c.childScore,
-            language: c.language
+            language: c.language,
+            text: c.text,
+            textSource: c.textSource,
+            cueStart: c.cueStart,
+            cueEnd: c.cueEnd
           })),
           now
         })).pipe(Effect.asVoid)
@@ -349,7 +367,8 @@ export const makeManifest = (options: ManifestOptions, manifestPath?: string) =>
     const clipsPage = (afterFileName: string, limit: number) =>
       sql`
         SELECT c.file_name, c.start_seconds AS start, c.end_seconds AS end, c.child_score, c.language,
-               c.video_id, v.source_url, v.title, v.licence
+               c.text, c.text_source, c.cue_start, c.cue_end,
+               c.video_id, v.kind, v.source_url, v.source_root, v.title, v.licence, v.channel_id, v.channel, v.accepted_under
         FROM clips c JOIN videos v ON v.id = c.video_id
         WHERE v.state IN ('accepted', 'uploaded') AND c.file_name > ${afterFileName}
         ORDER BY c.file_name LIMIT ${limit}`.pipe(Effect.flatMap(decodeDatasetClips), query("read clips"))

@@ -104,7 +104,20 @@ export const migrations = {
     yield* sql`CREATE TABLE host_writer_key (key TEXT NOT NULL)`
     yield* sql`INSERT INTO host_writer_key (key) VALUES (lower(hex(randomblob(16))))`
   }),
-  "0007_decode_warnings": Effect.gen(function* () {
+  "0007_transcripts": Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    // Caption tracks fetched with the media (or a local file's sidecar), as JSON: curate cuts clips on their cues.
+    yield* sql`ALTER TABLE videos ADD COLUMN captions TEXT`
+    // The folder a local file was found under: the dataset names local sources relative to it, never absolutely.
+    yield* sql`ALTER TABLE videos ADD COLUMN source_root TEXT`
+    // The rules a video was accepted under, as JSON: the dataset card states what each clip met, not today's flags.
+    yield* sql`ALTER TABLE videos ADD COLUMN accepted_under TEXT`
+    yield* sql`ALTER TABLE clips ADD COLUMN text TEXT NOT NULL DEFAULT ''`
+    yield* sql`ALTER TABLE clips ADD COLUMN text_source TEXT NOT NULL DEFAULT 'none'`
+    yield* sql`ALTER TABLE clips ADD COLUMN cue_start REAL`
+    yield* sql`ALTER TABLE clips ADD COLUMN cue_end REAL`
+  }),
+  "0008_decode_warnings": Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
     // What ffmpeg warned about while decoding a kept file (damaged frames, trailing bytes), " | "-joined; NULL when clean.
     yield* sql`ALTER TABLE videos ADD COLUMN decode_warnings TEXT`

@@ -80,6 +80,8 @@ export const ManifestCommand = Schema.Union(
     accepted: Schema.Boolean,
     rule: Schema.String,
     detail: Schema.String,
+    /** The rules an accepted video met (JSON); optional so a request from an older process still decodes. */
+    acceptedUnder: Schema.optional(Schema.NullOr(Schema.String)),
     clips: Schema.Array(Fields),
     now: Now
   }),
@@ -291,7 +293,7 @@ export const makeWriteCommands =
     const decide = (c: CommandOf<"Decide">): PreparedWrite => ({
       statements: Effect.gen(function* () {
         const t = Transition.Decide({ accepted: c.accepted })
-        yield* runMove(c.id, t, compileMove("", c.id, t, { decisionRule: c.rule, decisionDetail: c.detail }, "anyone", c.now))
+        yield* runMove(c.id, t, compileMove("", c.id, t, { decisionRule: c.rule, decisionDetail: c.detail, acceptedUnder: c.acceptedUnder ?? null }, "anyone", c.now))
         yield* sql`DELETE FROM clips WHERE video_id = ${c.id}`
         if (c.clips.length > 0) yield* sql`INSERT INTO clips ${sql.insert(c.clips.map((clip) => ({ videoId: c.id, ...clip })))}`
         return null

@@ -1,6 +1,5 @@
 import { Config, Deferred, Effect } from "effect"
 import { Analyzer } from "../analyze/Analyzer.js"
-import { ChildVoiceClassifier } from "../analyze/ChildVoiceClassifier.js"
 import { Curator } from "../curate/Curator.js"
 import { commandLine, writeDatasetFiles } from "../curate/datasetFiles.js"
 import type { KidvoiceConfig } from "../domain/Config.js"
@@ -10,6 +9,7 @@ import { removeAbandonedTempDirs } from "../download/abandonedTemp.js"
 import { Downloader } from "../download/Downloader.js"
 import { Manifest } from "../manifest/Manifest.js"
 import { withoutUrlCredentials } from "../upload/protocol.js"
+import { captionText } from "../media/captions.js"
 import { Uploader } from "../upload/Uploader.js"
 import { discover, type DiscoveryRequest, type DiscoverySummary } from "./discovery.js"
 import { runClaimingStage } from "./stageWorkers.js"
@@ -58,7 +58,12 @@ export const downloadStage = (config: KidvoiceConfig, upstreamDone: Deferred.Def
       stage: "download",
       workers: config.downloadConcurrency,
       upstreamDone,
-      handle: (row) => downloader.download(row, { maxDurationSeconds: config.rules.maxDurationSeconds, ytDlpPath: config.ytDlpPath, fetch: config.download }),
+      handle: (row) => downloader.download(row, {
+        maxDurationSeconds: config.rules.maxDurationSeconds,
+        ytDlpPath: config.ytDlpPath,
+        fetch: config.download,
+        captionLanguages: config.download.captionLanguages
+      }),
       complete: (row, result) => manifest.completeDownload(row.id, result),
       abandon: downloader.discardUnrecordedAudio,
       // With the network down, local work goes on and the run ends when it is done; the next run retries these.
@@ -96,9 +101,11 @@ export const analyzeStage = (config: KidvoiceConfig, upstreamDone: Deferred.Defe
       workers: config.analysisConcurrency,
       upstreamDone,
       handle: (row) => analyzer.analyze(row.audioPath ?? "", config.vad, config.rules.minChildScore, {
-        title: row.title,
+        // A local file's "title" is its file name: no evidence of the language spoken in it.
+        title: row.kind === "local" ? null : row.title,
         description: row.description,
-        declaredLanguage: row.declaredLanguage
+        declaredLanguage: row.declaredLanguage,
+        captions: (row.captions ?? []).map((track) => ({ language: track.language, source: track.source, text: captionText(track.cues) }))
       }),
       complete: (row, analysis) => manifest.completeAnalysis(row.id, analysis),
       reclaim: reclaimDeadPeers.pipe(Effect.provideService(Workspace, workspace), Effect.provideService(Manifest, manifest)),
@@ -116,7 +123,6 @@ const cardCommandLine = () => withoutUrlCredentials(commandLine())
 export const curateStage = (config: KidvoiceConfig, upstreamDone: Deferred.Deferred<void>, producedBy = cardCommandLine()) =>
   Effect.gen(function* () {
     const curator = yield* Curator
-    const classifier = yield* ChildVoiceClassifier
     const manifest = yield* Manifest
     let afterId = ""
     let decidedThisSweep = 0
@@ -144,7 +150,7 @@ export const curateStage = (config: KidvoiceConfig, upstreamDone: Deferred.Defer
       decidedThisSweep = 0
       if (!upstreamFinished) yield* Effect.sleep("200 millis")
     }
-    return yield* writeDatasetFiles(config, classifier.name, producedBy)
+    return yield* writeDatasetFiles(producedBy)
   })
 
 /** The upload token, from the environment only: never in a config file, a flag (shell history, `ps`) or a log. */

@@ -1,6 +1,6 @@
 import { Context, Data, Effect, Layer, type Stream } from "effect"
 import { promises as fs } from "node:fs"
-import { basename, extname, join, resolve } from "node:path"
+import { basename, dirname, extname, join, resolve } from "node:path"
 import { Candidate } from "../domain/Candidate.js"
 import { sha256OfFile } from "../files/sha256File.js"
 import { localVideoId } from "../domain/VideoId.js"
@@ -20,6 +20,8 @@ export const mediaExtensions = new Set([
   ".wav", ".flac", ".mp3", ".ogg", ".oga", ".opus", ".m4a", ".aac", ".wma", ".aiff", ".aif",
   ".mp4", ".m4v", ".mkv", ".webm", ".mov", ".avi", ".ts", ".3gp"
 ])
+
+const captionSidecarExtensions = new Set([".vtt", ".srt"])
 
 export interface Discovery {
   readonly candidates: ReadonlyArray<Candidate>
@@ -77,7 +79,7 @@ const walkFolder = (root: string) =>
   })
 
 /** A local file's candidate: its id from its content, its source the file itself (a symlink's target), its title the name it was listed under. */
-const localCandidate = (file: string, listedAs: string = file) =>
+const localCandidate = (file: string, root: string, listedAs: string = file) =>
   sha256OfFile(file).pipe(
     Effect.mapError((e) => new SourceNotFound({ input: file, reason: e.message })),
     Effect.map((digest) =>
@@ -87,7 +89,8 @@ const localCandidate = (file: string, listedAs: string = file) =>
         sourceUrl: file,
         title: basename(listedAs, extname(listedAs)),
         channel: null,
-        declaredDurationSeconds: null
+        declaredDurationSeconds: null,
+        sourceRoot: root
       })
     )
   )
@@ -98,10 +101,13 @@ const discoverFolder = (dir: string) =>
     const { files, passedOver } = yield* walkFolder(dir)
     const media = files.filter((file) => {
       const known = mediaExtensions.has(extname(file.listed).toLowerCase())
-      if (!known) passedOver.push({ where: file.listed, reason: "not a media file name ending" })
+      // Caption sidecars (`.vtt`, `.srt`) are read with their media file, not passed over.
+      if (!known && !captionSidecarExtensions.has(extname(file.listed).toLowerCase())) {
+        passedOver.push({ where: file.listed, reason: "not a media file name ending" })
+      }
       return known
     })
-    const candidates = yield* Effect.forEach(media, (file) => localCandidate(file.resolved, file.listed), { concurrency: 4 })
+    const candidates = yield* Effect.forEach(media, (file) => localCandidate(file.resolved, dir, file.listed), { concurrency: 4 })
     return { candidates, targets: [], passedOver } satisfies Discovery
   })
 
@@ -141,7 +147,7 @@ export class Source extends Context.Tag("kidvoice/Source")<Source, SourceApi>() 
         })
         if (stat.isDirectory()) return yield* discoverFolder(path)
         return mediaExtensions.has(extname(path).toLowerCase())
-          ? { candidates: [yield* localCandidate(path)], targets: [], passedOver: [] }
+          ? { candidates: [yield* localCandidate(path, dirname(path))], targets: [], passedOver: [] }
           : yield* discoverUrlList(path, options)
       }).pipe(Effect.withSpan("Source.discover", { attributes: { input } }))
   })))

@@ -47,9 +47,25 @@ describe("languageFromText", () => {
     expect(fromTitle("Canciones para niños")).toMatchObject({ language: "es" })
     const english = fromTitle("Songs for kids and the whole family")
     expect(english.language).toBe("en")
-    expect(english.confidence).toBeLessThanOrEqual(0.4)
+    // A title is weak evidence: below what a declared language or a caption track counts for.
+    expect(english.confidence).toBeLessThanOrEqual(0.7)
     expect(fromTitle("ABC 123")).toEqual({ language: "unknown", confidence: 0, source: "unknown" })
     expect(languageFromText({ title: null })).toEqual({ language: "unknown", confidence: 0, source: "unknown" })
+  })
+
+  it("identifies short Vietnamese, English and Czech titles (the measured set), and never reads Czech as English", () => {
+    const titles: Record<string, string> = {
+      "Bé tập đếm số": "vi",
+      "Con tên là Minh, con năm tuổi": "vi",
+      "My little girl reads a story": "en",
+      "Bedtime story for children": "en",
+      "Our son tells a joke": "en",
+      "Ježek jde na návštěvu k veverce": "cs",
+      "Jedna, dvě, tři, čtyři, pět": "cs",
+      "Pohádka pro děti na dobrou noc": "cs",
+      "Malý kluk zpívá písničku": "cs"
+    }
+    for (const [title, language] of Object.entries(titles)) expect(fromTitle(title).language, title).toBe(language)
   })
 
   it("reads the description when the title says nothing", () => {
@@ -98,5 +114,29 @@ describe("decideLanguage", () => {
   it("falls back to the title, then to an honest unknown", () => {
     expect(decideLanguage(null, { title: "Bé học tiếng Việt", declaredLanguage: "und" }).source).toBe("title-script")
     expect(decideLanguage(null, { title: "123" })).toEqual({ language: "unknown", confidence: 0, source: "unknown" })
+  })
+})
+
+describe("decideLanguage from captions", () => {
+  const story = "Byl jednou jeden malý ježek, který se jmenoval Bodlinka. Bydlel na kraji lesa pod starou jabloní."
+
+  it("a caption track's declared language outranks metadata and title; the creator's track before the automatic one", () => {
+    const decided = decideLanguage(null, {
+      title: "A story for kids",
+      declaredLanguage: "en",
+      captions: [{ language: "en", source: "auto", text: "" }, { language: "cs", source: "manual", text: story }]
+    })
+    expect(decided).toEqual({ language: "cs", confidence: 0.9, source: "captions" })
+  })
+
+  it("a sidecar track without a language is identified by its text, before the title", () => {
+    const decided = decideLanguage(null, { title: "Kids story", captions: [{ language: null, source: "manual", text: story }] })
+    expect(decided).toMatchObject({ language: "cs", source: "caption-text" })
+  })
+
+  it("a local file's name is no evidence: with no title given, a Czech file named 'story' is not English", () => {
+    // The pipeline gives no title for local files; their captions still count.
+    expect(decideLanguage(null, { title: null })).toEqual({ language: "unknown", confidence: 0, source: "unknown" })
+    expect(decideLanguage(null, { title: null, captions: [{ language: null, source: "manual", text: story }] }).language).toBe("cs")
   })
 })

@@ -2,7 +2,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { FastCheck as fc } from "effect"
 import { SpeechSegment } from "../../src/domain/Analysis.js"
 import { ClipRules } from "../../src/domain/Config.js"
-import { clipFileName, languageFolder, type PlannedClip, planClips } from "../../src/curate/clipPlan.js"
+import { clipFileName, languageFolder, type PlannedClip, planCaptionClips, planClips, transcriptTrack } from "../../src/curate/clipPlan.js"
 
 const rules = ClipRules.make({ minSeconds: 1, maxSeconds: 30, mergeGapSeconds: 0.5, loudnessDbfs: null })
 const seg = (start: number, end: number, childScore = 0.9) => SpeechSegment.make({ start, end, childScore, medianF0: null })
@@ -168,5 +168,67 @@ describe("clipFileName", () => {
     const name = (start: number) => clipFileName("dQw4w9WgXcQ", "en", { start, end: start + 1, childScore: 1 })
     expect(name(a)).toMatch(/^en\/dQw4w9WgXcQ_\d{9}_\d{9}\.wav$/)
     if (Math.round(a * 1000) < Math.round(b * 1000)) expect(name(a) < name(b)).toBe(true)
+  })
+})
+
+describe("planCaptionClips", () => {
+  const cue = (start: number, end: number, text: string) => ({ start, end, text })
+
+  it("cuts a clip per cue covered by child speech, trimmed to the speech inside it, carrying the cue's text and times", () => {
+    const clips = planCaptionClips([cue(0.3, 4.3, "Byl jednou jeden ježek."), cue(4.7, 7.7, "Bydlel v lese.")], [seg(0.4, 4.1), seg(4.9, 7.5)], 0.5, rules)
+    expect(clips.map((c) => [c.start, c.end, c.text, c.cueStart, c.cueEnd])).toEqual([
+      [0.4, 4.1, "Byl jednou jeden ježek.", 0.3, 4.3],
+      [4.9, 7.5, "Bydlel v lese.", 4.7, 7.7]
+    ])
+  })
+
+  it("joins cues closer than the merge gap while the clip stays within the maximum, texts in order", () => {
+    const clips = planCaptionClips([cue(0, 2, "jedna"), cue(2.2, 4, "dvě"), cue(4.1, 6, "tři")], [seg(0, 6)], 0.5, { ...rules, maxSeconds: 4.5 })
+    expect(clips.map((c) => [c.start, c.end, c.text])).toEqual([[0, 4, "jedna dvě"], [4.1, 6, "tři"]])
+  })
+
+  it("leaves out cues that child speech covers less than half of (an adult speaking, silence) and cues longer than the maximum", () => {
+    const clips = planCaptionClips(
+      [cue(0, 4, "adult"), cue(5, 9, "child"), cue(10, 14, "quiet"), cue(20, 60, "long")],
+      [seg(0, 4, 0.1), seg(5, 9), seg(10, 11), seg(20, 60)],
+      0.5,
+      rules
+    )
+    expect(clips.map((c) => c.text)).toEqual(["child"])
+  })
+
+  it.prop("clips lie inside their cues and inside child speech, within the length bounds, never overlapping", [
+    fc.array(fc.tuple(fc.double({ min: 0, max: 100, noNaN: true }), fc.double({ min: 0.1, max: 40, noNaN: true })), { maxLength: 12 }),
+    fc.array(fc.tuple(fc.double({ min: 0, max: 100, noNaN: true }), fc.double({ min: 0.1, max: 20, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true })), { maxLength: 12 })
+  ], ([cueSpans, segSpans]) => {
+    const sorted = [...cueSpans].sort((a, b) => a[0] - b[0])
+    // Cues of one track do not overlap.
+    const cues = sorted.reduce<Array<{ start: number; end: number; text: string }>>((acc, [start, length], i) => {
+      const from = Math.max(start, acc.at(-1)?.end ?? 0)
+      return [...acc, cue(from, from + length, `c${i}`)]
+    }, [])
+    const segments = segSpans.map(([start, length, score]) => seg(start, start + length, score))
+    const clips = planCaptionClips(cues, segments, 0.5, rules)
+    for (const [i, clip] of clips.entries()) {
+      expect(clip.end - clip.start).toBeGreaterThanOrEqual(rules.minSeconds - eps)
+      expect(clip.end - clip.start).toBeLessThanOrEqual(rules.maxSeconds + eps)
+      expect(clip.start).toBeGreaterThanOrEqual(clip.cueStart - eps)
+      expect(clip.end).toBeLessThanOrEqual(clip.cueEnd + eps)
+      expect(clip.text).not.toBe("")
+      if (i > 0) expect(clip.start).toBeGreaterThanOrEqual(clips[i - 1]!.end - eps)
+    }
+  })
+})
+
+describe("transcriptTrack", () => {
+  const track = (language: string | null, source: "manual" | "auto") => ({ language, source })
+
+  it("takes a track in the video's language, the creator's first; a track in another language is a translation, not a transcript", () => {
+    expect(transcriptTrack([track("cs", "auto"), track("cs-CZ", "manual")], "cs")).toEqual(track("cs-CZ", "manual"))
+    expect(transcriptTrack([track("en", "manual"), track("vi", "auto")], "vi")).toEqual(track("vi", "auto"))
+    expect(transcriptTrack([track("en", "manual")], "vi")).toBeNull()
+    expect(transcriptTrack([track(null, "manual")], "cs")).toEqual(track(null, "manual"))
+    expect(transcriptTrack([track("en", "auto")], "unknown")).toEqual(track("en", "auto"))
+    expect(transcriptTrack([], "vi")).toBeNull()
   })
 })

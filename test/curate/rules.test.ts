@@ -166,3 +166,15 @@ describe("decide", () => {
     expect(verdict.detail.length).toBeGreaterThan(0)
   })
 })
+
+describe("decide with --require-transcript", () => {
+  it("manual needs the creator's captions, any takes automatic ones too, none needs nothing", () => {
+    const manual = CurateRules.make({ ...rules, requireTranscript: "manual" })
+    const any = CurateRules.make({ ...rules, requireTranscript: "any" })
+    expect(decide(analysis(), manual, "manual").accepted).toBe(true)
+    expect(decide(analysis(), manual, "auto")).toMatchObject({ accepted: false, rule: "transcript", detail: expect.stringContaining("only automatic captions") })
+    expect(decide(analysis(), any, "auto").accepted).toBe(true)
+    expect(decide(analysis(), any, "none")).toMatchObject({ accepted: false, rule: "transcript" })
+    expect(decide(analysis(), rules, "none").accepted).toBe(true)
+  })
+})

@@ -14,6 +14,7 @@ import { RequestPacer } from "../../src/download/RequestPacer.js"
 import { filesBelow, samplesDir } from "../support/cli.js"
 import { fakeYtDlpDownloads, fetchesPoem } from "../support/fakeYtDlp.js"
 import { scopedTempDir } from "../support/manifest.js"
+import { mediaServer } from "../support/mediaServer.js"
 
 const rowFor = (candidate: Candidate) =>
   ManifestRow.make({
@@ -234,4 +235,45 @@ describe("Downloader with yt-dlp (a stand-in script records what it is given)", 
       expect(stdout).not.toContain(marker)
       expect(filesBelow(workspacePaths(out).tmp)).toEqual([])
     }).pipe(Effect.scoped), { timeout: 20_000 })
+})
+
+describe("Downloader captions", () => {
+  it.scoped("a local file brings its sidecar captions (VTT without a language, SRT with one); a file without them has none", () =>
+    Effect.gen(function* () {
+      const out = yield* scopedTempDir("sidecar")
+      const story = yield* withDownloader(out, Effect.flatMap(Downloader, (d) => d.download(localRow(join(samplesDir, "child-cs-story.ogg"), 11), options)))
+      expect(story.captions.map((t) => ({ language: t.language, source: t.source, cues: t.cues.length }))).toEqual([{ language: null, source: "manual", cues: 9 }])
+      expect(story.captions[0]!.cues[0]!.text).toBe("Byl jednou jeden malý ježek, který se jmenoval Bodlinka.")
+      const poem = yield* withDownloader(out, Effect.flatMap(Downloader, (d) => d.download(localRow(join(samplesDir, "child-cs-poem.mp3"), 12), options)))
+      expect(poem.captions.map((t) => [t.language, t.cues.length])).toEqual([["cs", 8]])
+      const music = yield* withDownloader(out, Effect.flatMap(Downloader, (d) => d.download(localRow(join(samplesDir, "music-no-speech.ogg"), 13), options)))
+      expect(music.captions).toEqual([])
+    }))
+
+  it.scoped("real yt-dlp fetches a page's caption track in the same run as its audio (one media request), marked as the creator's", () =>
+    Effect.gen(function* () {
+      const out = yield* scopedTempDir("captions-yt-dlp")
+      mkdirSync(out, { recursive: true })
+      const page = join(out, "page.html")
+      writeFileSync(page, [
+        "<!DOCTYPE html><html><head><title>Ježek</title></head><body>",
+        '<video controls><source src="/story.ogg" type="audio/ogg">',
+        '<track kind="subtitles" src="/story.vtt" srclang="cs" label="Čeština"></video></body></html>'
+      ].join("\n"))
+      const server = yield* mediaServer({
+        "/page.html": { status: 200, file: page, contentType: "text/html; charset=utf-8" },
+        "/story.ogg": { status: 200, file: join(samplesDir, "child-cs-story.ogg"), contentType: "audio/ogg" },
+        "/story.vtt": { status: 200, file: join(samplesDir, "child-cs-story.vtt"), contentType: "text/vtt" }
+      })
+      const url = server.url("/page.html")
+      const row = rowFor(Candidate.make({ id: urlVideoId(url), kind: "url", sourceUrl: url, title: null, channel: null, declaredDurationSeconds: null }))
+      const result = yield* withDownloader(out, Effect.flatMap(Downloader, (d) => d.download(row, { ...options, captionLanguages: ["cs", "en", "en-orig"] })))
+      expect(result.captions).toHaveLength(1)
+      expect(result.captions[0]).toMatchObject({ language: "cs", source: "manual" })
+      expect(result.captions[0]!.cues).toHaveLength(9)
+      expect(server.requests.get("/story.ogg")).toBe(1)
+      expect(server.requests.get("/story.vtt")).toBe(1)
+      expect(existsSync(result.audioPath)).toBe(true)
+      expect(filesBelow(workspacePaths(out).tmp)).toEqual([])
+    }))
 })

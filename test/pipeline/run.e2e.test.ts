@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import Database from "better-sqlite3"
 import { mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
-import { join } from "node:path"
+import { basename, join } from "node:path"
 import { Effect } from "effect"
 import { parseWavHeader } from "../../src/media/WavFile.js"
 import { uploadServer } from "../support/uploadServer.js"
@@ -83,8 +83,26 @@ describe("kidvoice run on the bundled demo media", () => {
   it("writes a dataset card with the counts, languages, selection and the command", () => {
     const card = readFileSync(join(out, "dataset", "README.md"), "utf8")
     expect(card).toMatch(/\d+ clips, [\d.]+ hours, from 2 videos/)
-    expect(card).toContain(`kidvoice run --input ${samplesDir} --out ${out}`)
-    expect(card).toContain("| unknown |")
+    // Without this machine's folders: the input relative to the working directory, the out folder by its name.
+    expect(card).toContain(`kidvoice run --input samples --out ${basename(out)}`)
+    expect(card).toContain("| cs |")
+    expect(card.split("---")[1]).toContain("language:\n- cs\n")
+    expect(card.split("---")[1]).toContain("- automatic-speech-recognition")
+  })
+
+  it("labels the Czech child files Czech, never English, and gives the captioned clips their text", () => {
+    const lines = metadataLines(out) as unknown as ReadonlyArray<{ file_name: string; language: string; text: string; text_source: string; source_url: string; split: string; licence: string }>
+    expect(lines.length).toBeGreaterThan(0)
+    for (const line of lines) {
+      expect(line.language).toBe("cs")
+      expect(line.file_name.startsWith("cs/")).toBe(true)
+      expect(line.text_source).toBe("manual")
+      expect(line.text).not.toBe("")
+      expect(["train", "validation", "test"]).toContain(line.split)
+      expect(line.licence).toBe("unknown")
+    }
+    expect(lines.map((l) => l.text)).toContain("Byl jednou jeden malý ježek, který se jmenoval Bodlinka.")
+    expect(new Set(lines.map((l) => l.source_url))).toEqual(new Set(["child-cs-story.ogg", "child-cs-poem.mp3"]))
   })
 
   it("status --report writes an HTML report with the score histogram and hours by language", async () => {
@@ -92,7 +110,7 @@ describe("kidvoice run on the bundled demo media", () => {
     expect(result.exitCode, result.stderr).toBe(0)
     const html = readFileSync(join(out, "reports", "report.html"), "utf8")
     expect(html).toContain("<svg")
-    expect(html).toMatch(/<tr><td>unknown<\/td><td>0\.0\d\d<\/td><\/tr>/)
+    expect(html).toMatch(/<tr><td>cs<\/td><td>0\.0\d\d<\/td><\/tr>/)
   })
 
   it("leaves no temp files behind", () => {
@@ -131,11 +149,14 @@ describe("kidvoice run on the bundled demo media", () => {
       const result = await kidvoice(["export", "--format", format, "--out", out])
       expect(result.exitCode, result.stderr).toBe(0)
     }
-    const nemo = readFileSync(join(out, "exports", "nemo_manifest.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { audio_filepath: string; duration: number; text: string })
+    const nemo = readFileSync(join(out, "exports", "nemo_manifest.jsonl"), "utf8").trim().split("\n")
+      .map((l) => JSON.parse(l) as { audio_filepath: string; duration: number; text: string; lang: string })
     expect(nemo.length).toBe(count)
     for (const line of nemo) {
-      expect(line.text).toBe("")
-      expect(readFileSync(line.audio_filepath).length).toBe(44 + Math.round(line.duration * 16000) * 2)
+      // NeMo resolves a relative audio_filepath against the manifest's folder.
+      expect(line.text).not.toBe("")
+      expect(line.lang).toBe("cs")
+      expect(readFileSync(join(out, "exports", line.audio_filepath)).length).toBe(44 + Math.round(line.duration * 16000) * 2)
     }
     const csv = readFileSync(join(out, "exports", "clips.csv"), "utf8").trim().split("\n")
     expect(csv.length).toBe(count + 1)
@@ -173,6 +194,30 @@ describe("kidvoice run on the bundled demo media", () => {
     expect(new Set(rows.map((r) => r.id)).size).toBe(8)
     expect(filesBelow(join(out, "exports")).filter((f) => f.endsWith(".tmp"))).toEqual([])
   })
+  it("no absolute path of this machine anywhere under dataset/ or exports/, in every export format", async () => {
+    // hf was written by the run, nemo, csv and jsonl by the tests above.
+    for (const format of ["lhotse", "webdataset", "urls"]) {
+      const result = await kidvoice(["export", "--format", format, "--out", out])
+      expect(result.exitCode, result.stderr).toBe(0)
+    }
+    const files = [...filesBelow(join(out, "dataset")).map((f) => join(out, "dataset", f)), ...filesBelow(join(out, "exports")).map((f) => join(out, "exports", f))]
+      .filter((f) => !f.endsWith(".wav"))
+    expect(files.length).toBeGreaterThanOrEqual(8)
+    for (const file of files) {
+      const text = readFileSync(file, "utf8")
+      expect(text.includes(out), file).toBe(false)
+      expect(text.includes(samplesDir), file).toBe(false)
+    }
+    // The Lhotse pair: each supervision's recording exists, and names a clip file relative to the exports folder.
+    const jsonl = (name: string) => readFileSync(join(out, "exports", name), "utf8").trim().split("\n").map((l) => JSON.parse(l))
+    const recordings = new Map(jsonl("lhotse_recordings.jsonl").map((r: { id: string; sources: Array<{ source: string }> }) => [r.id, r]))
+    for (const supervision of jsonl("lhotse_supervisions.jsonl") as Array<{ recording_id: string; language: string }>) {
+      const recording = recordings.get(supervision.recording_id) as unknown as { sources: Array<{ source: string }>; num_samples: number }
+      expect(supervision.language).toBe("cs")
+      expect(readFileSync(join(out, "exports", recording.sources[0]!.source)).length).toBe(44 + recording.num_samples * 2)
+    }
+  })
+
   // Last: it damages the shared working directory.
   it("a truncated manifest is refused, and doctor --repair restores the snapshot of the last run", async () => {
     const before = await status(out)

@@ -2,6 +2,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { mkdirSync, realpathSync, symlinkSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
+import { defaultConfig } from "../../src/domain/Config.js"
 import { Source } from "../../src/source/Source.js"
 import { ytDlpCatalogLayer } from "../../src/source/YtDlpSearch.js"
 import { scopedTempDir } from "../support/manifest.js"
@@ -25,7 +26,7 @@ describe("a folder with symlinks", () => {
 
       const found = yield* Effect.flatMap(Source, (s) => s.discover(input)).pipe(
         Effect.provide(Source.layer),
-        Effect.provide(ytDlpCatalogLayer("yt-dlp"))
+        Effect.provide(ytDlpCatalogLayer("yt-dlp", defaultConfig.download))
       )
       const byTitle = Object.fromEntries(found.candidates.map((c) => [c.title, c.sourceUrl]))
       expect(byTitle).toEqual({

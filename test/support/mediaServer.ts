@@ -13,7 +13,7 @@ export interface Route {
   readonly truncate?: boolean
   /** Send the headers, then nothing, holding the connection open until the server closes. */
   readonly stall?: boolean
-  /** The file's content type (default audio/mpeg): text/html for a page yt-dlp reads links from. */
+  /** The file's content type (default audio/mpeg): a web page for yt-dlp's generic extractor, captions. */
   readonly contentType?: string
 }
 

@@ -1,11 +1,10 @@
 import { NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
-import { Cause, Effect, Exit, Layer, Logger, LogLevel, Option, Redacted, Schema } from "effect"
+import { Cause, Effect, Exit, Layer, Logger, LogLevel, Option, Redacted } from "effect"
 import { createHash } from "node:crypto"
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs"
 import { dirname, join } from "node:path"
 import { writeDatasetFiles } from "../../src/curate/datasetFiles.js"
-import { defaultConfig, KidvoiceConfig } from "../../src/domain/Config.js"
 import { Workspace } from "../../src/domain/Workspace.js"
 import { Manifest } from "../../src/manifest/Manifest.js"
 import { Uploader, type UploadOptions } from "../../src/upload/Uploader.js"
@@ -46,8 +45,7 @@ const datasetWithCard = Effect.gen(function* () {
     { n: 2, accepted: true, clips: 2, language: "en" },
     { n: 3, accepted: false, clips: 2 }
   ])
-  const workspace = yield* Workspace
-  yield* writeDatasetFiles(Schema.decodeSync(KidvoiceConfig)({ ...defaultConfig, out: workspace.root }), "test", "kidvoice test")
+  yield* writeDatasetFiles("kidvoice test")
   return fixtures
 })
 

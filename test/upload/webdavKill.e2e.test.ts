@@ -1,11 +1,10 @@
 import { describe, expect, it } from "@effect/vitest"
 import { NodeHttpClient } from "@effect/platform-node"
-import { Effect, Layer, Logger, LogLevel, Option, Redacted, Schedule, Schema } from "effect"
+import { Effect, Layer, Logger, LogLevel, Option, Redacted, Schedule } from "effect"
 import { createHash } from "node:crypto"
 import { readdirSync, readFileSync, statSync } from "node:fs"
 import { join } from "node:path"
 import { writeDatasetFiles } from "../../src/curate/datasetFiles.js"
-import { defaultConfig, KidvoiceConfig } from "../../src/domain/Config.js"
 import { Workspace } from "../../src/domain/Workspace.js"
 import { Uploader } from "../../src/upload/Uploader.js"
 import { filesBelow, kidvoice } from "../support/cli.js"
@@ -33,7 +32,7 @@ describe("kidvoice upload killed with SIGKILL in the middle of a PUT", () => {
       const fixtures = yield* Effect.gen(function* () {
         // 6 clips of 400 KB: nginx buffers a body's first 128 KB or so before its temp file appears.
         const made = yield* seed([{ n: 1, accepted: true, clips: 3, language: "cs" }, { n: 2, accepted: true, clips: 3, language: "en" }], 200_000)
-        yield* writeDatasetFiles(Schema.decodeSync(KidvoiceConfig)({ ...defaultConfig, out }), "test", "kidvoice test")
+        yield* writeDatasetFiles("kidvoice test")
         return made
       }).pipe(Effect.provide(Layer.mergeAll(manifestAt(join(out, "manifest.sqlite")), Workspace.layer(out))), Effect.scoped)
       const dataset = join(out, "dataset")
