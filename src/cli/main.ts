@@ -1,6 +1,6 @@
 import { Args, Command, Options, ValidationError } from "@effect/cli"
 import { NodeContext, NodeRuntime } from "@effect/platform-node"
-import { Cause, Console, Data, Deferred, Effect, Exit, Logger, LogLevel, Option, type Redacted } from "effect"
+import { Cause, Console, Data, Deferred, Effect, Logger, LogLevel, Option, type Redacted } from "effect"
 import type { KidvoiceConfig } from "../domain/Config.js"
 import { workspacePaths } from "../domain/Workspace.js"
 import { defaultExportPath, ExportFormat, writeExport } from "../manifest/exports.js"
@@ -22,6 +22,9 @@ import { formatStatus, statusReport } from "./status.js"
 import { besideProgressLine, showProgress } from "./progress.js"
 import { modelsCommand } from "./models.js"
 import { writeTextAtomic } from "../files/atomicWrite.js"
+import { prepareOutDirectory, requireManifest } from "../files/outDirectory.js"
+import { youTubeTargetOfUrl } from "../source/youTubeTargets.js"
+import { exitCodeOf, FinishedWithFailures } from "./exitCodes.js"
 import { join } from "node:path"
 import { promises as fs } from "node:fs"
 
@@ -87,11 +90,44 @@ const discoveryRequest = (args: YouTubeArgs) =>
 
 type CommonArgs = { readonly config: Option.Option<string>; readonly "log-level": keyof typeof logLevels } & Record<string, unknown>
 
-/** Loads and checks the settings, then runs `program` with logging set up as asked. */
-const withConfig = <A, E, R>(args: CommonArgs, program: (config: KidvoiceConfig) => Effect.Effect<A, E, R>) =>
+/**
+ * What a command needs of `--out`: `write` makes sure it is a folder it can write to (created if needed), `read`
+ * that it holds a manifest already (creating nothing), `none` leaves it to the command.
+ */
+type OutUse = "write" | "read" | "none" | "resume"
+
+/** `run` or `discover` with no input and no search, on a folder with no manifest to resume: a usage error. */
+class NothingToDo extends Data.TaggedError("NothingToDo")<{ readonly command: string; readonly manifest: string }> {
+  override get message() {
+    return `nothing to do: give ${this.command} an --input or a --query (there is no manifest at ${this.manifest} to resume)`
+  }
+}
+
+/** Whether a command line names anything to discover; without it, `run` resumes what the manifest holds. */
+const namesWork = (args: YouTubeArgs) => args.input.length > 0 || args.query.length > 0 || Option.isSome(args.queries)
+
+/** Local inputs (not URLs) must exist: checked before `--out` is created, so a typo creates nothing. */
+const checkLocalInputs = (inputs: ReadonlyArray<string>) =>
+  Effect.forEach(inputs, (input) =>
+    youTubeTargetOfUrl(input) !== undefined || /^[a-z][a-z0-9+.-]*:\/\//i.test(input)
+      ? Effect.void
+      : Effect.tryPromise({
+        try: () => fs.stat(input),
+        catch: (e) => new SourceNotFound({ input, reason: (e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file or folder" : String(e) })
+      }), { discard: true })
+
+/** Loads and checks the settings and `--out`, then runs `program` with logging set up as asked. */
+const withConfig = <A, E, R>(args: CommonArgs, program: (config: KidvoiceConfig) => Effect.Effect<A, E, R>, out: OutUse = "write") =>
   Effect.gen(function* () {
     const flags = Object.fromEntries(Object.entries(args).filter(([, v]) => Option.isOption(v))) as Record<string, Option.Option<string>>
     const config = yield* loadConfig(flags, args.config)
+    if (Array.isArray(args.input)) yield* checkLocalInputs(args.input as ReadonlyArray<string>)
+    const paths = workspacePaths(config.out)
+    if (out === "write") yield* prepareOutDirectory(paths.root)
+    if (out === "read") yield* requireManifest(paths.root, paths.manifest)
+    if (out === "resume") {
+      yield* requireManifest(paths.root, paths.manifest).pipe(Effect.mapError(() => new NothingToDo({ command: "run", manifest: paths.manifest })))
+    }
     // Logs go to stderr, so stdout carries only results (a status report, a path) for scripts to read.
     const logger = Logger.replace(
       Logger.defaultLogger,
@@ -103,8 +139,16 @@ const withConfig = <A, E, R>(args: CommonArgs, program: (config: KidvoiceConfig)
     )
   })
 
+/** Prints the status report, and returns it for the exit code to count the failed videos in it. */
 const printStatus = (config: KidvoiceConfig) =>
-  statusReport(workspacePaths(config.out)).pipe(Effect.flatMap((report) => Console.log(formatStatus(report))))
+  statusReport(workspacePaths(config.out)).pipe(Effect.tap((report) => Console.log(formatStatus(report))))
+
+const failedVideos = (count: number, config: KidvoiceConfig) =>
+  count === 0 ? Effect.void : Effect.fail(new FinishedWithFailures({
+    count,
+    what: count === 1 ? "video" : "videos",
+    hint: `the failures line above says why; kidvoice status --out ${config.out} lists them again, and a later run retries the retryable ones`
+  }))
 
 const run = Command.make("run", { ...pipelineOptions, ...youTubeOptions, input: inputsOption }, (args) =>
   withConfig(args, (config) =>
@@ -118,12 +162,13 @@ const run = Command.make("run", { ...pipelineOptions, ...youTubeOptions, input: 
         yield* takeSnapshot(workspacePaths(config.out))
         return result
       }).pipe(Effect.scoped) // closing the scope writes this run's final metrics, which the status below shows
-      yield* printStatus(config)
+      const failed = (yield* printStatus(config)).byState.failed
       yield* Console.log(`discovery ${formatDiscovery(discovered)}`)
       yield* Console.log(`dataset   ${dataset.card}`)
       if (uploaded) yield* Console.log(formatUpload(uploaded))
-    }).pipe(Effect.provide(pipelineLayer(config, apiKeys)))))
-  )).pipe(Command.withDescription("discover, download, analyze and curate: every stage, overlapping, until nothing is left to do"))
+      yield* failedVideos(failed, config)
+    }).pipe(Effect.provide(pipelineLayer(config, apiKeys))))), namesWork(args) ? "write" : "resume")
+  ).pipe(Command.withDescription("discover, download, analyze and curate: every stage, overlapping, until nothing is left to do"))
 
 /** Pipeline settings `discover` uses too: the filter's duration bounds are the curate rules' own; yt-dlp lists. */
 const discoverPipelineSettings = pipelineSettings.filter((s) => ["min-duration-seconds", "max-duration-seconds", "yt-dlp"].includes(s.flag))
@@ -134,6 +179,13 @@ const discoverCommand = Command.make("discover", { ...commonOptions, ...settingO
       const { request, apiKeys } = yield* discoveryRequest(args)
       const found = yield* discover(request, config).pipe(Effect.provide(pipelineLayer(config, apiKeys)))
       yield* Console.log(formatDiscovery(found))
+      if (found.failed > 0) {
+        return yield* new FinishedWithFailures({
+          count: found.failed,
+          what: found.failed === 1 ? "source" : "sources",
+          hint: "each is logged above with its cause; run discover again to list them"
+        })
+      }
     }))).pipe(Command.withDescription(
       "record the videos found in the inputs, YouTube searches and the channels of accepted videos, without downloading them"
     ))
@@ -153,7 +205,8 @@ const stageCommand = (name: "download" | "analyze" | "curate", description: stri
           if (name === "analyze") yield* analyzeStage(config, upstreamDone)
           if (name === "curate") yield* curateStage(config, upstreamDone)
         }).pipe(Effect.scoped)
-        yield* printStatus(config)
+        // Only this stage's failures: a video that failed to download is not curate's to report.
+        yield* failedVideos((yield* printStatus(config)).stages[name].failed, config)
       }).pipe(Effect.provide(pipelineLayer(config))))).pipe(Command.withDescription(description))
 
 const formatUpload = (summary: UploadSummary) =>
@@ -167,6 +220,9 @@ const upload = Command.make("upload", pipelineOptions, (args) =>
       const summary = yield* uploadStage(config)
       yield* takeSnapshot(workspacePaths(config.out))
       if (summary) yield* Console.log(formatUpload(summary))
+      if (summary && summary.failed.length > 0) {
+        return yield* new FinishedWithFailures({ count: summary.failed.length, what: "clips", hint: "run upload again to send them" })
+      }
     }).pipe(Effect.provide(pipelineLayer(config))))).pipe(
   Command.withDescription("send the dataset's clips to the upload endpoint; clips it already holds are not sent again")
 )
@@ -223,7 +279,7 @@ const doctor = Command.make("doctor", {
       if (repaired.blocked !== null || repaired.after.findings.length > 0) {
         return yield* new ProblemsRemain({ count: Math.max(1, repaired.after.findings.length), repaired: true })
       }
-    }))).pipe(Command.withDescription("check the manifest against the files on disk and say what is wrong; --repair fixes it"))
+    }), "none")).pipe(Command.withDescription("check the manifest against the files on disk and say what is wrong; --repair fixes it"))
 
 const status = Command.make("status", {
   ...commonOptions,
@@ -239,7 +295,7 @@ const status = Command.make("status", {
       const html = join(paths.root, "reports", "report.html")
       yield* writeTextAtomic(html, renderReportHtml(yield* gatherReport(report)))
       yield* Console.log(`report    ${html}`)
-    }).pipe(Effect.provide(manifestLayer(config))))).pipe(Command.withDescription("videos per state, hours of audio and speech, clips, failures by cause"))
+    }).pipe(Effect.provide(manifestLayer(config))), "read")).pipe(Command.withDescription("videos per state, hours of audio and speech, clips, failures by cause"))
 
 const exportCommand = Command.make("export", {
   ...commonOptions,
@@ -259,7 +315,7 @@ const exportCommand = Command.make("export", {
     writeExport(args.format, Option.getOrElse(args.output, () => defaultExportPath(workspacePaths(config.out), args.format)), workspacePaths(config.out)).pipe(
       Effect.flatMap((written) => Console.log(`wrote ${written.lines} lines to ${written.path}`)),
       Effect.provide(manifestLayer(config))
-    ))).pipe(Command.withDescription("write a file derived from the manifest, atomically"))
+    ), "read")).pipe(Command.withDescription("write a file derived from the manifest, atomically"))
 
 const evalCommand = Command.make("eval", {
   ...commonOptions,
@@ -303,14 +359,22 @@ const kidvoice = Command.make("kidvoice").pipe(
 const cli = Command.run(kidvoice, { name: "kidvoice", version: "0.1.0" })
 
 cli(process.argv).pipe(
-  // @effect/cli has already printed what was wrong with the command line; everything else is said here, once.
-  Effect.tapError((error) => ValidationError.isValidationError(error) ? Effect.void : Console.error(`kidvoice: ${error.message}`)),
+  // @effect/cli has already printed what was wrong with the command line; everything else is said here, once,
+  // a defect included: no exit path is silent.
+  Effect.tapErrorCause((cause) => {
+    if (Cause.isInterruptedOnly(cause)) return Effect.void
+    const failure = Cause.failureOption(cause)
+    if (Option.isSome(failure)) {
+      return ValidationError.isValidationError(failure.value) ? Effect.void : Console.error(`kidvoice: ${failure.value.message}`)
+    }
+    return Console.error(`kidvoice: unexpected error (please report it):\n${Cause.pretty(cause)}`)
+  }),
   Effect.provide(NodeContext.layer),
   Effect.onInterrupt(() => Console.error("kidvoice: interrupted; work in progress was handed back to the manifest. Run again to resume.")),
   NodeRuntime.runMain({
     disableErrorReporting: true,
     disablePrettyLogger: true,
-    // The shell's convention: 130 after Ctrl-C, 1 after an error.
-    teardown: (exit, onExit) => onExit(Exit.isSuccess(exit) ? 0 : Exit.isFailure(exit) && Cause.isInterruptedOnly(exit.cause) ? 130 : 1)
+    // 0 all done, 1 a setup or usage error, 2 finished with failed items, 130 after Ctrl-C (the shell's convention).
+    teardown: (exit, onExit) => onExit(exitCodeOf(exit))
   })
 )
