@@ -16,11 +16,14 @@ import { diagnose, renderDoctorReport, renderRepairReport, repair } from "../man
 import { takeSnapshot } from "../manifest/snapshots.js"
 import { publishMetrics } from "../pipeline/metricsExport.js"
 import { importLegacy, siblingUrlList } from "../manifest/legacyImport.js"
-import { commonSettings, configFileOption, discoverySettings, loadConfig, pipelineSettings, settingOptions } from "./settings.js"
+import {
+  commonSettings, configFileOption, discoverySettings, loadConfig, pipelineSettings, type SettingGroup, settingHelp, settingOptions
+} from "./settings.js"
 import { gatherReport, renderReportHtml } from "./report.js"
 import { formatStatus, statusReport } from "./status.js"
 import { besideProgressLine, showProgress } from "./progress.js"
 import { modelsCommand } from "./models.js"
+import { helpFooter, helpOf, helpRequest, renderCommandHelp } from "./help.js"
 import { writeTextAtomic } from "../files/atomicWrite.js"
 import { prepareOutDirectory, requireManifest } from "../files/outDirectory.js"
 import { youTubeTargetOfUrl } from "../source/youTubeTargets.js"
@@ -40,11 +43,24 @@ const commonOptions = {
 }
 const pipelineOptions = { ...commonOptions, ...settingOptions(pipelineSettings) }
 
+/**
+ * The options of a command that runs some stages: the common ones, the workers' and those of the help sections it
+ * uses (a setting's section follows from its config key), plus any named; the rest keep their defaults.
+ */
+const stageOptions = (groups: ReadonlyArray<SettingGroup>, flags: ReadonlyArray<string> = []) => ({
+  ...commonOptions,
+  ...settingOptions(pipelineSettings.filter((s) => {
+    const group = settingHelp(s).group
+    return group === "workers and retries" || groups.includes(group) || flags.includes(s.flag)
+  }))
+})
+
 const inputsOption = Options.text("input").pipe(
   Options.withDescription(
     "a folder of media files, one media file, a text file of URLs (one a line; channel and playlist URLs in it are listed too), " +
       "or a YouTube channel or playlist URL; repeat for several"
   ),
+  Options.withPseudoName("path|url"),
   Options.repeated
 )
 
@@ -190,9 +206,15 @@ const discoverCommand = Command.make("discover", { ...commonOptions, ...settingO
       "record the videos found in the inputs, YouTube searches and the channels of accepted videos, without downloading them"
     ))
 
+const stageGroups: Record<"download" | "analyze" | "curate", ReadonlyArray<SettingGroup>> = {
+  download: ["download"],
+  analyze: ["analysis"],
+  curate: ["curation and clips"]
+}
+
 /** A single stage on its own: its upstream is whatever the manifest already holds. */
 const stageCommand = (name: "download" | "analyze" | "curate", description: string) =>
-  Command.make(name, pipelineOptions, (args) =>
+  Command.make(name, stageOptions(stageGroups[name], name === "curate" ? ["min-duration-seconds", "max-duration-seconds"] : []), (args) =>
     withConfig(args, (config) =>
       Effect.gen(function* () {
         yield* Effect.gen(function* () {
@@ -213,7 +235,7 @@ const formatUpload = (summary: UploadSummary) =>
   `upload    ${summary.sent} sent, ${summary.alreadyThere} already there, ${summary.failed.length} failed` +
   summary.failed.map((f) => `\n  ${f.fileName}: ${f.reason}`).join("")
 
-const upload = Command.make("upload", pipelineOptions, (args) =>
+const upload = Command.make("upload", stageOptions(["upload"]), (args) =>
   withConfig(args, (config) =>
     Effect.gen(function* () {
       if (config.upload.endpoint === null) return yield* new UploadEndpointMissing()
@@ -358,7 +380,35 @@ const kidvoice = Command.make("kidvoice").pipe(
 
 const cli = Command.run(kidvoice, { name: "kidvoice", version: "0.1.0" })
 
-cli(process.argv).pipe(
+/** A command line the parser would refuse, said with a suggestion. */
+class UsageError extends Data.TaggedError("UsageError")<{ readonly problem: string; readonly suggestion: string | null; readonly helpCommand: string }> {
+  override get message() {
+    return `${this.problem}${this.suggestion === null ? "" : `; did you mean ${this.suggestion}?`} (${this.helpCommand} --help lists them)`
+  }
+}
+
+/** Help and typo checks come first, from the same command definitions the parser uses; the rest is the parser's. */
+const main = Effect.gen(function* () {
+  const args = process.argv.slice(2)
+  const request = helpRequest(helpOf(kidvoice), args)
+  const width = process.stdout.isTTY ? Math.min(100, Math.max(60, process.stdout.columns ?? 80)) : 80
+  switch (request._tag) {
+    case "Help":
+      return yield* Console.log(
+        renderCommandHelp("kidvoice", request.path, request.help, width) + (request.path.length === 0 ? "\n" + helpFooter("kidvoice", width) : "")
+      )
+    case "UnknownFlag": {
+      const command = ["kidvoice", ...request.path].join(" ")
+      return yield* new UsageError({ problem: `unknown option ${request.flag} for ${command}`, suggestion: request.suggestion, helpCommand: command })
+    }
+    case "UnknownCommand":
+      return yield* new UsageError({ problem: `unknown command ${request.name}`, suggestion: request.suggestion, helpCommand: "kidvoice" })
+    case "None":
+      return yield* cli(process.argv)
+  }
+})
+
+main.pipe(
   // @effect/cli has already printed what was wrong with the command line; everything else is said here, once,
   // a defect included: no exit path is silent.
   Effect.tapErrorCause((cause) => {
