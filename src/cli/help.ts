@@ -248,7 +248,7 @@ export const helpRequest = (root: CommandHelp, args: ReadonlyArray<string>): Hel
   }
   const rest = args.slice(i)
   const end = rest.indexOf("--")
-  const flags = (end === -1 ? rest : rest.slice(0, end)).filter((a) => a.startsWith("-"))
+  const flags = (end === -1 ? rest : rest.slice(0, end)).filter((a) => a.startsWith("-") && a !== "-")
   if (flags.includes("--help") || flags.includes("-h") || (rest.length === 0 && help.subcommands.length > 0)) {
     return { _tag: "Help", path, help }
   }

@@ -17,8 +17,10 @@ import { takeSnapshot } from "../manifest/snapshots.js"
 import { publishMetrics } from "../pipeline/metricsExport.js"
 import { importLegacy, siblingUrlList } from "../manifest/legacyImport.js"
 import {
-  commonSettings, configFileOption, discoverySettings, loadConfig, pipelineSettings, type SettingGroup, settingHelp, settingOptions
+  commonSettings, configFileOption, discoverySettings, loadConfig, pipelineSettings, type SettingGroup, settingHelp, settingOptions,
+  settingsInForce
 } from "./settings.js"
+import { formatSettingsTable } from "./settingsTable.js"
 import { gatherReport, renderReportHtml } from "./report.js"
 import { formatStatus, statusReport } from "./status.js"
 import { besideProgressLine, showProgress } from "./progress.js"
@@ -360,6 +362,20 @@ const evalCommand = Command.make("eval", {
   Command.withDescription("score labelled recordings (child or not) with the shipped models: precision, recall, F1, a threshold sweep, an HTML histogram")
 )
 
+const configCommand = Command.make("config", {
+  ...commonOptions,
+  ...settingOptions(pipelineSettings),
+  ...settingOptions(discoverySettings),
+  print: Options.boolean("print").pipe(Options.withDescription("print every setting in force and where it came from: default, file, env or flag")),
+  format: Options.choice("format", ["table", "json"]).pipe(Options.withDescription("how --print prints"), Options.withDefault("table" as const))
+}, (args) =>
+  Effect.gen(function* () {
+    if (!args.print) return yield* Console.log("kidvoice config --print [--format json] shows the settings in force; kidvoice config --help lists them")
+    const flags = Object.fromEntries(Object.entries(args).filter(([, v]) => Option.isOption(v))) as Record<string, Option.Option<string>>
+    const rows = yield* settingsInForce(flags, args.config)
+    yield* Console.log(args.format === "json" ? JSON.stringify(rows, null, 2) : formatSettingsTable(rows))
+  })).pipe(Command.withDescription("show the settings in force (defaults, config file, KIDVOICE_* variables, flags) and where each came from"))
+
 const kidvoice = Command.make("kidvoice").pipe(
   Command.withDescription("mine children's speech from videos and audio into a documented dataset"),
   Command.withSubcommands([
@@ -374,7 +390,8 @@ const kidvoice = Command.make("kidvoice").pipe(
     status,
     exportCommand,
     modelsCommand,
-    evalCommand
+    evalCommand,
+    configCommand
   ])
 )
 

@@ -192,9 +192,44 @@ export const loadConfig = (
   flags: Record<string, Option.Option<string>>,
   configFile: Option.Option<string>,
   env: Record<string, string | undefined> = process.env
+) => Effect.map(loadConfigWithSources(flags, configFile, env), ({ config }) => config)
+
+/** Where a setting's value in force came from. */
+export interface SettingInForce {
+  readonly flag: string
+  readonly configKey: string
+  readonly env: string
+  readonly value: unknown
+  /** "default", "file <path>", "env <NAME>" or "flag --<name>". */
+  readonly source: string
+}
+
+/** Every setting of the table with its value in force and where that came from, for `kidvoice config --print`. */
+export const settingsInForce = (
+  flags: Record<string, Option.Option<string>>,
+  configFile: Option.Option<string>,
+  env: Record<string, string | undefined> = process.env
+) =>
+  Effect.map(loadConfigWithSources(flags, configFile, env), ({ config, sources }) =>
+    allSettings().map((s): SettingInForce => {
+      const key = s.path.join(".")
+      const from = sources.get(key) ?? "default"
+      return {
+        flag: s.flag,
+        configKey: key,
+        env: envName(s),
+        value: getPath(config, s.path),
+        source: from.startsWith("config file ") ? `file ${from.slice("config file ".length)}` : from.startsWith("--") ? `flag ${from}` : from
+      }
+    }))
+
+const loadConfigWithSources = (
+  flags: Record<string, Option.Option<string>>,
+  configFile: Option.Option<string>,
+  env: Record<string, string | undefined>
 ) =>
   Effect.gen(function* () {
-    const settings = [...commonSettings, ...pipelineSettings, ...discoverySettings]
+    const settings = allSettings()
     const filePath = Option.getOrUndefined(configFile) ?? env["KIDVOICE_CONFIG"]
     const file = filePath ? yield* readConfigFile(filePath) : {}
     const merged = structuredClone(defaultConfig) as unknown as Record<string, unknown>
@@ -221,7 +256,7 @@ export const loadConfig = (
       if (fromFlag && Option.isSome(fromFlag)) layer(s, { value: fromText(s, fromFlag.value), source: `--${s.flag}` })
     }
     const decoded = decodeConfig(merged)
-    if (Either.isRight(decoded)) return decoded.right
+    if (Either.isRight(decoded)) return { config: decoded.right, sources: sources as ReadonlyMap<string, string> }
     const problems = ParseResult.ArrayFormatter.formatErrorSync(decoded.left).map((issue) => {
       const field = issue.path.join(".")
       const source = sources.get(field) ?? [...sources.entries()].find(([key]) => field.startsWith(`${key}.`))?.[1] ?? "default"

@@ -91,13 +91,47 @@ describe("the CLI refuses bad input clearly and touches nothing", () => {
       expect(second.stdout).toMatch(/imported 0 videos, 0 more from the URL list; 12 already known/)
     }))
 
-  it("every command has help", async () => {
-    for (const command of ["run", "discover", "download", "analyze", "curate", "upload", "import", "status", "export", "doctor", "models", "eval"]) {
-      const result = await kidvoice([command, "--help"])
-      expect(result.exitCode).toBe(0)
-      expect(result.stdout).toContain(command)
+  it("every command has help a person can read when piped: at most 100 columns, no filler text, no escape codes", async () => {
+    const commands = [[], ["run"], ["discover"], ["download"], ["analyze"], ["curate"], ["upload"], ["import"], ["status"], ["export"],
+      ["doctor"], ["models"], ["models", "install"], ["eval"], ["config"]]
+    for (const command of commands) {
+      const result = await kidvoice([...command, "--help"])
+      expect(result.exitCode, command.join(" ")).toBe(0)
+      expect(result.stdout).toContain(`kidvoice ${command.join(" ")}`.trim())
+      expect(result.stdout).not.toMatch(/user-defined piece of text/i)
+      expect(result.stdout).not.toContain("\u001b")
+      for (const line of result.stdout.split("\n")) expect(line.length, `${command.join(" ")}: ${line}`).toBeLessThanOrEqual(100)
     }
+    // Options a stage does not use are not offered to it.
+    const download = await kidvoice(["download", "--help"])
+    expect(download.stdout).not.toContain("--upload-endpoint")
+    expect(download.stdout).not.toContain("--clip-min-seconds")
   })
+
+  it("the help of status, as a snapshot", async () => {
+    const result = await kidvoice(["status", "--help"])
+    expect(result.stdout).toMatchSnapshot()
+  })
+
+  it("an unknown flag gets the closest known one", async () => {
+    const result = await kidvoice(["run", "--inptu", "x"])
+    expect(result.exitCode).toBe(1)
+    expect(result.stderr).toContain("unknown option --inptu for kidvoice run; did you mean --input?")
+  })
+
+  it("config --print shows each setting's value and where it came from", async () =>
+    withTempDir(async (dir) => {
+      const file = join(dir, "settings.json")
+      writeFileSync(file, JSON.stringify({ rules: { minChildShare: 0.7 } }))
+      const result = await kidvoice(["config", "--print", "--format", "json", "--config", file, "--max-attempts", "5"], { KIDVOICE_SEARCH_LIMIT: "7" })
+      expect(result.exitCode, result.stderr).toBe(0)
+      const rows = JSON.parse(result.stdout) as Array<{ configKey: string; value: unknown; source: string }>
+      const row = (key: string) => rows.find((r) => r.configKey === key)
+      expect(row("rules.minChildShare")).toMatchObject({ value: 0.7, source: `file ${file}` })
+      expect(row("maxAttempts")).toMatchObject({ value: 5, source: "flag --max-attempts" })
+      expect(row("discovery.searchLimit")).toMatchObject({ value: 7, source: "env KIDVOICE_SEARCH_LIMIT" })
+      expect(row("retryBaseSeconds")).toMatchObject({ value: 30, source: "default" })
+    }))
 })
 
 describe("--out is checked once, at start: an error naming it, never a hang", () => {
