@@ -175,7 +175,7 @@ const run = Command.make("run", { ...pipelineOptions, ...youTubeOptions, input: 
         yield* publishMetrics(workspacePaths(config.out), config.metricsPort)
         // Known-good copies before any change and after the work, for `doctor --repair` to fall back on.
         yield* takeSnapshot(workspacePaths(config.out))
-        yield* showProgress(config.logFormat)
+        yield* showProgress(config.logFormat, config.progress)
         const result = yield* runAll(request, config)
         yield* takeSnapshot(workspacePaths(config.out))
         return result
@@ -222,7 +222,7 @@ const stageCommand = (name: "download" | "analyze" | "curate", description: stri
         yield* Effect.gen(function* () {
           yield* publishMetrics(workspacePaths(config.out), config.metricsPort)
           yield* reconcile
-          yield* showProgress(config.logFormat)
+          yield* showProgress(config.logFormat, config.progress)
           const upstreamDone = yield* Deferred.make<void>()
           yield* Deferred.succeed(upstreamDone, undefined)
           if (name === "download") yield* downloadStage(config, upstreamDone)

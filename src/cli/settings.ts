@@ -63,6 +63,8 @@ export const pipelineSettings: ReadonlyArray<Setting> = [
   setting("upload-concurrency", "upload.concurrency", "number", "clips uploaded at once"),
   setting("upload-timeout-seconds", "upload.requestTimeoutSeconds", "number", "limit for one upload request"),
   setting("metrics-port", "metricsPort", "number", "serve Prometheus metrics on 127.0.0.1:<port>/metrics while running"),
+  setting("progress", "progress", "text",
+    "auto: a live line on a terminal, else lines; tty: the live line; lines: a one-line summary every 30 s; off", { type: "auto|tty|lines|off" }),
   setting("yt-dlp", "ytDlpPath", "text", "the yt-dlp program to run"),
   setting("cookies", "download.cookiesFile", "text", "a Netscape cookies file for yt-dlp (members-only, age-gated videos, bot checks); must exist"),
   setting("proxy", "download.proxy", "text", "proxy for yt-dlp, e.g. http://host:3128 or socks5://host:1080"),
@@ -109,7 +111,7 @@ export const settingGroups = ["workspace and logs", "workers and retries", "disc
 export type SettingGroup = (typeof settingGroups)[number]
 
 const groupOfPath: ReadonlyArray<readonly [RegExp, SettingGroup]> = [
-  [/^(out|logFormat)$/, "workspace and logs"],
+  [/^(out|logFormat|progress)$/, "workspace and logs"],
   [/^(discovery\.|rules\.(min|max)DurationSeconds$)/, "discovery"],
   [/^(download\.|ytDlpPath$|downloadConcurrency$)/, "download"],
   [/^(analysisConcurrency$|vad\.|models\.)/, "analysis"],
