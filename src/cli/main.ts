@@ -321,6 +321,15 @@ const status = Command.make("status", {
       yield* Console.log(`report    ${html}`)
     }).pipe(Effect.provide(manifestLayer(config))), "read")).pipe(Command.withDescription("videos per state, hours of audio and speech, clips, failures by cause"))
 
+/** Why an export can be empty, said beside "wrote 0 lines". */
+const emptyExportReason: Record<ExportFormat, string> = {
+  hf: "no accepted clips yet",
+  nemo: "no accepted clips yet",
+  csv: "no accepted clips yet",
+  urls: "no remote videos in the manifest: local files have no URL",
+  jsonl: "the manifest has no rows"
+}
+
 const exportCommand = Command.make("export", {
   ...commonOptions,
   format: Options.choice("format", ExportFormat.literals).pipe(
@@ -337,7 +346,7 @@ const exportCommand = Command.make("export", {
 }, (args) =>
   withConfig(args, (config) =>
     writeExport(args.format, Option.getOrElse(args.output, () => defaultExportPath(workspacePaths(config.out), args.format)), workspacePaths(config.out)).pipe(
-      Effect.flatMap((written) => Console.log(`wrote ${written.lines} lines to ${written.path}`)),
+      Effect.flatMap((written) => Console.log(`wrote ${written.lines} lines to ${written.path}${written.lines > 0 ? "" : ` (${emptyExportReason[args.format]})`}`)),
       Effect.provide(manifestLayer(config))
     ), "read")).pipe(Command.withDescription("write a file derived from the manifest, atomically"))
 

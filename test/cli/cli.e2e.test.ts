@@ -195,5 +195,10 @@ describe("exit codes and reading commands", () => {
       expect(result.exitCode, result.stderr).toBe(2)
       expect(result.stderr).toContain("finished, but 1 video failed")
       expect(result.stdout).toContain("failed")
+      // An empty export says why it is empty.
+      const urls = await kidvoice(["export", "--format", "urls", "--out", join(dir, "out")])
+      expect(urls.exitCode, urls.stderr).toBe(0)
+      expect(urls.stdout).toContain("wrote 0 lines")
+      expect(urls.stdout).toContain("local files have no URL")
     }))
 })
