@@ -83,8 +83,9 @@ const collectOptions = (node: unknown, wraps: { repeated: boolean; fallback: str
       return
     case "Single": {
       const name = node.name as string
+      // A command may define its own option under a setting's name (models --models-dir): only the table's own is one.
       const setting = settingOfFlag(name)
-      if (setting) {
+      if (setting && textOf(node.description) === setting.description) {
         const facts = settingHelp(setting)
         out.push({
           flag: `--${name}`,
