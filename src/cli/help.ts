@@ -259,9 +259,16 @@ export const helpRequest = (root: CommandHelp, args: ReadonlyArray<string>): Hel
   }
   if (help.subcommands.length > 0) return { _tag: "None" }
   const known = [...help.options.flatMap((o) => [o.flag, ...o.aliases]), ...builtInFlags]
-  for (const token of flags) {
+  const takesValue = new Set([...help.options.filter((o) => o.value !== "").flatMap((o) => [o.flag, ...o.aliases]), "--log-level", "--completions"])
+  const tokens = end === -1 ? rest : rest.slice(0, end)
+  for (let t = 0; t < tokens.length; t++) {
+    const token = tokens[t]!
+    if (!token.startsWith("-") || token === "-") continue
     const flag = token.split("=")[0]!
-    if (/^-\d/.test(flag) || known.includes(flag)) continue // a negative number is a value, not a flag
+    if (known.includes(flag)) {
+      if (takesValue.has(flag) && !token.includes("=")) t++ // its value may look like a flag ("-23", "-x")
+      continue
+    }
     return { _tag: "UnknownFlag", path, flag, suggestion: closest(flag, known.filter((k) => k.startsWith("--"))) }
   }
   return { _tag: "None" }

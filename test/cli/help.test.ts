@@ -44,6 +44,8 @@ describe("help read off the command definitions", () => {
     expect(helpRequest(help, ["fetch", "--inptu", "x"])).toEqual({ _tag: "UnknownFlag", path: ["fetch"], flag: "--inptu", suggestion: "--input" })
     expect(helpRequest(help, ["fetch", "--format=json", "--input", "-"])).toEqual({ _tag: "None" })
     expect(helpRequest(help, ["fetch", "--min-child-share", "-1"])).toEqual({ _tag: "None" })
+    expect(helpRequest(help, ["fetch", "--input", "-weird-name", "--dry-run"])).toEqual({ _tag: "None" })
+    expect(helpRequest(help, ["fetch", "--dry-run", "--inptu"])).toMatchObject({ _tag: "UnknownFlag", flag: "--inptu" })
     expect(helpRequest(help, ["fecth"])).toEqual({ _tag: "UnknownCommand", name: "fecth", suggestion: "fetch" })
   })
 })
