@@ -185,6 +185,14 @@ describe("exit codes and reading commands", () => {
       expect(existsSync(out)).toBe(false)
     }))
 
+  it("discover where every source failed exits 2 and says how many", async () =>
+    withTempDir(async (dir) => {
+      const result = await kidvoice(["discover", "--query", "x", "--yt-dlp", join(dir, "no-yt-dlp"), "--out", join(dir, "out")])
+      expect(result.exitCode, result.stderr).toBe(2)
+      expect(result.stdout).toContain("1 source failed (see the log)")
+      expect(result.stderr).toContain("finished, but 1 source failed")
+    }))
+
   it("a run that finishes with failed videos exits 2 and prints how many", async () =>
     withTempDir(async (dir) => {
       const input = join(dir, "media")
