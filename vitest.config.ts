@@ -6,6 +6,8 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     // Tests spawn ffmpeg and onnxruntime; two cores, so keep files from fighting over them.
-    fileParallelism: false
+    fileParallelism: false,
+    // A passing test's logs are noise (hundreds of blocks); a failing test's are kept, where they help.
+    silent: "passed-only"
   }
 })

@@ -7,6 +7,8 @@
  *   large-manifest status, claims, reclaim, paging and exports on a 1M-row manifest (--rows)
  *   download       files/s, MB/s and peak RSS of real yt-dlp + ffmpeg downloads from 127.0.0.1 at several
  *                  concurrencies, beside the same commands in a shell loop (--files, --concurrency, --minutes)
+ *   startup        median wall and CPU time of --version, --help and status on a 10k-row manifest, through tsx and
+ *                  through the bundle (--rows, --runs)
  */
 import { execa } from "execa"
 import { join } from "node:path"
@@ -15,7 +17,8 @@ const harnesses: Record<string, string> = {
   manifest: "manifest.ts",
   "large-manifest": "largeManifest.ts",
   analyze: "analyze.ts",
-  download: "download.ts"
+  download: "download.ts",
+  startup: "startup.ts"
 }
 
 const [name = "analyze", ...rest] = process.argv.slice(2)

@@ -1,6 +1,26 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources directly through tsx: no build step between a clone and a working CLI.
-import { register } from "tsx/esm/api"
+// Runs the bundled CLI (dist/cli/main.js, built by scripts/setup.sh): it starts in a fraction of the time tsx needs
+// to transpile the sources. A source newer than the bundle (an edit, a pull) rebuilds it first, so this never runs
+// stale code; KIDVOICE_TSX=1 runs the TypeScript sources through tsx instead, as does a copy without esbuild.
+import { buildBundle, bundleIsStale, bundlePath } from "../scripts/build.mjs"
+import { pathToFileURL } from "node:url"
 
-register()
-await import("../src/cli/main.ts")
+const fromSources = async () => {
+  const { register } = await import("tsx/esm/api")
+  register()
+  await import("../src/cli/main.ts")
+}
+
+if (process.env.KIDVOICE_TSX === "1") {
+  await fromSources()
+} else {
+  let bundle = bundlePath
+  if (bundleIsStale()) {
+    bundle = await buildBundle().catch((error) => {
+      process.stderr.write(`kidvoice: could not rebuild ${bundlePath} (${error.message.split("\n")[0]}); running the sources through tsx\n`)
+      return null
+    })
+  }
+  if (bundle === null) await fromSources()
+  else await import(pathToFileURL(bundle).href)
+}

@@ -23,11 +23,15 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq ffmpeg yt-dlp >/dev/null
 fi
 
-# onnxruntime-node's install step would fetch GPU libraries from the internet; .npmrc skips it (the CPU build ships inside).
+# onnxruntime-node's install step would fetch GPU libraries from the internet; the variable skips it (the CPU build
+# ships inside). An environment variable, not an .npmrc line: npm warns about an unknown .npmrc key on every `npm run`.
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund --loglevel=error
+  ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund --loglevel=error
 fi
 bash scripts/setup-yt-dlp.sh
+
+# The CLI's bundle, dist/cli/main.js, which bin/kidvoice.js runs (built again only when a source is newer).
+node scripts/build.mjs
 yt_dlp=yt-dlp
 [ -x .venv/bin/yt-dlp ] && yt_dlp=.venv/bin/yt-dlp
 echo "setup done: $(ffmpeg -version | head -n1 | cut -d' ' -f1-3), yt-dlp $("$yt_dlp" --version) ($yt_dlp), node $(node --version)"

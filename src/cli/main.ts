@@ -1,6 +1,6 @@
 import { Args, Command, Options, ValidationError } from "@effect/cli"
 import { NodeContext, NodeRuntime } from "@effect/platform-node"
-import { Cause, Console, Data, Deferred, Effect, Exit, Logger, LogLevel, Option, type Redacted, Schema } from "effect"
+import { Cause, Console, Data, Deferred, Effect, Logger, LogLevel, Option, type Redacted, Schema } from "effect"
 import type { KidvoiceConfig } from "../domain/Config.js"
 import { workspacePaths } from "../domain/Workspace.js"
 import { defaultExportPath, ExportFormat, writeExport } from "../manifest/exports.js"
@@ -19,13 +19,21 @@ import { VideoId } from "../domain/VideoId.js"
 import { moveUnusableManifestAside } from "../manifest/manifestFile.js"
 import { publishMetrics } from "../pipeline/metricsExport.js"
 import { importLegacy, siblingUrlList } from "../manifest/legacyImport.js"
-import { commonSettings, configFileOption, discoverySettings, loadConfig, pipelineSettings, settingOptions } from "./settings.js"
+import {
+  commonSettings, configFileOption, discoverySettings, loadConfig, pipelineSettings, type SettingGroup, settingHelp, settingOptions,
+  settingsInForce
+} from "./settings.js"
+import { formatSettingsTable } from "./settingsTable.js"
 import { gatherReport, renderReportHtml } from "./report.js"
 import { formatStatus, statusReport } from "./status.js"
 import { besideProgressLine, showProgress } from "./progress.js"
 import { modelsCommand } from "./models.js"
 import { readinessTable, renderReadiness, requireReady } from "./ready.js"
+import { helpFooter, helpOf, helpRequest, renderCommandHelp } from "./help.js"
 import { writeTextAtomic } from "../files/atomicWrite.js"
+import { prepareOutDirectory, requireManifest } from "../files/outDirectory.js"
+import { youTubeTargetOfUrl } from "../source/youTubeTargets.js"
+import { exitCodeOf, FinishedWithFailures } from "./exitCodes.js"
 import { join } from "node:path"
 import { promises as fs } from "node:fs"
 
@@ -41,11 +49,24 @@ const commonOptions = {
 }
 const pipelineOptions = { ...commonOptions, ...settingOptions(pipelineSettings) }
 
+/**
+ * The options of a command that runs some stages: the common ones, the workers' and those of the help sections it
+ * uses (a setting's section follows from its config key), plus any named; the rest keep their defaults.
+ */
+const stageOptions = (groups: ReadonlyArray<SettingGroup>, flags: ReadonlyArray<string> = []) => ({
+  ...commonOptions,
+  ...settingOptions(pipelineSettings.filter((s) => {
+    const group = settingHelp(s).group
+    return group === "workers and retries" || groups.includes(group) || flags.includes(s.flag)
+  }))
+})
+
 const inputsOption = Options.text("input").pipe(
   Options.withDescription(
     "a folder of media files, one media file, a text file of URLs (one a line; channel and playlist URLs in it are listed too), " +
       "or a YouTube channel or playlist URL; repeat for several"
   ),
+  Options.withPseudoName("path|url"),
   Options.repeated
 )
 
@@ -91,11 +112,44 @@ const discoveryRequest = (args: YouTubeArgs) =>
 
 type CommonArgs = { readonly config: Option.Option<string>; readonly "log-level": keyof typeof logLevels } & Record<string, unknown>
 
-/** Loads and checks the settings, then runs `program` with logging set up as asked. */
-const withConfig = <A, E, R>(args: CommonArgs, program: (config: KidvoiceConfig) => Effect.Effect<A, E, R>) =>
+/**
+ * What a command needs of `--out`: `write` makes sure it is a folder it can write to (created if needed), `read`
+ * that it holds a manifest already (creating nothing), `none` leaves it to the command.
+ */
+type OutUse = "write" | "read" | "none" | "resume"
+
+/** `run` or `discover` with no input and no search, on a folder with no manifest to resume: a usage error. */
+class NothingToDo extends Data.TaggedError("NothingToDo")<{ readonly command: string; readonly manifest: string }> {
+  override get message() {
+    return `nothing to do: give ${this.command} an --input or a --query (there is no manifest at ${this.manifest} to resume)`
+  }
+}
+
+/** Whether a command line names anything to discover; without it, `run` resumes what the manifest holds. */
+const namesWork = (args: YouTubeArgs) => args.input.length > 0 || args.query.length > 0 || Option.isSome(args.queries)
+
+/** Local inputs (not URLs) must exist: checked before `--out` is created, so a typo creates nothing. */
+const checkLocalInputs = (inputs: ReadonlyArray<string>) =>
+  Effect.forEach(inputs, (input) =>
+    youTubeTargetOfUrl(input) !== undefined || /^[a-z][a-z0-9+.-]*:\/\//i.test(input)
+      ? Effect.void
+      : Effect.tryPromise({
+        try: () => fs.stat(input),
+        catch: (e) => new SourceNotFound({ input, reason: (e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file or folder" : String(e) })
+      }), { discard: true })
+
+/** Loads and checks the settings and `--out`, then runs `program` with logging set up as asked. */
+const withConfig = <A, E, R>(args: CommonArgs, program: (config: KidvoiceConfig) => Effect.Effect<A, E, R>, out: OutUse = "write") =>
   Effect.gen(function* () {
     const flags = Object.fromEntries(Object.entries(args).filter(([, v]) => Option.isOption(v))) as Record<string, Option.Option<string>>
     const config = yield* loadConfig(flags, args.config)
+    if (Array.isArray(args.input)) yield* checkLocalInputs(args.input as ReadonlyArray<string>)
+    const paths = workspacePaths(config.out)
+    if (out === "write") yield* prepareOutDirectory(paths.root)
+    if (out === "read") yield* requireManifest(paths.root, paths.manifest)
+    if (out === "resume") {
+      yield* requireManifest(paths.root, paths.manifest).pipe(Effect.mapError(() => new NothingToDo({ command: "run", manifest: paths.manifest })))
+    }
     // Logs go to stderr, so stdout carries only results (a status report, a path) for scripts to read.
     const logger = Logger.replace(
       Logger.defaultLogger,
@@ -107,8 +161,16 @@ const withConfig = <A, E, R>(args: CommonArgs, program: (config: KidvoiceConfig)
     )
   })
 
+/** Prints the status report, and returns it for the exit code to count the failed videos in it. */
 const printStatus = (config: KidvoiceConfig) =>
-  statusReport(workspacePaths(config.out)).pipe(Effect.flatMap((report) => Console.log(formatStatus(report))))
+  statusReport(workspacePaths(config.out)).pipe(Effect.tap((report) => Console.log(formatStatus(report))))
+
+const failedVideos = (count: number, config: KidvoiceConfig) =>
+  count === 0 ? Effect.void : Effect.fail(new FinishedWithFailures({
+    count,
+    what: count === 1 ? "video" : "videos",
+    hint: `the failures line above says why; kidvoice status --out ${config.out} lists them again, and a later run retries the retryable ones`
+  }))
 
 const newManifestOption = Options.boolean("new-manifest").pipe(
   Options.withDescription(
@@ -132,17 +194,18 @@ const run = Command.make("run", { ...pipelineOptions, ...youTubeOptions, input: 
         yield* publishMetrics(workspacePaths(config.out), config.metricsPort)
         // Known-good copies before any change and after the work, for `doctor --repair` to fall back on.
         yield* takeSnapshot(workspacePaths(config.out))
-        yield* showProgress(config.logFormat)
+        yield* showProgress(config.logFormat, config.progress)
         const result = yield* runAll(request, config)
         yield* takeSnapshot(workspacePaths(config.out))
         return result
       }).pipe(Effect.scoped) // closing the scope writes this run's final metrics, which the status below shows
-      yield* printStatus(config)
+      const failed = (yield* printStatus(config)).byState.failed
       yield* Console.log(`discovery ${formatDiscovery(discovered)}`)
       yield* Console.log(`dataset   ${dataset.card}`)
       if (uploaded) yield* Console.log(formatUpload(uploaded))
-    }).pipe(Effect.provide(pipelineLayer(config, apiKeys)))))
-  )).pipe(Command.withDescription("discover, download, analyze and curate: every stage, overlapping, until nothing is left to do"))
+      yield* failedVideos(failed, config)
+    }).pipe(Effect.provide(pipelineLayer(config, apiKeys))))), namesWork(args) ? "write" : "resume")
+  ).pipe(Command.withDescription("discover, download, analyze and curate: every stage, overlapping, until nothing is left to do"))
 
 /** Pipeline settings `discover` uses too: the filter's duration bounds are the curate rules' own; yt-dlp lists. */
 const discoverPipelineSettings = pipelineSettings.filter((s) => ["min-duration-seconds", "max-duration-seconds", "yt-dlp"].includes(s.flag) ||
@@ -155,39 +218,56 @@ const discoverCommand = Command.make("discover", { ...commonOptions, ...settingO
       const { request, apiKeys } = yield* discoveryRequest(args)
       const found = yield* discover(request, config).pipe(Effect.provide(pipelineLayer(config, apiKeys)))
       yield* Console.log(formatDiscovery(found))
+      if (found.failed > 0) {
+        return yield* new FinishedWithFailures({
+          count: found.failed,
+          what: found.failed === 1 ? "source" : "sources",
+          hint: "each is logged above with its cause; run discover again to list them"
+        })
+      }
     }))).pipe(Command.withDescription(
       "record the videos found in the inputs, YouTube searches and the channels of accepted videos, without downloading them"
     ))
 
+const stageGroups: Record<"download" | "analyze" | "curate", ReadonlyArray<SettingGroup>> = {
+  download: ["download"],
+  analyze: ["analysis"],
+  curate: ["curation and clips"]
+}
+
 /** A single stage on its own: its upstream is whatever the manifest already holds. */
 const stageCommand = (name: "download" | "analyze" | "curate", description: string) =>
-  Command.make(name, pipelineOptions, (args) =>
+  Command.make(name, stageOptions(stageGroups[name], name === "curate" ? ["min-duration-seconds", "max-duration-seconds"] : []), (args) =>
     withConfig(args, (config) =>
       Effect.gen(function* () {
         yield* Effect.gen(function* () {
           yield* publishMetrics(workspacePaths(config.out), config.metricsPort)
           yield* reconcile
-          yield* showProgress(config.logFormat)
+          yield* showProgress(config.logFormat, config.progress)
           const upstreamDone = yield* Deferred.make<void>()
           yield* Deferred.succeed(upstreamDone, undefined)
           if (name === "download") yield* downloadStage(config, upstreamDone)
           if (name === "analyze") yield* analyzeStage(config, upstreamDone)
           if (name === "curate") yield* curateStage(config, upstreamDone)
         }).pipe(Effect.scoped)
-        yield* printStatus(config)
+        // Only this stage's failures: a video that failed to download is not curate's to report.
+        yield* failedVideos((yield* printStatus(config)).stages[name].failed, config)
       }).pipe(Effect.provide(pipelineLayer(config))))).pipe(Command.withDescription(description))
 
 const formatUpload = (summary: UploadSummary) =>
   `upload    ${summary.sent} sent, ${summary.alreadyThere} already there, ${summary.failed.length} failed` +
   summary.failed.map((f) => `\n  ${f.fileName}: ${f.reason}`).join("")
 
-const upload = Command.make("upload", pipelineOptions, (args) =>
+const upload = Command.make("upload", stageOptions(["upload"]), (args) =>
   withConfig(args, (config) =>
     Effect.gen(function* () {
       if (config.upload.endpoint === null) return yield* new UploadEndpointMissing()
       const summary = yield* uploadStage(config)
       yield* takeSnapshot(workspacePaths(config.out))
       if (summary) yield* Console.log(formatUpload(summary))
+      if (summary && summary.failed.length > 0) {
+        return yield* new FinishedWithFailures({ count: summary.failed.length, what: "clips", hint: "run upload again to send them" })
+      }
     }).pipe(Effect.provide(pipelineLayer(config))))).pipe(
   Command.withDescription("send the dataset's clips to the upload endpoint; clips it already holds are not sent again")
 )
@@ -264,7 +344,7 @@ const doctor = Command.make("doctor", {
       if (repaired.blocked !== null || repaired.after.findings.length > 0) {
         return yield* new ProblemsRemain({ count: Math.max(1, repaired.after.findings.length), repaired: true })
       }
-    }))).pipe(Command.withDescription("check the manifest against the files on disk and say what is wrong; --repair fixes it; --ready checks a YouTube run's tools"))
+    }), "none")).pipe(Command.withDescription("check the manifest against the files on disk and say what is wrong; --repair fixes it; --ready checks a YouTube run's tools"))
 
 const retryCommand = Command.make("retry", {
   ...commonOptions,
@@ -284,7 +364,7 @@ const retryCommand = Command.make("retry", {
       const manifest = yield* Manifest
       const requeued = yield* manifest.retry({ state: args.state, tag: Option.getOrNull(args.tag), ids })
       yield* Console.log(`requeued ${requeued} ${args.state} video${requeued === 1 ? "" : "s"}; \`kidvoice run\` (or the stage's command) works on them now`)
-    }).pipe(Effect.provide(manifestLayer(config))))).pipe(
+    }).pipe(Effect.provide(manifestLayer(config))), "read")).pipe(
   Command.withDescription("put failed or skipped videos back in the queue (all, one error tag, or chosen ids) and say how many")
 )
 
@@ -302,7 +382,18 @@ const status = Command.make("status", {
       const html = join(paths.root, "reports", "report.html")
       yield* writeTextAtomic(html, renderReportHtml(yield* gatherReport(report)))
       yield* Console.log(`report    ${html}`)
-    }).pipe(Effect.provide(manifestLayer(config))))).pipe(Command.withDescription("videos per state, hours of audio and speech, clips, failures by cause"))
+    }).pipe(Effect.provide(manifestLayer(config))), "read")).pipe(Command.withDescription("videos per state, hours of audio and speech, clips, failures by cause"))
+
+/** Why an export can be empty, said beside "wrote 0 lines". */
+const emptyExportReason: Record<ExportFormat, string> = {
+  hf: "no accepted clips yet",
+  nemo: "no accepted clips yet",
+  csv: "no accepted clips yet",
+  urls: "no remote videos in the manifest: local files have no URL",
+  jsonl: "the manifest has no rows",
+  lhotse: "no accepted clips yet",
+  webdataset: "no accepted clips yet"
+}
 
 const exportCommand = Command.make("export", {
   ...commonOptions,
@@ -322,9 +413,9 @@ const exportCommand = Command.make("export", {
 }, (args) =>
   withConfig(args, (config) =>
     writeExport(args.format, Option.getOrElse(args.output, () => defaultExportPath(workspacePaths(config.out), args.format)), workspacePaths(config.out)).pipe(
-      Effect.flatMap((written) => Console.log(`wrote ${written.lines} lines to ${written.path}`)),
+      Effect.flatMap((written) => Console.log(`wrote ${written.lines} lines to ${written.path}${written.lines > 0 ? "" : ` (${emptyExportReason[args.format]})`}`)),
       Effect.provide(manifestLayer(config))
-    ))).pipe(Command.withDescription("write a file derived from the manifest, atomically"))
+    ), "read")).pipe(Command.withDescription("write a file derived from the manifest, atomically"))
 
 const evalCommand = Command.make("eval", {
   ...commonOptions,
@@ -350,6 +441,20 @@ const evalCommand = Command.make("eval", {
   Command.withDescription("score labelled recordings (child or not) with the shipped models: precision, recall, F1, a threshold sweep, an HTML histogram")
 )
 
+const configCommand = Command.make("config", {
+  ...commonOptions,
+  ...settingOptions(pipelineSettings),
+  ...settingOptions(discoverySettings),
+  print: Options.boolean("print").pipe(Options.withDescription("print every setting in force and where it came from: default, file, env or flag")),
+  format: Options.choice("format", ["table", "json"]).pipe(Options.withDescription("how --print prints"), Options.withDefault("table" as const))
+}, (args) =>
+  Effect.gen(function* () {
+    if (!args.print) return yield* Console.log("kidvoice config --print [--format json] shows the settings in force; kidvoice config --help lists them")
+    const flags = Object.fromEntries(Object.entries(args).filter(([, v]) => Option.isOption(v))) as Record<string, Option.Option<string>>
+    const rows = yield* settingsInForce(flags, args.config)
+    yield* Console.log(args.format === "json" ? JSON.stringify(rows, null, 2) : formatSettingsTable(rows))
+  })).pipe(Command.withDescription("show the settings in force (defaults, config file, KIDVOICE_* variables, flags) and where each came from"))
+
 const kidvoice = Command.make("kidvoice").pipe(
   Command.withDescription("mine children's speech from videos and audio into a documented dataset"),
   Command.withSubcommands([
@@ -365,21 +470,58 @@ const kidvoice = Command.make("kidvoice").pipe(
     status,
     exportCommand,
     modelsCommand,
-    evalCommand
+    evalCommand,
+    configCommand
   ])
 )
 
 const cli = Command.run(kidvoice, { name: "kidvoice", version: "0.1.0" })
 
-cli(process.argv).pipe(
-  // @effect/cli has already printed what was wrong with the command line; everything else is said here, once.
-  Effect.tapError((error) => ValidationError.isValidationError(error) ? Effect.void : Console.error(`kidvoice: ${error.message}`)),
+/** A command line the parser would refuse, said with a suggestion. */
+class UsageError extends Data.TaggedError("UsageError")<{ readonly problem: string; readonly suggestion: string | null; readonly helpCommand: string }> {
+  override get message() {
+    return `${this.problem}${this.suggestion === null ? "" : `; did you mean ${this.suggestion}?`} (${this.helpCommand} --help lists them)`
+  }
+}
+
+/** Help and typo checks come first, from the same command definitions the parser uses; the rest is the parser's. */
+const main = Effect.gen(function* () {
+  const args = process.argv.slice(2)
+  const request = helpRequest(helpOf(kidvoice), args)
+  const width = process.stdout.isTTY ? Math.min(100, Math.max(60, process.stdout.columns ?? 80)) : 80
+  switch (request._tag) {
+    case "Help":
+      return yield* Console.log(
+        renderCommandHelp("kidvoice", request.path, request.help, width) + (request.path.length === 0 ? "\n" + helpFooter("kidvoice", width) : "")
+      )
+    case "UnknownFlag": {
+      const command = ["kidvoice", ...request.path].join(" ")
+      return yield* new UsageError({ problem: `unknown option ${request.flag} for ${command}`, suggestion: request.suggestion, helpCommand: command })
+    }
+    case "UnknownCommand":
+      return yield* new UsageError({ problem: `unknown command ${request.name}`, suggestion: request.suggestion, helpCommand: "kidvoice" })
+    case "None":
+      return yield* cli(process.argv)
+  }
+})
+
+main.pipe(
+  // @effect/cli has already printed what was wrong with the command line; everything else is said here, once,
+  // a defect included: no exit path is silent.
+  Effect.tapErrorCause((cause) => {
+    if (Cause.isInterruptedOnly(cause)) return Effect.void
+    const failure = Cause.failureOption(cause)
+    if (Option.isSome(failure)) {
+      return ValidationError.isValidationError(failure.value) ? Effect.void : Console.error(`kidvoice: ${failure.value.message}`)
+    }
+    return Console.error(`kidvoice: unexpected error (please report it):\n${Cause.pretty(cause)}`)
+  }),
   Effect.provide(NodeContext.layer),
   Effect.onInterrupt(() => Console.error("kidvoice: interrupted; work in progress was handed back to the manifest. Run again to resume.")),
   NodeRuntime.runMain({
     disableErrorReporting: true,
     disablePrettyLogger: true,
-    // The shell's convention: 130 after Ctrl-C, 1 after an error.
-    teardown: (exit, onExit) => onExit(Exit.isSuccess(exit) ? 0 : Exit.isFailure(exit) && Cause.isInterruptedOnly(exit.cause) ? 130 : 1)
+    // 0 all done, 1 a setup or usage error, 2 finished with failed items, 130 after Ctrl-C (the shell's convention).
+    teardown: (exit, onExit) => onExit(exitCodeOf(exit))
   })
 )

@@ -30,18 +30,40 @@ const clock = (seconds: number) => {
 }
 
 /**
- * One line for a terminal: per stage, rows done of those it will see, what is running or failed, its rate and
- * time left. `expected` is what reaches the stage at most: every row not skipped, less those stuck in an earlier stage's failure.
+ * What a stage is doing besides its counts. A stage with rows still to come but none queued or running is waiting
+ * for its upstream, not stalled; it is stalled only when rows wait for it and none finished over the window.
  */
-export const renderProgress = (figures: Record<Stage, StageFigures>, expected: Record<Stage, number>, rates: Record<Stage, number | null>) =>
-  stages.map((stage) => {
-    const f = figures[stage]
-    const extras = [f.inFlight > 0 ? `${f.inFlight} running` : "", f.failed > 0 ? `${f.failed} failed` : ""].filter(Boolean)
-    const rate = rates[stage]
-    const left = expected[stage] - f.done - f.failed
-    const pace = rate === null ? "" : left <= 0 ? "" : rate > 0 ? ` ${rate.toFixed(1)}/s, ${clock(left / rate)} left` : " stalled"
-    return `${stage} ${f.done}/${expected[stage]}${extras.length > 0 ? ` (${extras.join(", ")})` : ""}${pace}`
-  }).join(" | ")
+const paceOf = (f: StageFigures, left: number, rate: number | null): string => {
+  if (left <= 0) return ""
+  if (f.waiting === 0 && f.inFlight === 0) return "waiting for upstream"
+  if (rate === null) return ""
+  if (rate > 0) return `${rate.toFixed(1)}/s, ${clock(left / rate)} left`
+  return f.inFlight > 0 ? "" : "stalled"
+}
+
+/**
+ * One line: per stage, rows done of those it will see, what is running or failed, its rate and time left, made to
+ * fit `width` columns (the details go first, then the stages' names shrink). `expected` is what reaches the stage
+ * at most: every row not skipped, less those stuck in an earlier stage's failure.
+ */
+export const renderProgress = (
+  figures: Record<Stage, StageFigures>,
+  expected: Record<Stage, number>,
+  rates: Record<Stage, number | null>,
+  width = Number.POSITIVE_INFINITY
+) => {
+  const render = (detail: "full" | "counts" | "short") =>
+    stages.map((stage) => {
+      const f = figures[stage]
+      const counts = `${detail === "short" ? stage.slice(0, 2) : stage} ${f.done}/${expected[stage]}`
+      if (detail !== "full") return counts
+      const extras = [f.inFlight > 0 ? `${f.inFlight} running` : "", f.failed > 0 ? `${f.failed} failed` : ""].filter(Boolean)
+      const pace = paceOf(f, expected[stage] - f.done - f.failed, rates[stage])
+      return `${counts}${extras.length > 0 ? ` (${extras.join(", ")})` : ""}${pace === "" ? "" : ` ${pace}`}`
+    }).join(" | ")
+  const line = [render("full"), render("counts"), render("short")].find((l) => l.length <= width) ?? render("short")
+  return line.length <= width ? line : `${line.slice(0, Math.max(0, width - 1))}…`
+}
 
 /** Rows each stage can still get: all rows but the skipped and those failed in an earlier stage. */
 export const expectedRows = (counts: ReadonlyArray<{ readonly state: string; readonly failedStage: ClaimingStage | null; readonly count: number }>): Record<Stage, number> => {
@@ -64,17 +86,25 @@ export const besideProgressLine = <M, O>(logger: Logger.Logger<M, O>) =>
     return out
   })
 
-/** Whether a live progress line belongs here: people reading a terminal, not CI, a pipe or JSON logs. */
-const progressWanted = (logFormat: string) => process.stderr.isTTY === true && !process.env.CI && logFormat !== "json"
+/**
+ * How progress is shown: `auto` is a live line for people reading a terminal, and a line every 30 s in the log
+ * for CI, a pipe or JSON logs. Pure.
+ */
+export const progressStyle = (
+  mode: "auto" | "tty" | "lines" | "off",
+  terminal: { readonly isTTY: boolean; readonly ci: boolean; readonly logFormat: string }
+): "tty" | "lines" | "off" => mode !== "auto" ? mode : terminal.isTTY && !terminal.ci && terminal.logFormat !== "json" ? "tty" : "lines"
 
 const window = Duration.seconds(15)
+const linesEvery = Duration.seconds(30)
 
 /**
- * While the scope is open, redraws a progress line on stderr every second from the manifest's counts. Does
- * nothing off a terminal, so CI, piped output and JSON logs stay plain lines.
+ * While the scope is open, shows progress from the manifest's counts: redrawn on stderr every second on a
+ * terminal, or as a log line every 30 s elsewhere (so a CI log shows a long run is alive).
  */
-export const showProgress = (logFormat: string) => Effect.gen(function* () {
-  if (!progressWanted(logFormat)) return
+export const showProgress = (logFormat: string, mode: "auto" | "tty" | "lines" | "off" = "auto") => Effect.gen(function* () {
+  const style = progressStyle(mode, { isTTY: process.stderr.isTTY === true, ci: Boolean(process.env.CI), logFormat })
+  if (style === "off") return
   const manifest = yield* Manifest
   let samples: Array<Sample> = []
   const draw = Effect.gen(function* () {
@@ -86,10 +116,16 @@ export const showProgress = (logFormat: string) => Effect.gen(function* () {
       done: { download: figures.download.done, analyze: figures.analyze.done, curate: figures.curate.done }
     }]
     const rates = { download: stageRate(samples, "download"), analyze: stageRate(samples, "analyze"), curate: stageRate(samples, "curate") }
-    const line = renderProgress(figures, expectedRows(counts), rates).slice(0, Math.max(20, (process.stderr.columns ?? 120) - 1))
+    if (style === "lines") return yield* Effect.logInfo(`progress: ${renderProgress(figures, expectedRows(counts), rates)}`)
+    const line = renderProgress(figures, expectedRows(counts), rates, Math.max(20, (process.stderr.columns ?? 80) - 1))
     process.stderr.write(clearLine + line)
     shownLine = line
   }).pipe(Effect.catchAll(() => Effect.void)) // a busy manifest skips a frame; the work goes on
+  if (style === "lines") {
+    // The first line after 30 s: a short run says nothing more than its result.
+    yield* Effect.forkScoped(Effect.forever(Effect.sleep(linesEvery).pipe(Effect.zipRight(draw))))
+    return
+  }
   yield* Effect.addFinalizer(() =>
     Effect.sync(() => {
       if (shownLine !== "") process.stderr.write(clearLine)

@@ -3,29 +3,45 @@ import { Data, Effect, Either, Option, ParseResult, Schema } from "effect"
 import { promises as fs } from "node:fs"
 import { defaultConfig, KidvoiceConfig } from "../domain/Config.js"
 
-/** One setting a user can give by flag, environment variable or config file; the one table all three come from. */
-interface Setting {
+/**
+ * One setting a user can give by flag, environment variable or config file; the one table all three, the help and
+ * `kidvoice config --print` come from. The help's type, group and default are derived (see `settingHelp`) unless given.
+ */
+export interface Setting {
   readonly flag: string
   readonly path: ReadonlyArray<string>
   readonly kind: "text" | "number" | "list" | "boolean"
   readonly description: string
+  /** What the help shows as the value's type when the derived one is wrong (e.g. "url"). */
+  readonly type?: string
+  /** What the help shows as the default when the config's default value would mislead (e.g. a computed one). */
+  readonly defaultText?: string
 }
 
-const setting = (flag: string, path: string, kind: Setting["kind"], description: string): Setting => ({
+const setting = (
+  flag: string,
+  path: string,
+  kind: Setting["kind"],
+  description: string,
+  extra: { readonly type?: string; readonly defaultText?: string } = {}
+): Setting => ({
   flag,
   path: path.split("."),
   kind,
-  description
+  description,
+  ...extra
 })
 
 export const commonSettings: ReadonlyArray<Setting> = [
   setting("out", "out", "text", "working directory: manifest, audio, dataset, exports"),
-  setting("log-format", "logFormat", "text", "pretty for people, json for one JSON object a line")
+  setting("log-format", "logFormat", "text", "pretty for people, json for one JSON object a line", { type: "pretty|json" })
 ]
 
 export const pipelineSettings: ReadonlyArray<Setting> = [
   setting("download-concurrency", "downloadConcurrency", "number", "downloads at once"),
-  setting("analysis-concurrency", "analysisConcurrency", "number", "analysis workers at once (CPU-bound; default: core count)"),
+  setting("analysis-concurrency", "analysisConcurrency", "number", "analysis workers at once (CPU-bound)", {
+    defaultText: `the core count (${defaultConfig.analysisConcurrency} here)`
+  }),
   setting("max-attempts", "maxAttempts", "number", "tries per video before a retryable failure is final"),
   setting("retry-base-seconds", "retryBaseSeconds", "number", "first retry delay; doubles each attempt"),
   setting("stale-claim-minutes", "staleClaimMinutes", "number", "a claim older than this is taken back from a hung or remote worker"),
@@ -49,6 +65,8 @@ export const pipelineSettings: ReadonlyArray<Setting> = [
   setting("upload-layout", "upload.layout", "text", "dataset (the dataset folder by WebDAV PUT/MKCOL) or content-addressed (clips at clips/<sha256>)"),
   setting("upload-retry-base-seconds", "upload.retryBaseSeconds", "number", "first pause after a failed upload request; doubles with each failure in a row, shared by all clips"),
   setting("metrics-port", "metricsPort", "number", "serve Prometheus metrics on 127.0.0.1:<port>/metrics while running"),
+  setting("progress", "progress", "text",
+    "auto: a live line on a terminal, else lines; tty: the live line; lines: a one-line summary every 30 s; off", { type: "auto|tty|lines|off" }),
   setting("yt-dlp", "ytDlpPath", "text", "the yt-dlp program to run (auto: the one scripts/setup.sh put in .venv/, else yt-dlp on PATH)"),
   setting("cookies", "download.cookiesFile", "text", "a Netscape cookies file for yt-dlp (members-only, age-gated videos, bot checks); must exist"),
   setting("proxy", "download.proxy", "text", "proxy for yt-dlp, e.g. http://host:3128 or socks5://host:1080"),
@@ -78,23 +96,66 @@ export const discoverySettings: ReadonlyArray<Setting> = [
   setting("region-code", "discovery.regionCode", "text", "Data API searches: results for this region (ISO 3166-1, e.g. VN)")
 ]
 
-const envName = (s: Setting) => `KIDVOICE_${s.flag.toUpperCase().replace(/-/g, "_")}`
+export const envName = (s: Setting) => `KIDVOICE_${s.flag.toUpperCase().replace(/-/g, "_")}`
 
 const getPath = (object: unknown, path: ReadonlyArray<string>): unknown =>
   path.reduce<unknown>((at, key) => (at !== null && typeof at === "object" ? (at as Record<string, unknown>)[key] : undefined), object)
 
-/** Each setting as an optional text flag (a switch for a boolean): values are checked once, by the config schema, whatever their source. */
+/**
+ * Each setting as an optional text flag (a switch for a boolean): values are checked once, by the config schema,
+ * whatever their source. The help (src/cli/help.ts) finds the type, default, env name and config key through
+ * `settingOfFlag`.
+ */
 export const settingOptions = (settings: ReadonlyArray<Setting>) =>
   Object.fromEntries(settings.map((s) => [
     s.flag,
-    s.kind === "boolean" ? Options.boolean(s.flag).pipe(
-      Options.withDescription(`${s.description} (env ${envName(s)}=true)`),
-      Options.map((on) => (on ? Option.some("true") : Option.none<string>()))
-    ) : Options.text(s.flag).pipe(
-      Options.withDescription(`${s.description} (default ${JSON.stringify(getPath(defaultConfig, s.path))}; env ${envName(s)})`),
-      Options.optional
-    )
+    s.kind === "boolean"
+      ? Options.boolean(s.flag).pipe(
+        Options.withDescription(s.description),
+        Options.map((on) => (on ? Option.some("true") : Option.none<string>()))
+      )
+      : Options.text(s.flag).pipe(Options.withDescription(s.description), Options.optional)
   ])) as Record<string, Options.Options<Option.Option<string>>>
+
+/** Every setting of the table, the one `loadConfig` layers. */
+export const allSettings = (): ReadonlyArray<Setting> => [...commonSettings, ...pipelineSettings, ...discoverySettings]
+
+export const settingOfFlag = (flag: string): Setting | undefined => allSettings().find((s) => s.flag === flag)
+
+/** The help's sections for settings, in the order shown; a setting's section follows from its config key. */
+export const settingGroups = ["workspace and logs", "workers and retries", "discovery", "download", "analysis", "curation and clips", "upload"] as const
+export type SettingGroup = (typeof settingGroups)[number]
+
+const groupOfPath: ReadonlyArray<readonly [RegExp, SettingGroup]> = [
+  [/^(out|logFormat|progress)$/, "workspace and logs"],
+  [/^(discovery\.|rules\.(min|max)DurationSeconds$)/, "discovery"],
+  [/^(download\.|ytDlpPath$|downloadConcurrency$)/, "download"],
+  [/^(analysisConcurrency$|vad\.|models\.)/, "analysis"],
+  [/^(rules\.|clips\.)/, "curation and clips"],
+  [/^upload\./, "upload"]
+]
+
+/** What the help says of a setting besides its description. Pure. */
+export const settingHelp = (s: Setting) => {
+  const key = s.path.join(".")
+  const value = getPath(defaultConfig, s.path)
+  const derivedType = s.kind === "boolean"
+    ? "switch"
+    : s.kind === "list"
+    ? "list"
+    : s.kind === "number"
+    ? /seconds$|-timeout$|^sleep-requests$/.test(s.flag) ? "seconds" : /minutes$/.test(s.flag) ? "minutes" : /port$/.test(s.flag)
+      ? "port" : /\(0-1\)/.test(s.description) ? "0-1" : Number.isInteger(value) && !/dbfs|threshold/.test(s.flag) ? "integer" : "number"
+    : /^(out|models-dir|cookies|yt-dlp)$/.test(s.flag) ? "path" : /(url|endpoint|proxy)$/.test(s.flag) ? "url" : "text"
+  const shown = s.defaultText ?? (value === null ? "none" : Array.isArray(value) ? (value.length === 0 ? "none (any)" : value.join(",")) : String(value))
+  return {
+    type: s.type ?? derivedType,
+    default: shown,
+    env: envName(s),
+    configKey: key,
+    group: groupOfPath.find(([pattern]) => pattern.test(key))?.[1] ?? "workers and retries"
+  }
+}
 
 export const configFileOption = Options.file("config").pipe(
   Options.withDescription("a JSON file of settings, same names as the config schema (env KIDVOICE_CONFIG)"),
@@ -152,9 +213,44 @@ export const loadConfig = (
   flags: Record<string, Option.Option<string>>,
   configFile: Option.Option<string>,
   env: Record<string, string | undefined> = process.env
+) => Effect.map(loadConfigWithSources(flags, configFile, env), ({ config }) => config)
+
+/** Where a setting's value in force came from. */
+export interface SettingInForce {
+  readonly flag: string
+  readonly configKey: string
+  readonly env: string
+  readonly value: unknown
+  /** "default", "file <path>", "env <NAME>" or "flag --<name>". */
+  readonly source: string
+}
+
+/** Every setting of the table with its value in force and where that came from, for `kidvoice config --print`. */
+export const settingsInForce = (
+  flags: Record<string, Option.Option<string>>,
+  configFile: Option.Option<string>,
+  env: Record<string, string | undefined> = process.env
+) =>
+  Effect.map(loadConfigWithSources(flags, configFile, env), ({ config, sources }) =>
+    allSettings().map((s): SettingInForce => {
+      const key = s.path.join(".")
+      const from = sources.get(key) ?? "default"
+      return {
+        flag: s.flag,
+        configKey: key,
+        env: envName(s),
+        value: getPath(config, s.path),
+        source: from.startsWith("config file ") ? `file ${from.slice("config file ".length)}` : from.startsWith("--") ? `flag ${from}` : from
+      }
+    }))
+
+const loadConfigWithSources = (
+  flags: Record<string, Option.Option<string>>,
+  configFile: Option.Option<string>,
+  env: Record<string, string | undefined>
 ) =>
   Effect.gen(function* () {
-    const settings = [...commonSettings, ...pipelineSettings, ...discoverySettings]
+    const settings = allSettings()
     const filePath = Option.getOrUndefined(configFile) ?? env["KIDVOICE_CONFIG"]
     const file = filePath ? yield* readConfigFile(filePath) : {}
     const merged = structuredClone(defaultConfig) as unknown as Record<string, unknown>
@@ -181,7 +277,7 @@ export const loadConfig = (
       if (fromFlag && Option.isSome(fromFlag)) layer(s, { value: fromText(s, fromFlag.value), source: `--${s.flag}` })
     }
     const decoded = decodeConfig(merged)
-    if (Either.isRight(decoded)) return decoded.right
+    if (Either.isRight(decoded)) return { config: decoded.right, sources: sources as ReadonlyMap<string, string> }
     const problems = ParseResult.ArrayFormatter.formatErrorSync(decoded.left).map((issue) => {
       const field = issue.path.join(".")
       const source = sources.get(field) ?? [...sources.entries()].find(([key]) => field.startsWith(`${key}.`))?.[1] ?? "default"

@@ -103,6 +103,8 @@ export class DiscoverySettings extends Schema.Class<DiscoverySettings>("Discover
 }) {}
 
 export const LogFormat = Schema.Literal("pretty", "json")
+/** How a run shows progress: auto (a live line on a terminal, else `lines`), tty, lines (one every 30 s), off. */
+export const ProgressMode = Schema.Literal("auto", "tty", "lines", "off")
 
 export class KidvoiceConfig extends Schema.Class<KidvoiceConfig>("KidvoiceConfig")({
   out: Schema.NonEmptyTrimmedString,
@@ -121,7 +123,8 @@ export class KidvoiceConfig extends Schema.Class<KidvoiceConfig>("KidvoiceConfig
   /** Serve Prometheus metrics on 127.0.0.1:<port>/metrics during a run; null: files under reports/ only. */
   metricsPort: Schema.NullOr(Schema.Int.pipe(Schema.between(1, 65535))),
   ytDlpPath: Schema.NonEmptyTrimmedString,
-  logFormat: LogFormat
+  logFormat: LogFormat,
+  progress: ProgressMode
 }) {}
 
 export const defaultConfig = {
@@ -168,5 +171,6 @@ export const defaultConfig = {
   },
   metricsPort: null,
   ytDlpPath: "auto",
-  logFormat: "pretty"
+  logFormat: "pretty",
+  progress: "auto"
 } as const satisfies typeof KidvoiceConfig.Encoded

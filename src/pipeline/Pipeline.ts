@@ -131,7 +131,7 @@ export const curateStage = (config: KidvoiceConfig, upstreamDone: Deferred.Defer
       if (rows.length > 0) {
         for (const row of rows) {
           const verdict = yield* curator.curate(row, config).pipe(
-            Effect.tap((v) => Effect.logInfo(`${v.accepted ? "accepted" : "rejected"} (${v.rule}): ${v.detail}${v.accepted ? `; ${v.clips} clips` : ""}`)),
+            Effect.tap((v) => Effect.logInfo(`${v.accepted ? "accepted" : `rejected (${v.rule})`}: ${v.detail}${v.accepted ? `; ${v.clips} clips` : ""}`)),
             Effect.catchTags({
               IllegalTransition: () => Effect.succeed(null), // decided meanwhile by another process
               NotAnalyzed: (e) => Effect.logError(e.message).pipe(Effect.as(null)),

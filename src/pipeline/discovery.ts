@@ -123,7 +123,11 @@ export const discover = (request: DiscoveryRequest, config: KidvoiceConfig) =>
     for (const input of request.inputs) {
       // An input that cannot be read is the user's mistake, named at once; a listing that fails is the network's.
       const found = yield* source.discover(input)
-      for (const passed of found.passedOver) yield* Effect.logWarning(`passed over ${passed.where}: ${passed.reason}`)
+      for (const passed of found.passedOver) {
+        // A folder's notes and label files beside its media are expected: said at debug level, not warned about.
+        const log = passed.reason === "not a media file name ending" ? Effect.logDebug : Effect.logWarning
+        yield* log(`passed over ${passed.where}: ${passed.reason}`)
+      }
       const before = summary.added
       yield* record(found.candidates.map((candidate) => ({ candidate, liveStatus: null, availability: null })))
       yield* requeueFoundAgain(found.candidates)
@@ -150,4 +154,4 @@ export const discover = (request: DiscoveryRequest, config: KidvoiceConfig) =>
 /** The one-line account of a discovery, for the CLI. */
 export const formatDiscovery = (s: DiscoverySummary): string =>
   `${s.added} new videos, ${s.known} already known, ${s.duplicates} duplicates, ${s.skipped} skipped by the metadata filter, ` +
-  `${s.notYet} live or upcoming (not yet), ${s.channelsExplored} channels explored` + (s.failed > 0 ? `, ${s.failed} sources failed (see the log)` : "")
+  `${s.notYet} live or upcoming (not yet), ${s.channelsExplored} channels explored` + (s.failed > 0 ? `, ${s.failed} source${s.failed === 1 ? "" : "s"} failed (see the log)` : "")

@@ -2,7 +2,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { kidvoice } from "../support/cli.js"
+import { kidvoice, samplesDir } from "../support/cli.js"
 
 const withTempDir = async (use: (dir: string) => Promise<void>) => {
   const dir = mkdtempSync(join(tmpdir(), "kidvoice-cli-"))
@@ -54,7 +54,9 @@ describe("the CLI refuses bad input clearly and touches nothing", () => {
       expect(bad.exitCode).toBe(1)
       expect(bad.stderr).toContain("env KIDVOICE_LOG_FORMAT")
       const overridden = await kidvoice(["status", "--out", join(dir, "out"), "--log-format", "json"], { KIDVOICE_LOG_FORMAT: "yaml" })
-      expect(overridden.exitCode, overridden.stderr).toBe(0)
+      // The settings passed: what stops it is the missing manifest, checked after them.
+      expect(overridden.stderr).not.toContain("KIDVOICE_LOG_FORMAT")
+      expect(overridden.stderr).toContain("no manifest at")
     }))
 
   it("a manifest that is not a database is refused with its path, and left as it was", async () =>
@@ -89,11 +91,122 @@ describe("the CLI refuses bad input clearly and touches nothing", () => {
       expect(second.stdout).toMatch(/imported 0 videos, 0 more from the URL list; 12 already known/)
     }))
 
-  it("every command has help", async () => {
-    for (const command of ["run", "discover", "download", "analyze", "curate", "upload", "import", "status", "export", "doctor", "models", "eval"]) {
-      const result = await kidvoice([command, "--help"])
-      expect(result.exitCode).toBe(0)
-      expect(result.stdout).toContain(command)
+  it("every command has help a person can read when piped: at most 100 columns, no filler text, no escape codes", async () => {
+    const commands = [[], ["run"], ["discover"], ["download"], ["analyze"], ["curate"], ["upload"], ["import"], ["status"], ["export"],
+      ["doctor"], ["models"], ["models", "install"], ["eval"], ["config"]]
+    for (const command of commands) {
+      const result = await kidvoice([...command, "--help"])
+      expect(result.exitCode, command.join(" ")).toBe(0)
+      expect(result.stdout).toContain(`kidvoice ${command.join(" ")}`.trim())
+      expect(result.stdout).not.toMatch(/user-defined piece of text/i)
+      expect(result.stdout).not.toContain("\u001b")
+      for (const line of result.stdout.split("\n")) expect(line.length, `${command.join(" ")}: ${line}`).toBeLessThanOrEqual(100)
     }
+    // Options a stage does not use are not offered to it.
+    const download = await kidvoice(["download", "--help"])
+    expect(download.stdout).not.toContain("--upload-endpoint")
+    expect(download.stdout).not.toContain("--clip-min-seconds")
   })
+
+  it("the help of status, as a snapshot", async () => {
+    const result = await kidvoice(["status", "--help"])
+    expect(result.stdout).toMatchSnapshot()
+  })
+
+  it("an unknown flag gets the closest known one", async () => {
+    const result = await kidvoice(["run", "--inptu", "x"])
+    expect(result.exitCode).toBe(1)
+    expect(result.stderr).toContain("unknown option --inptu for kidvoice run; did you mean --input?")
+  })
+
+  it("config --print shows each setting's value and where it came from", async () =>
+    withTempDir(async (dir) => {
+      const file = join(dir, "settings.json")
+      writeFileSync(file, JSON.stringify({ rules: { minChildShare: 0.7 } }))
+      const result = await kidvoice(["config", "--print", "--format", "json", "--config", file, "--max-attempts", "5"], { KIDVOICE_SEARCH_LIMIT: "7" })
+      expect(result.exitCode, result.stderr).toBe(0)
+      const rows = JSON.parse(result.stdout) as Array<{ configKey: string; value: unknown; source: string }>
+      const row = (key: string) => rows.find((r) => r.configKey === key)
+      expect(row("rules.minChildShare")).toMatchObject({ value: 0.7, source: `file ${file}` })
+      expect(row("maxAttempts")).toMatchObject({ value: 5, source: "flag --max-attempts" })
+      expect(row("discovery.searchLimit")).toMatchObject({ value: 7, source: "env KIDVOICE_SEARCH_LIMIT" })
+      expect(row("retryBaseSeconds")).toMatchObject({ value: 30, source: "default" })
+    }))
+})
+
+describe("--out is checked once, at start: an error naming it, never a hang", () => {
+  // A hang is killed at 60 s (the suite's machine may be busy); a working check answers at start-up.
+  const refused = async (out: string, expected: string) => {
+    const result = await kidvoice(["run", "--input", samplesDir, "--out", out], {}, { timeoutMs: 60_000 })
+    expect(result.timedOut).toBe(false)
+    expect(result.exitCode).toBe(1)
+    expect(result.stderr).toContain(`--out ${out}: ${expected}`)
+  }
+
+  it("a folder under /proc (mkdir says ENOENT)", () => refused("/proc/kidvoice-x", "it is inside /proc"))
+
+  it("a folder under /sys (mkdir says EPERM)", () => refused("/sys/kidvoice-x", "it is inside /sys"))
+
+  it("a file, and a path through a file", async () =>
+    withTempDir(async (dir) => {
+      const file = join(dir, "file")
+      writeFileSync(file, "not a folder")
+      await refused(file, "it exists and is not a folder")
+      await refused(join(file, "sub"), "a part of the path is a file")
+    }))
+})
+
+describe("exit codes and reading commands", () => {
+  it("status and export on a folder without a manifest fail with its path and create nothing", async () =>
+    withTempDir(async (dir) => {
+      const out = join(dir, "typo")
+      for (const command of [["status"], ["export", "--format", "csv"]]) {
+        const result = await kidvoice([...command, "--out", out])
+        expect(result.exitCode).toBe(1)
+        expect(result.stderr).toContain(`no manifest at ${join(out, "manifest.sqlite")}`)
+      }
+      expect(existsSync(out)).toBe(false)
+    }))
+
+  it("run with nothing to do is a usage error, and creates nothing", async () =>
+    withTempDir(async (dir) => {
+      const out = join(dir, "out")
+      const result = await kidvoice(["run", "--out", out])
+      expect(result.exitCode).toBe(1)
+      expect(result.stderr).toContain("nothing to do: give run an --input or a --query")
+      expect(existsSync(out)).toBe(false)
+    }))
+
+  it("a missing input creates no --out", async () =>
+    withTempDir(async (dir) => {
+      const out = join(dir, "out")
+      const result = await kidvoice(["run", "--input", join(dir, "nowhere"), "--out", out])
+      expect(result.exitCode).toBe(1)
+      expect(existsSync(out)).toBe(false)
+    }))
+
+  it("discover where every source failed exits 2 and says how many", async () =>
+    withTempDir(async (dir) => {
+      const result = await kidvoice(["discover", "--query", "x", "--yt-dlp", join(dir, "no-yt-dlp"), "--out", join(dir, "out")])
+      expect(result.exitCode, result.stderr).toBe(2)
+      expect(result.stdout).toContain("1 source failed (see the log)")
+      expect(result.stderr).toContain("finished, but 1 source failed")
+    }))
+
+  it("a run that finishes with failed videos exits 2 and prints how many", async () =>
+    withTempDir(async (dir) => {
+      const input = join(dir, "media")
+      const { mkdirSync, copyFileSync } = await import("node:fs")
+      mkdirSync(input)
+      copyFileSync(join(samplesDir, "broken-upload.mp3"), join(input, "broken-upload.mp3"))
+      const result = await kidvoice(["run", "--input", input, "--out", join(dir, "out")])
+      expect(result.exitCode, result.stderr).toBe(2)
+      expect(result.stderr).toContain("finished, but 1 video failed")
+      expect(result.stdout).toContain("failed")
+      // An empty export says why it is empty.
+      const urls = await kidvoice(["export", "--format", "urls", "--out", join(dir, "out")])
+      expect(urls.exitCode, urls.stderr).toBe(0)
+      expect(urls.stdout).toContain("wrote 0 lines")
+      expect(urls.stdout).toContain("local files have no URL")
+    }))
 })

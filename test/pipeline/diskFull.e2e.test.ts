@@ -33,7 +33,7 @@ describe("out of disk space", () => {
 
       await execa("mount", ["-o", "remount,size=40m", mountPoint])
       const resumed = await kidvoice(["run", "--input", samplesDir, "--out", out])
-      expect(resumed.exitCode, resumed.stderr).toBe(0)
+      expect(resumed.exitCode, resumed.stderr).toBe(2) // finished; the broken file failed
       const status = JSON.parse((await kidvoice(["status", "--out", out, "--json"])).stdout) as { unfinished: number; byState: Record<string, number> }
       expect(status.unfinished).toBe(0)
       expect(status.byState).toMatchObject({ accepted: 2, rejected: 5, failed: 1 })

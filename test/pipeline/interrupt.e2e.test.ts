@@ -64,7 +64,7 @@ describe("interrupting kidvoice run", () => {
       expect(rows(out).filter((r) => r.state === "downloading" || r.state === "analyzing")).toEqual([])
       expect(filesBelow(join(out, "tmp"))).toEqual([])
       const resumed = await kidvoice(["run", "--input", samplesDir, "--out", out])
-      expect(resumed.exitCode, resumed.stderr).toBe(0)
+      expect(resumed.exitCode, resumed.stderr).toBe(2) // finished; the broken file failed
       expectCompleteAndConsistent(out)
     } finally {
       rmSync(out, { recursive: true, force: true })
@@ -79,7 +79,7 @@ describe("interrupting kidvoice run", () => {
       const stale = rows(out).filter((r) => r.state === "downloading" || r.state === "analyzing")
       expect(stale.length).toBeGreaterThan(0)
       const resumed = await kidvoice(["run", "--input", samplesDir, "--out", out])
-      expect(resumed.exitCode, resumed.stderr).toBe(0)
+      expect(resumed.exitCode, resumed.stderr).toBe(2) // finished; the broken file failed
       expect(resumed.stderr).toMatch(/stale claims reclaimed/)
       expectCompleteAndConsistent(out)
     } finally {

@@ -36,7 +36,9 @@ describe("kidvoice run on the bundled demo media", () => {
   afterAll(() => rmSync(out, { recursive: true, force: true }))
 
   it("ends with every video in a final state, the broken file failed with its reason", async () => {
-    expect(first.exitCode, first.stderr).toBe(0)
+    // 2: finished, with the broken file failed.
+    expect(first.exitCode, first.stderr).toBe(2)
+    expect(first.stderr).toContain("finished, but 1 video failed")
     const report = await status(out)
     expect(report.total).toBe(8)
     expect(report.unfinished).toBe(0)
@@ -122,7 +124,7 @@ describe("kidvoice run on the bundled demo media", () => {
     const datasetFiles = () => ({ metadata: readFileSync(join(out, "dataset", "metadata.jsonl"), "utf8"), card: readFileSync(join(out, "dataset", "README.md"), "utf8") })
     const before = { files: mtimes(out + "/dataset"), ...datasetFiles(), report: await status(out) }
     const again = await kidvoice(["run", "--input", samplesDir, "--out", out])
-    expect(again.exitCode, again.stderr).toBe(0)
+    expect(again.exitCode, again.stderr).toBe(2)
     const after = { files: mtimes(out + "/dataset"), ...datasetFiles(), report: await status(out) }
     // metadata.jsonl and README.md are rewritten from the manifest each run: same content, new mtime; clips are untouched.
     const clipTimes = (files: Record<string, number>) => Object.fromEntries(Object.entries(files).filter(([f]) => f.endsWith(".wav")))

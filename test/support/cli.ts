@@ -6,9 +6,21 @@ export const projectRoot = resolve(import.meta.dirname, "..", "..")
 export const samplesDir = join(projectRoot, "samples")
 const bin = join(projectRoot, "bin", "kidvoice.js")
 
-/** The real CLI in a child process, as a user runs it; never throws on a non-zero exit. */
-export const kidvoice = (args: ReadonlyArray<string>, env: Record<string, string> = {}): ResultPromise<{ reject: false; env: Record<string, string> }> =>
-  execa("node", [bin, ...args], { reject: false, env: { ...env, CI: "true" }, stdin: "ignore" } as { reject: false; env: Record<string, string> })
+/**
+ * The real CLI in a child process, as a user runs it; never throws on a non-zero exit. `timeoutMs` kills it after
+ * that long (a test of something that must not hang: the result then has `timedOut`).
+ */
+export const kidvoice = (
+  args: ReadonlyArray<string>,
+  env: Record<string, string> = {},
+  options: { readonly timeoutMs?: number } = {}
+): ResultPromise<{ reject: false; env: Record<string, string> }> =>
+  execa("node", [bin, ...args], {
+    reject: false,
+    env: { ...env, CI: "true" },
+    stdin: "ignore",
+    ...(options.timeoutMs === undefined ? {} : { timeout: options.timeoutMs })
+  } as { reject: false; env: Record<string, string> })
 
 /** Every file below `dir`, relative to it, sorted. */
 export const filesBelow = (dir: string): Array<string> => {

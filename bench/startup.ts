@@ -1,0 +1,82 @@
+/**
+ * Start-up of the CLI: `--version`, `--help` and `status` on a manifest of N rows (default 10,000), each started
+ * `--runs` times (default 5) through tsx (the sources, as before the bundle) and through bin/kidvoice.js (the
+ * bundle). Prints the median wall time and the median CPU time (user + system) of each. Asserts nothing.
+ */
+import Database from "better-sqlite3"
+import { Effect } from "effect"
+import { execa } from "execa"
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { workspacePaths } from "../src/domain/Workspace.js"
+import { currentProcessOwner } from "../src/manifest/ClaimOwner.js"
+import { sqliteManifestLayer } from "../src/manifest/ManifestStore.js"
+
+const args = process.argv.slice(2)
+const option = (name: string, fallback: number) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : fallback)
+const rows = option("--rows", 10_000)
+const runs = option("--runs", 5)
+const root = join(import.meta.dirname, "..")
+const bin = join(root, "bin", "kidvoice.js")
+
+const median = (values: ReadonlyArray<number>) => {
+  const sorted = [...values].sort((a, b) => a - b)
+  const middle = Math.floor(sorted.length / 2)
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2
+}
+
+/** Wall and CPU seconds of one start, CPU as GNU time reports it for the child. */
+const timeOnce = async (command: ReadonlyArray<string>, env: Record<string, string>) => {
+  const started = performance.now()
+  const result = await execa("/usr/bin/time", ["-f", "%U %S", "node", ...command], { reject: false, env: { ...env, CI: "true" }, stdin: "ignore" })
+  const wall = (performance.now() - started) / 1000
+  const [user, system] = result.stderr.trim().split("\n").at(-1)!.split(" ").map(Number)
+  if (result.exitCode !== 0) throw new Error(`${command.join(" ")} exited ${result.exitCode}: ${result.stderr}`)
+  return { wall, cpu: user! + system! }
+}
+
+const dir = mkdtempSync(join(tmpdir(), "kidvoice-startup-"))
+try {
+  const paths = workspacePaths(dir)
+  const layer = sqliteManifestLayer(paths.manifest, {
+    owner: currentProcessOwner(),
+    staleClaimMs: 3_600_000,
+    retry: { maxAttempts: 3, baseDelayMs: 1000, maxDelayMs: 60_000 }
+  })
+  await Effect.runPromise(Effect.void.pipe(Effect.provide(layer), Effect.scoped) as Effect.Effect<void>)
+  const db = new Database(paths.manifest)
+  const insert = db.prepare(`INSERT INTO videos (id, kind, source_url, title, state, attempts, created_at, updated_at)
+    VALUES (?, 'youtube', ?, ?, ?, 0, ?, ?)`)
+  const states = ["discovered", "downloaded", "accepted", "rejected", "skipped"]
+  db.transaction(() => {
+    for (let i = 0; i < rows; i++) {
+      const id = i.toString(36).padStart(11, "0")
+      insert.run(id, `https://www.youtube.com/watch?v=${id}`, `video ${i}`, states[i % states.length]!, i, i)
+    }
+  })()
+  db.pragma("wal_checkpoint(TRUNCATE)")
+  db.close()
+  // The bundle is built before timing: a stale one would be rebuilt by the first start.
+  await execa("node", [join(root, "scripts", "build.mjs")], { stdio: "inherit" })
+
+  const commands: ReadonlyArray<readonly [string, ReadonlyArray<string>]> = [
+    ["--version", ["--version"]],
+    ["--help", ["--help"]],
+    [`status (${rows.toLocaleString("en")} rows)`, ["status", "--out", dir]]
+  ]
+  const ways = [["tsx (sources)", { KIDVOICE_TSX: "1" }], ["bundle", {}]] as const
+  process.stdout.write(`median of ${runs} starts each; wall and CPU (user + system) seconds\n`)
+  process.stdout.write(`${"command".padEnd(24)} ${ways.map(([w]) => `${w.padStart(14)} wall   cpu`).join("  ")}\n`)
+  for (const [label, command] of commands) {
+    const cells: Array<string> = []
+    for (const [, env] of ways) {
+      const samples: Array<{ wall: number; cpu: number }> = []
+      for (let i = 0; i < runs; i++) samples.push(await timeOnce([bin, ...command], env))
+      cells.push(`${median(samples.map((s) => s.wall)).toFixed(2).padStart(19)} ${median(samples.map((s) => s.cpu)).toFixed(2).padStart(5)}`)
+    }
+    process.stdout.write(`${label.padEnd(24)} ${cells.join("  ")}\n`)
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true })
+}
