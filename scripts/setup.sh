@@ -2,8 +2,17 @@
 # Installs what kidvoice needs on a Debian/Ubuntu machine with Node.js 20: ffmpeg and yt-dlp from the
 # distribution, a current yt-dlp in .venv/ (scripts/setup-yt-dlp.sh), then the npm dependencies from the
 # lockfile (deno, yt-dlp's JavaScript runtime, comes with them). Safe to run again; installs only what is missing.
+# With --test it also installs what the tests run against: nginx (a real WebDAV server for the upload tests) and
+# prometheus (its promtool lints the metrics exposition).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+tools=(ffmpeg:ffmpeg ffprobe:ffmpeg yt-dlp:yt-dlp)
+case "${1:-}" in
+  --test) tools+=(nginx:nginx-light promtool:prometheus) ;;
+  "") ;;
+  *) echo "usage: bash scripts/setup.sh [--test]" >&2; exit 1 ;;
+esac
 
 node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
 if [ "$node_major" -lt 20 ]; then
@@ -12,15 +21,19 @@ if [ "$node_major" -lt 20 ]; then
 fi
 
 missing=()
-for tool in ffmpeg ffprobe yt-dlp; do
-  command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
+for entry in "${tools[@]}"; do
+  tool=${entry%%:*} package=${entry#*:}
+  # nginx lives in /usr/sbin, which a non-root PATH may lack.
+  command -v "$tool" >/dev/null 2>&1 || [ -x "/usr/sbin/$tool" ] || missing+=("$package")
 done
 if [ ${#missing[@]} -gt 0 ]; then
-  echo "installing system packages for: ${missing[*]}"
+  packages=$(printf '%s\n' "${missing[@]}" | sort -u | tr '\n' ' ')
+  echo "installing system packages: $packages"
   sudo_cmd=()
   [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
   "${sudo_cmd[@]}" apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq ffmpeg yt-dlp >/dev/null
+  # shellcheck disable=SC2086 # one word a package
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq $packages >/dev/null
 fi
 
 # onnxruntime-node's install step would fetch GPU libraries from the internet; the variable skips it (the CPU build
