@@ -7,6 +7,8 @@
  *   large-manifest status, claims, reclaim, paging and exports on a 1M-row manifest (--rows)
  *   download       files/s, MB/s and peak RSS of real yt-dlp + ffmpeg downloads from 127.0.0.1 at several
  *                  concurrencies, beside the same commands in a shell loop (--files, --concurrency, --minutes)
+ *   pipeline       orchestration per video with instant stages at 1k/10k/100k videos, and CPU of 300 short local
+ *                  files through `kidvoice run` ÷ a bare ffmpeg shell loop (--sizes, --files, --runs, --only)
  */
 import { execa } from "execa"
 import { join } from "node:path"
@@ -15,7 +17,8 @@ const harnesses: Record<string, string> = {
   manifest: "manifest.ts",
   "large-manifest": "largeManifest.ts",
   analyze: "analyze.ts",
-  download: "download.ts"
+  download: "download.ts",
+  pipeline: "pipeline.ts"
 }
 
 const [name = "analyze", ...rest] = process.argv.slice(2)
