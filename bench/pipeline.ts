@@ -144,7 +144,7 @@ const makeShortFiles = async (dir: string, count: number) => {
     const rate = 44100 + (i % 13) * 100
     await execa("ffmpeg", [
       "-v", "error", "-nostdin", "-stream_loop", "-1", "-ss", String((i * 3.7) % 40), "-i", story, "-t", String(seconds),
-      "-af", `asetrate=${rate},aresample=44100,volume=${(0.5 + (i % 10) / 20).toFixed(2)}`, "-c:a", "libvorbis", "-q:a", "3",
+      "-af", `asetrate=${rate},aresample=44100,asetpts=N/SR/TB,volume=${(0.5 + (i % 10) / 20).toFixed(2)}`, "-c:a", "libvorbis", "-q:a", "3",
       join(dir, `short-${String(i).padStart(4, "0")}.ogg`)
     ])
   }
@@ -171,7 +171,7 @@ const filesTable = async (count: number, runs: number) => {
         "run  runner     cpu-s  user-s  sys-s  wall-s  cpu-ms/video  peak-RSS-MiB\n"
     )
     const root = join(import.meta.dirname, "..")
-    const shellScript = `for f in "${media}"/*.ogg; do ffmpeg -v error -nostdin -y -i "$f" -vn -ac 1 -ar 16000 -c:a pcm_s16le -map_metadata -1 -bitexact -f wav "$1/$(basename "$f").wav"; done`
+    const shellScript = `for f in "${media}"/*.ogg; do ffmpeg -v error -nostdin -y -i "$f" -vn -ac 1 -ar 16000 -c:a pcm_s16le -map_metadata -1 -bitexact -xerror -f wav "$1/$(basename "$f").wav"; done`
     const ratios: Array<number> = []
     for (let run = 1; run <= runs; run++) {
       const shellOut = join(dir, `shell-${run}`)
