@@ -103,5 +103,12 @@ export const migrations = {
     // it, and nobody else on the host, though the socket itself can be reached by any local user.
     yield* sql`CREATE TABLE host_writer_key (key TEXT NOT NULL)`
     yield* sql`INSERT INTO host_writer_key (key) VALUES (lower(hex(randomblob(16))))`
+  }),
+  "0008_state_id_index": Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    // Pages of one state in id order (curate's sweep over analyzed rows, exports by state) walk this index from the
+    // last id instead of sorting every row of the state for each page of 100: measured 27 ms a page with 8k rows
+    // analyzed on a 100k-row manifest, so a curate of a large backlog was quadratic.
+    yield* sql`CREATE INDEX videos_state_id ON videos (state, id)`
   })
 }
