@@ -56,6 +56,8 @@ interface InstantResult {
   readonly wallSeconds: number
   readonly cpuSeconds: number
   readonly peakRssMiB: number
+  /** Peak RSS once discovery has recorded every video, before any stage ran: what the one big batch cost. */
+  readonly peakRssAfterDiscoveryMiB: number
   readonly decided: number
   readonly exported: number
 }
@@ -72,10 +74,12 @@ const runInstant = async (videos: number, dir: string): Promise<InstantResult> =
   const logger = Logger.replace(Logger.defaultLogger, Logger.withConsoleError(Logger.jsonLogger))
   const cpuBefore = process.cpuUsage()
   const started = performance.now()
+  let peakRssAfterDiscoveryMiB = 0
   const { decided, exported } = await Effect.runPromise(
     Effect.gen(function* () {
       const manifest = yield* Manifest
       yield* discover({ inputs: [urlList], queries: [] }, config)
+      peakRssAfterDiscoveryMiB = process.resourceUsage().maxRSS / 1024
       const noUpstream = yield* Deferred.make<void>()
       yield* Deferred.succeed(noUpstream, undefined)
       const downloadsDone = yield* Deferred.make<void>()
@@ -111,6 +115,7 @@ const runInstant = async (videos: number, dir: string): Promise<InstantResult> =
     wallSeconds: (performance.now() - started) / 1000,
     cpuSeconds: (cpu.user + cpu.system) / 1e6,
     peakRssMiB: process.resourceUsage().maxRSS / 1024,
+    peakRssAfterDiscoveryMiB,
     decided,
     exported
   }
@@ -119,7 +124,7 @@ const runInstant = async (videos: number, dir: string): Promise<InstantResult> =
 const instantTable = async (sizes: ReadonlyArray<number>) => {
   process.stdout.write(
     `instant stages: discover → claim → decide → export, no media work; ${cpus().length} cores shared with other work (figures are noisy)\n` +
-      "   videos   wall-s  wall-ms/video  cpu-ms/video  peak-RSS-MiB  decided\n"
+      "   videos   wall-s  wall-ms/video  cpu-ms/video  peak-RSS-MiB  (after discovery)  decided\n"
   )
   for (const videos of sizes) {
     const dir = mkdtempSync(join(tmpdir(), "kidvoice-bench-pipeline-"))
@@ -128,7 +133,7 @@ const instantTable = async (sizes: ReadonlyArray<number>) => {
       const r = JSON.parse(stdout.trim().split("\n").at(-1)!) as InstantResult
       process.stdout.write(
         `${r.videos.toLocaleString("en").padStart(9)}  ${r.wallSeconds.toFixed(1).padStart(7)}  ${((r.wallSeconds * 1000) / r.videos).toFixed(2).padStart(13)}  ` +
-          `${((r.cpuSeconds * 1000) / r.videos).toFixed(2).padStart(12)}  ${r.peakRssMiB.toFixed(0).padStart(12)}  ${r.decided === r.videos ? "all" : `${r.decided} of ${r.videos}!`}\n`
+          `${((r.cpuSeconds * 1000) / r.videos).toFixed(2).padStart(12)}  ${r.peakRssMiB.toFixed(0).padStart(12)}  ${r.peakRssAfterDiscoveryMiB.toFixed(0).padStart(17)}  ${r.decided === r.videos ? "all" : `${r.decided} of ${r.videos}!`}\n`
       )
     } finally {
       rmSync(dir, { recursive: true, force: true })
