@@ -9,6 +9,8 @@
  *                  concurrencies, beside the same commands in a shell loop (--files, --concurrency, --minutes)
  *   startup        median wall and CPU time of --version, --help and status on a 10k-row manifest, through tsx and
  *                  through the bundle (--rows, --runs)
+ *   pipeline       orchestration per video with instant stages at 1k/10k/100k videos, and CPU of 300 short local
+ *                  files through `kidvoice run` ÷ a bare ffmpeg shell loop (--sizes, --files, --runs, --only)
  */
 import { execa } from "execa"
 import { join } from "node:path"
@@ -18,7 +20,8 @@ const harnesses: Record<string, string> = {
   "large-manifest": "largeManifest.ts",
   analyze: "analyze.ts",
   download: "download.ts",
-  startup: "startup.ts"
+  startup: "startup.ts",
+  pipeline: "pipeline.ts"
 }
 
 const [name = "analyze", ...rest] = process.argv.slice(2)

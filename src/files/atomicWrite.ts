@@ -29,12 +29,53 @@ export const atomicTempOwnerPid = (name: string): number | null => {
   return match ? Number(match[2]) : null
 }
 
-const fsyncDirectory = (dir: string) =>
-  Effect.acquireUseRelease(
-    Effect.promise(() => fs.open(dir, "r")),
-    (handle) => Effect.promise(() => handle.sync()),
-    (handle) => Effect.promise(() => handle.close())
-  )
+const syncDirectoryOnce = async (dir: string) => {
+  const handle = await fs.open(dir, "r")
+  try {
+    await handle.sync()
+  } finally {
+    await handle.close()
+  }
+}
+
+interface DirectorySync {
+  running: Promise<void>
+  next: Promise<void> | undefined
+}
+
+const directorySyncs = new Map<string, DirectorySync>()
+
+const ignore = () => undefined
+
+const settled = (dir: string, sync: Promise<void>) => {
+  const entry = directorySyncs.get(dir)
+  if (entry?.running === sync && entry.next === undefined) directorySyncs.delete(dir)
+}
+
+/**
+ * fsyncs `dir` so that every rename into it made before the call survives a power cut. A sync already running may
+ * have begun before the caller's rename, so the caller waits for the next one, and everyone who asks meanwhile shares
+ * that next one: writers finishing together into one folder (clips, downloaded audio) pay one directory fsync per
+ * round instead of one each.
+ */
+export const syncDirectoryShared = (dir: string): Promise<void> => {
+  const entry = directorySyncs.get(dir)
+  if (entry?.next) return entry.next
+  if (entry) {
+    const next: Promise<void> = entry.running.then(ignore, ignore).then(() => {
+      entry.running = next
+      entry.next = undefined
+      return syncDirectoryOnce(dir)
+    }).finally(() => settled(dir, next))
+    entry.next = next
+    return next
+  }
+  const running: Promise<void> = syncDirectoryOnce(dir).finally(() => settled(dir, running))
+  directorySyncs.set(dir, { running, next: undefined })
+  return running
+}
+
+const fsyncDirectory = (dir: string) => Effect.promise(() => syncDirectoryShared(dir))
 
 /**
  * Moves a finished file into place so readers see the old file or the new one, never half of it,

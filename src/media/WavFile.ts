@@ -1,5 +1,6 @@
 import { Data, Effect, Option, Stream } from "effect"
 import { promises as fs } from "node:fs"
+import { endianness } from "node:os"
 
 export class WavFormatError extends Data.TaggedError("WavFormatError")<{
   readonly path: string
@@ -76,6 +77,23 @@ export const readWavInfo = (path: string) =>
     catch: (cause) => new WavFormatError({ path, reason: cause instanceof Error ? cause.message : String(cause) })
   }).pipe(Effect.flatMap((info) => typeof info === "string" ? Effect.fail(new WavFormatError({ path, reason: info })) : Effect.succeed(info)))
 
+const littleEndianHost = endianness() === "LE"
+
+/**
+ * 16-bit little-endian PCM as floats in [-1, 1). Read through an Int16Array view where the host's byte order and the
+ * buffer's alignment allow: half the CPU of `readInt16LE` per sample, which ran on every sample the analyzer reads.
+ */
+export const pcmToFloat = (pcm: Buffer, bytes: number): Float32Array => {
+  const samples = new Float32Array(bytes >> 1)
+  if (littleEndianHost && pcm.byteOffset % 2 === 0) {
+    const view = new Int16Array(pcm.buffer, pcm.byteOffset, samples.length)
+    for (let i = 0; i < samples.length; i++) samples[i] = view[i]! / 32768
+  } else {
+    for (let i = 0; i < samples.length; i++) samples[i] = pcm.readInt16LE(i * 2) / 32768
+  }
+  return samples
+}
+
 /**
  * The samples of a mono 16-bit WAV as float windows of `windowSamples` (the last one shorter),
  * read from disk one window at a time: memory does not grow with the file's length.
@@ -101,9 +119,7 @@ export const streamWavWindows = (path: string, info: WavInfo, windowSamples: num
           })
           if (bytesRead === 0) return yield* Effect.fail(Option.none())
           position += bytesRead
-          const samples = new Float32Array(bytesRead >> 1)
-          for (let i = 0; i < samples.length; i++) samples[i] = buffer.readInt16LE(i * 2) / 32768
-          return samples
+          return pcmToFloat(buffer, bytesRead)
         })
       )
     })

@@ -3,7 +3,7 @@ import { Chunk, Effect, Exit, FastCheck as fc, Stream } from "effect"
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { excerptRange, parseWavHeader, readWavInfo, streamWavWindows, type WavInfo, WavFormatError, wavHeader } from "../../src/media/WavFile.js"
+import { excerptRange, parseWavHeader, pcmToFloat, readWavInfo, streamWavWindows, type WavInfo, WavFormatError, wavHeader } from "../../src/media/WavFile.js"
 
 const tempDir = Effect.acquireRelease(
   Effect.sync(() => mkdtempSync(join(tmpdir(), "kidvoice-wav-"))),
@@ -144,6 +144,20 @@ describe("excerptRange", () => {
     expect(length).toBeGreaterThanOrEqual(0)
     expect(offset).toBeGreaterThanOrEqual(info.dataOffset)
     expect(offset + length).toBeLessThanOrEqual(info.dataOffset + info.dataBytes)
+  })
+})
+
+describe("pcmToFloat", () => {
+  it.prop("reads each little-endian sample as sample / 32768, at any offset in its buffer and for any byte count", [
+    fc.array(fc.integer({ min: -32768, max: 32767 }), { maxLength: 300 }),
+    fc.integer({ min: 0, max: 3 }),
+    fc.integer({ min: 0, max: 1 })
+  ], ([values, offset, oddByte]) => {
+    const backing = Buffer.alloc(offset + values.length * 2 + oddByte)
+    const pcm = backing.subarray(offset)
+    values.forEach((v, i) => pcm.writeInt16LE(v, i * 2))
+    const floats = pcmToFloat(pcm, values.length * 2 + oddByte)
+    expect(Array.from(floats)).toEqual(values.map((v) => Math.fround(v / 32768)))
   })
 })
 

@@ -1,0 +1,210 @@
+/**
+ * Per-video cost of kidvoice beyond the work itself (issue 17).
+ *   instant  N fake videos (default 1k, 10k, 100k) through discover → claim (download, analyze) → decide → export
+ *            with stages that return at once: no media, no models. The real manifest, claiming workers, curate
+ *            sweep, dataset files and JSONL export; logs as `--log-format json` formats them (written to /dev/null).
+ *            Prints wall and CPU ms of orchestration per video and the peak RSS; each size runs in its own process.
+ *   files    F distinct short local files (10–20 s, made with ffmpeg) through `kidvoice run --input DIR`, beside a bare
+ *            shell loop running one ffmpeg decode per file to 16 kHz mono WAV; R paired runs, CPU (user + system, the
+ *            children included, from GNU time) of each, and the median ratio kidvoice ÷ shell loop.
+ *   npm run bench -- pipeline [--sizes 1000,10000,100000] [--files 300] [--runs 3] [--only instant|files]
+ */
+import { Deferred, Effect, Layer, Logger, LogLevel, Schema } from "effect"
+import { execa } from "execa"
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { cpus, tmpdir } from "node:os"
+import { join } from "node:path"
+import { ChildVoiceClassifier } from "../src/analyze/ChildVoiceClassifier.js"
+import { Analysis } from "../src/domain/Analysis.js"
+import { defaultConfig, KidvoiceConfig } from "../src/domain/Config.js"
+import { Workspace } from "../src/domain/Workspace.js"
+import { Curator } from "../src/curate/Curator.js"
+import { defaultExportPath, writeExport } from "../src/manifest/exports.js"
+import { Manifest } from "../src/manifest/Manifest.js"
+import { curateStage, discover } from "../src/pipeline/Pipeline.js"
+import { manifestLayer, youTubeCatalogLayer } from "../src/pipeline/layers.js"
+import { runClaimingStage } from "../src/pipeline/stageWorkers.js"
+import { Source } from "../src/source/Source.js"
+
+const args = process.argv.slice(2)
+const option = (name: string, fallback: string) => {
+  const at = args.indexOf(`--${name}`)
+  return at >= 0 ? args[at + 1]! : fallback
+}
+
+const median = (xs: ReadonlyArray<number>) => {
+  const sorted = [...xs].sort((a, b) => a - b)
+  const mid = sorted.length >> 1
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
+}
+
+/** What an analysis of a short silent file says: no speech, so curate rejects it and cuts nothing. */
+const silentAnalysis = Analysis.make({
+  durationSeconds: 15,
+  speechSeconds: 0,
+  childSpeechSeconds: 0,
+  childShare: 0,
+  language: "unknown",
+  languageConfidence: 0,
+  languageSource: "none",
+  classifier: "instant",
+  segments: []
+})
+
+interface InstantResult {
+  readonly videos: number
+  readonly wallSeconds: number
+  readonly cpuSeconds: number
+  readonly peakRssMiB: number
+  /** Peak RSS once discovery has recorded every video, before any stage ran: what the one big batch cost. */
+  readonly peakRssAfterDiscoveryMiB: number
+  readonly decided: number
+  readonly exported: number
+}
+
+/** One size in this process: a URL list of `videos` YouTube ids, then the stages as `runStages` wires them, instantly. */
+const runInstant = async (videos: number, dir: string): Promise<InstantResult> => {
+  const config = Schema.decodeSync(KidvoiceConfig)({ ...defaultConfig, out: join(dir, "out") })
+  const urlList = join(dir, "urls.txt")
+  writeFileSync(urlList, Array.from({ length: videos }, (_, i) => `https://www.youtube.com/watch?v=${i.toString(36).padStart(11, "0")}`).join("\n") + "\n")
+  const base = manifestLayer(config)
+  const source = Source.layer.pipe(Layer.provide(youTubeCatalogLayer(config, [])))
+  const classifier = Layer.succeed(ChildVoiceClassifier, { name: "instant", threshold: 0.5, needsAudio: false, scoreSegment: () => Effect.die("not used") } as never)
+  const layer = Layer.mergeAll(base, source, Curator.layer.pipe(Layer.provide(base)), classifier)
+  const logger = Logger.replace(Logger.defaultLogger, Logger.withConsoleError(Logger.jsonLogger))
+  const cpuBefore = process.cpuUsage()
+  const started = performance.now()
+  let peakRssAfterDiscoveryMiB = 0
+  const { decided, exported } = await Effect.runPromise(
+    Effect.gen(function* () {
+      const manifest = yield* Manifest
+      yield* discover({ inputs: [urlList], queries: [] }, config)
+      peakRssAfterDiscoveryMiB = process.resourceUsage().maxRSS / 1024
+      const noUpstream = yield* Deferred.make<void>()
+      yield* Deferred.succeed(noUpstream, undefined)
+      const downloadsDone = yield* Deferred.make<void>()
+      const analysisDone = yield* Deferred.make<void>()
+      const [, , dataset] = yield* Effect.all([
+        runClaimingStage({
+          stage: "download",
+          workers: config.downloadConcurrency,
+          upstreamDone: noUpstream,
+          handle: (row) => Effect.succeed({ audioPath: join(dir, `${row.id}.wav`), measuredDurationSeconds: 15 }),
+          complete: (row, result) => manifest.completeDownload(row.id, result),
+          classify: () => ({ _tag: "Fail", failure: { _tag: "Never", message: "", retryable: false } })
+        }).pipe(Effect.ensuring(Deferred.succeed(downloadsDone, undefined))),
+        runClaimingStage({
+          stage: "analyze",
+          workers: config.analysisConcurrency,
+          upstreamDone: downloadsDone,
+          handle: () => Effect.succeed(silentAnalysis),
+          complete: (row, analysis) => manifest.completeAnalysis(row.id, analysis),
+          classify: () => ({ _tag: "Fail", failure: { _tag: "Never", message: "", retryable: false } })
+        }).pipe(Effect.ensuring(Deferred.succeed(analysisDone, undefined))),
+        curateStage(config, analysisDone, "bench")
+      ], { concurrency: "unbounded" })
+      const paths = yield* Workspace
+      const jsonl = yield* writeExport("jsonl", defaultExportPath(paths, "jsonl"), paths)
+      const counts = yield* manifest.counts
+      return { decided: counts.filter((c) => c.state === "rejected" || c.state === "accepted").reduce((n, c) => n + c.count, 0), exported: jsonl.lines + dataset.clips }
+    }).pipe(Effect.provide(layer), Effect.scoped, Effect.provide(logger), Logger.withMinimumLogLevel(LogLevel.Info))
+  )
+  const cpu = process.cpuUsage(cpuBefore)
+  return {
+    videos,
+    wallSeconds: (performance.now() - started) / 1000,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    peakRssMiB: process.resourceUsage().maxRSS / 1024,
+    peakRssAfterDiscoveryMiB,
+    decided,
+    exported
+  }
+}
+
+const instantTable = async (sizes: ReadonlyArray<number>) => {
+  process.stdout.write(
+    `instant stages: discover → claim → decide → export, no media work; ${cpus().length} cores shared with other work (figures are noisy)\n` +
+      "   videos   wall-s  wall-ms/video  cpu-ms/video  peak-RSS-MiB  (after discovery)  decided\n"
+  )
+  for (const videos of sizes) {
+    const dir = mkdtempSync(join(tmpdir(), "kidvoice-bench-pipeline-"))
+    try {
+      const { stdout } = await execa("npx", ["tsx", import.meta.filename, "--instant-one", String(videos), dir], { stderr: "ignore" })
+      const r = JSON.parse(stdout.trim().split("\n").at(-1)!) as InstantResult
+      process.stdout.write(
+        `${r.videos.toLocaleString("en").padStart(9)}  ${r.wallSeconds.toFixed(1).padStart(7)}  ${((r.wallSeconds * 1000) / r.videos).toFixed(2).padStart(13)}  ` +
+          `${((r.cpuSeconds * 1000) / r.videos).toFixed(2).padStart(12)}  ${r.peakRssMiB.toFixed(0).padStart(12)}  ${r.peakRssAfterDiscoveryMiB.toFixed(0).padStart(17)}  ${r.decided === r.videos ? "all" : `${r.decided} of ${r.videos}!`}\n`
+      )
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }
+}
+
+/** `count` distinct files of 10–20 s: the bundled child story from a different offset, pitch and length each, as Ogg Vorbis. */
+const makeShortFiles = async (dir: string, count: number) => {
+  const story = join(import.meta.dirname, "..", "samples", "child-cs-story.ogg")
+  for (let i = 0; i < count; i++) {
+    const seconds = 10 + (i * 7919) % 11
+    const rate = 44100 + (i % 13) * 100
+    await execa("ffmpeg", [
+      "-v", "error", "-nostdin", "-stream_loop", "-1", "-ss", String((i * 3.7) % 40), "-i", story, "-t", String(seconds),
+      "-af", `asetrate=${rate},aresample=44100,asetpts=N/SR/TB,volume=${(0.5 + (i % 10) / 20).toFixed(2)}`, "-c:a", "libvorbis", "-q:a", "3",
+      join(dir, `short-${String(i).padStart(4, "0")}.ogg`)
+    ])
+  }
+}
+
+/** CPU seconds (user + system, waited-for children included) and peak RSS of one command, from GNU time. */
+const timed = async (command: string, commandArgs: ReadonlyArray<string>, cwd?: string) => {
+  const started = performance.now()
+  const { stderr } = await execa("/usr/bin/time", ["-f", "TIME %U %S %M", command, ...commandArgs], { cwd, stdout: "ignore", reject: true })
+  const line = stderr.trim().split("\n").filter((l) => l.startsWith("TIME ")).at(-1)!
+  const [user, system, rssKiB] = line.slice(5).split(" ").map(Number) as [number, number, number]
+  return { cpuSeconds: user + system, userSeconds: user, systemSeconds: system, wallSeconds: (performance.now() - started) / 1000, peakRssMiB: rssKiB / 1024 }
+}
+
+const filesTable = async (count: number, runs: number) => {
+  const dir = mkdtempSync(join(tmpdir(), "kidvoice-bench-files-"))
+  try {
+    const media = join(dir, "media")
+    mkdirSync(media)
+    await makeShortFiles(media, count)
+    const { stdout: audioSeconds } = await execa("bash", ["-c", `for f in "${media}"/*.ogg; do ffprobe -v error -show_entries format=duration -of csv=p=0 "$f"; done | paste -sd+ | bc`])
+    process.stdout.write(
+      `\n${count} short local files (${Number(audioSeconds).toFixed(0)} s of audio), ${runs} paired runs; ${cpus().length} cores shared with other work (figures are noisy)\n` +
+        "run  runner     cpu-s  user-s  sys-s  wall-s  cpu-ms/video  peak-RSS-MiB\n"
+    )
+    const root = join(import.meta.dirname, "..")
+    const shellScript = `for f in "${media}"/*.ogg; do ffmpeg -v error -nostdin -y -i "$f" -vn -ac 1 -ar 16000 -c:a pcm_s16le -map_metadata -1 -bitexact -xerror -f wav "$1/$(basename "$f").wav"; done`
+    const ratios: Array<number> = []
+    for (let run = 1; run <= runs; run++) {
+      const shellOut = join(dir, `shell-${run}`)
+      mkdirSync(shellOut)
+      const shell = await timed("bash", ["-c", shellScript, "loop", shellOut])
+      const kidvoice = await timed("node", [join(root, "bin", "kidvoice.js"), "run", "--input", media, "--out", join(dir, `kidvoice-${run}`), "--log-level", "warning"], root)
+      const row = (runner: string, r: Awaited<ReturnType<typeof timed>>) =>
+        process.stdout.write(
+          `${String(run).padStart(3)}  ${runner.padEnd(8)}  ${r.cpuSeconds.toFixed(1).padStart(7)}  ${r.userSeconds.toFixed(1).padStart(6)}  ${r.systemSeconds.toFixed(1).padStart(5)}  ` +
+            `${r.wallSeconds.toFixed(1).padStart(6)}  ${((r.cpuSeconds * 1000) / count).toFixed(0).padStart(12)}  ${r.peakRssMiB.toFixed(0).padStart(12)}\n`
+        )
+      row("shell", shell)
+      row("kidvoice", kidvoice)
+      ratios.push(kidvoice.cpuSeconds / shell.cpuSeconds)
+      rmSync(shellOut, { recursive: true, force: true })
+      rmSync(join(dir, `kidvoice-${run}`), { recursive: true, force: true })
+    }
+    process.stdout.write(`kidvoice CPU ÷ shell loop CPU: median ${median(ratios).toFixed(2)}× (runs: ${ratios.map((r) => r.toFixed(2)).join(", ")})\n`)
+    process.stdout.write("peak RSS: for kidvoice its node process; for the shell, its largest process (ffmpeg).\n")
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+if (args[0] === "--instant-one") {
+  process.stdout.write(JSON.stringify(await runInstant(Number(args[1]), args[2]!)) + "\n")
+} else {
+  const only = option("only", "")
+  if (only !== "files") await instantTable(option("sizes", "1000,10000,100000").split(",").map(Number))
+  if (only !== "instant") await filesTable(Number(option("files", "300")), Number(option("runs", "3")))
+}
