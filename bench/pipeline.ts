@@ -14,7 +14,6 @@ import { execa } from "execa"
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { cpus, tmpdir } from "node:os"
 import { join } from "node:path"
-import { ChildVoiceClassifier } from "../src/analyze/ChildVoiceClassifier.js"
 import { Analysis } from "../src/domain/Analysis.js"
 import { defaultConfig, KidvoiceConfig } from "../src/domain/Config.js"
 import { Workspace } from "../src/domain/Workspace.js"
@@ -69,8 +68,7 @@ const runInstant = async (videos: number, dir: string): Promise<InstantResult> =
   writeFileSync(urlList, Array.from({ length: videos }, (_, i) => `https://www.youtube.com/watch?v=${i.toString(36).padStart(11, "0")}`).join("\n") + "\n")
   const base = manifestLayer(config)
   const source = Source.layer.pipe(Layer.provide(youTubeCatalogLayer(config, [])))
-  const classifier = Layer.succeed(ChildVoiceClassifier, { name: "instant", threshold: 0.5, needsAudio: false, scoreSegment: () => Effect.die("not used") } as never)
-  const layer = Layer.mergeAll(base, source, Curator.layer.pipe(Layer.provide(base)), classifier)
+  const layer = Layer.mergeAll(base, source, Curator.layer.pipe(Layer.provide(base)))
   const logger = Logger.replace(Logger.defaultLogger, Logger.withConsoleError(Logger.jsonLogger))
   const cpuBefore = process.cpuUsage()
   const started = performance.now()
