@@ -2,7 +2,7 @@ import { Context, Effect, Layer, Stream } from "effect"
 import { Analysis, SpeechSegment } from "../domain/Analysis.js"
 import type { VadSettings } from "../domain/Config.js"
 import { ChildVoiceClassifier, type ChildVoiceInferenceError } from "./ChildVoiceClassifier.js"
-import { decideLanguage, type TextHints } from "./languageHints.js"
+import { decideLanguage, loadTextLanguageIdentifier, type TextHints } from "./languageHints.js"
 import { SileroVad } from "./SileroVad.js"
 import { type LanguageInferenceError, SpokenLanguage } from "./SpokenLanguage.js"
 import { SpeechSegmenter } from "./SpeechSegmenter.js"
@@ -46,6 +46,7 @@ export class Analyzer extends Context.Tag("kidvoice/Analyzer")<Analyzer, Analyze
       const vad = yield* SileroVad
       const classifier = yield* ChildVoiceClassifier
       const spokenLanguage = yield* SpokenLanguage
+      yield* loadTextLanguageIdentifier
       const frameSeconds = vad.frameSamples / vad.sampleRate
 
       const analyze = (wavPath: string, settings: VadSettings, minChildScore: number, hints: TextHints = { title: null }) =>

@@ -1,4 +1,5 @@
-import { eld } from "eld/medium"
+import { Effect } from "effect"
+import type { eld as Eld } from "eld/medium"
 /**
  * Language from evidence: the audio model when installed, a caption track's declared language, the host's
  * declared language, and what a text language identifier makes of the captions, title and description. Never a
@@ -66,8 +67,24 @@ const count = (text: string, pattern: RegExp) => text.match(pattern)?.length ?? 
  * 8/15 (franc's trigram profiles need longer text; it read Czech titles as Serbian, Bosnian, Kurdish), and eld was
  * the fastest (docs/dataset.md). Its scores are on short text, so a title's guess is never given much weight.
  */
+/** eld's n-gram tables take about a second of CPU to load: loaded when first needed, never at start-up. */
+let textIdentifier: typeof Eld | null = null
+
+/**
+ * Loads the text language identifier, once. The analyzer's layer does it, so commands that never read a title
+ * (`--help`, `status`, `export`) start without it; a library user calling `languageFromText` yields it first.
+ */
+export const loadTextLanguageIdentifier: Effect.Effect<void> = Effect.suspend(() =>
+  textIdentifier !== null
+    ? Effect.void
+    : Effect.promise(() => import("eld/medium")).pipe(Effect.map((module) => {
+      textIdentifier = module.eld
+    }))
+)
+
 const identify = (text: string): { readonly language: string; readonly score: number; readonly reliable: boolean } | null => {
-  const result = eld.detect(text)
+  if (textIdentifier === null) throw new Error("the text language identifier is not loaded: yield* loadTextLanguageIdentifier first")
+  const result = textIdentifier.detect(text)
   if (!/^[a-z]{2,3}$/.test(result.language)) return null
   return { language: result.language, score: result.getScores()[result.language] ?? 0, reliable: result.isReliable() }
 }

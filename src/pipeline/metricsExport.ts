@@ -2,7 +2,7 @@ import { Data, Effect, Metric, MetricKeyType, MetricState, Option, Runtime, Sche
 import type { MetricPair } from "effect/MetricPair"
 import { createServer } from "node:http"
 import { join } from "node:path"
-import { collectDefaultMetrics, Registry } from "prom-client"
+import type { Registry } from "prom-client"
 import { VideoState } from "../domain/VideoState.js"
 import type { WorkspacePaths } from "../domain/Workspace.js"
 import { writeTextAtomic } from "../files/atomicWrite.js"
@@ -177,7 +177,8 @@ const scrape = (nodeMetrics: Registry) =>
 
 /** A registry of prom-client's default process and Node.js metrics, for the scope of a run. */
 const nodeMetricsRegistry = Effect.acquireRelease(
-  Effect.sync(() => {
+  // Imported here, not at the top: prom-client costs start-up time that `--help` and `status` should not pay.
+  Effect.promise(() => import("prom-client")).pipe(Effect.map(({ collectDefaultMetrics, Registry }) => {
     const registry = new Registry()
     collectDefaultMetrics({ register: registry })
     // prom-client names three gauges `nodejs_active_{handles,requests,resources}_total`, which promtool rejects
@@ -186,7 +187,7 @@ const nodeMetricsRegistry = Effect.acquireRelease(
       if (metric.name.endsWith("_total") && (metric as { type?: unknown }).type === "gauge") registry.removeSingleMetric(metric.name)
     }
     return registry
-  }),
+  })),
   (registry) => Effect.sync(() => registry.clear())
 )
 

@@ -1,6 +1,10 @@
-import { describe, expect, it } from "@effect/vitest"
-import { FastCheck as fc } from "effect"
-import { decideLanguage, languageFromText, normaliseLanguageTag, type LanguageGuess } from "../../src/analyze/languageHints.js"
+import { beforeAll, describe, expect, it } from "@effect/vitest"
+import { Effect, FastCheck as fc } from "effect"
+import {
+  decideLanguage, languageFromText, loadTextLanguageIdentifier, normaliseLanguageTag, type LanguageGuess
+} from "../../src/analyze/languageHints.js"
+
+beforeAll(() => Effect.runPromise(loadTextLanguageIdentifier))
 
 const fromTitle = (title: string) => languageFromText({ title })
 
