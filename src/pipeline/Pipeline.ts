@@ -16,32 +16,37 @@ import { runClaimingStage } from "./stageWorkers.js"
 
 export { discover, type DiscoveryRequest } from "./discovery.js"
 
-/** Puts the working directory back in order after a crash: stale claims return to the pool, abandoned temp files go. */
-export const reconcile = Effect.gen(function* () {
-  const manifest = yield* Manifest
-  const workspace = yield* Workspace
-  const reclaimed = yield* manifest.reclaimStale
-  const removed = yield* removeAbandonedTempDirs(workspace.tmp, manifest.owner.isAlive)
-  if (reclaimed > 0 || removed.length > 0) {
-    yield* Effect.logInfo(`recovered from an earlier run: ${reclaimed} stale claims reclaimed, ${removed.length} abandoned temp dirs removed`)
-  }
-  return { reclaimed, removedTempDirs: removed.length }
-})
-
 /**
- * While a run works: claims of processes that died on this host meanwhile go back to the pool, and their temp
- * directories go (the rule `reconcile` applies at start). Answers how many claims came back.
+ * Claims held by processes that died on this host go back to the pool, and their temp directories go. Mid-run the
+ * temp folder is only walked when a claim came back: an idle stage asks every few seconds.
  */
-export const reclaimDeadPeers = Effect.gen(function* () {
-  const manifest = yield* Manifest
-  const workspace = yield* Workspace
-  const reclaimed = yield* manifest.reclaimStale
-  const removed = reclaimed > 0 ? yield* removeAbandonedTempDirs(workspace.tmp, manifest.owner.isAlive) : []
-  if (reclaimed > 0) {
-    yield* Effect.logWarning(`took back ${reclaimed} claims of a process that died, removed ${removed.length} of its temp dirs`)
-  }
-  return reclaimed
-})
+const takeBackFromDeadProcesses = (walkTempDirsAlways: boolean) =>
+  Effect.gen(function* () {
+    const manifest = yield* Manifest
+    const workspace = yield* Workspace
+    const reclaimed = yield* manifest.reclaimStale
+    const removed = walkTempDirsAlways || reclaimed > 0 ? yield* removeAbandonedTempDirs(workspace.tmp, manifest.owner.isAlive) : []
+    return { reclaimed, removedTempDirs: removed.length }
+  })
+
+/** Puts the working directory back in order after a crash: stale claims return to the pool, abandoned temp files go. */
+export const reconcile = takeBackFromDeadProcesses(true).pipe(
+  Effect.tap(({ reclaimed, removedTempDirs }) =>
+    reclaimed > 0 || removedTempDirs > 0
+      ? Effect.logInfo(`recovered from an earlier run: ${reclaimed} stale claims reclaimed, ${removedTempDirs} abandoned temp dirs removed`)
+      : Effect.void
+  )
+)
+
+/** While a run works: the rule `reconcile` applies at start, for peers that die meanwhile. Answers how many claims came back. */
+export const reclaimDeadPeers = takeBackFromDeadProcesses(false).pipe(
+  Effect.tap(({ reclaimed, removedTempDirs }) =>
+    reclaimed > 0
+      ? Effect.logWarning(`took back ${reclaimed} claims of a process that died, removed ${removedTempDirs} of its temp dirs`)
+      : Effect.void
+  ),
+  Effect.map(({ reclaimed }) => reclaimed)
+)
 
 const asFailure = (error: StageFailure & { readonly _tag: string }): StageFailure => ({
   _tag: error._tag,
