@@ -207,7 +207,7 @@ export class Downloader extends Context.Tag("kidvoice/Downloader")<Downloader, D
           yield* ensureFreeSpace(workspace.tmp, wavBytes)
           const wav = join(dir, `${row.id}.wav`)
           const transcoded = yield* transcodeToWav(source, wav).pipe(
-            Effect.mapError((e) => (e.cause._tag === "DiskFull" || isDiskFullText(e.reason) ? diskFull(null) : e))
+            Effect.mapError((e) => (e.cause._tag === "DiskFull" ? diskFull(null) : e))
           )
           if (transcoded.warnings.length > 0) yield* Effect.logWarning(`decoded with warnings: ${transcoded.warnings.join(" | ")}`)
           const info = yield* readWavInfo(wav)

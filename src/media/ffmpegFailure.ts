@@ -1,3 +1,5 @@
+import { isDiskFullText } from "../files/diskSpace.js"
+
 /**
  * Why an ffmpeg or ffprobe run failed, decided from how it ended: the cause decides whether trying again
  * can help. Pure, so every rule is tested without a process.
@@ -22,7 +24,7 @@ export interface ProgramEnd {
 
 export const classifyFfmpegFailure = (end: ProgramEnd): FfmpegFailureCause => {
   if (end.signal !== undefined) return { _tag: "Killed", signal: end.signal }
-  if (/No space left on device|ENOSPC/i.test(end.stderr)) return { _tag: "DiskFull" }
+  if (isDiskFullText(end.stderr)) return { _tag: "DiskFull" }
   if (/Cannot allocate memory|out of memory|ENOMEM/i.test(end.stderr)) return { _tag: "OutOfMemory" }
   if (/No such file or directory/i.test(end.stderr)) return { _tag: "InputMissing" }
   return { _tag: "Undecodable" }

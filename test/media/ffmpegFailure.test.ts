@@ -13,6 +13,7 @@ describe("ffmpeg failure causes", () => {
     expect(isTransient(classifyFfmpegFailure({ exitCode: 1, signal: undefined, stderr: "x: Cannot allocate memory" }))).toBe(true)
     expect(classifyFfmpegFailure({ exitCode: 1, signal: undefined, stderr: "/a.mp3: No such file or directory" })._tag).toBe("InputMissing")
     expect(classifyFfmpegFailure({ exitCode: 1, signal: undefined, stderr: "x: No space left on device" })._tag).toBe("DiskFull")
+    expect(classifyFfmpegFailure({ exitCode: 1, signal: undefined, stderr: "x: Disk quota exceeded" })._tag).toBe("DiskFull")
     const undecodable = classifyFfmpegFailure({ exitCode: 1, signal: undefined, stderr: "a.mp3: Invalid data found when processing input" })
     expect(undecodable._tag).toBe("Undecodable")
     expect(isTransient(undecodable)).toBe(false)
