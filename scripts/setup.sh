@@ -3,13 +3,13 @@
 # distribution, a current yt-dlp in .venv/ (scripts/setup-yt-dlp.sh), then the npm dependencies from the
 # lockfile (deno, yt-dlp's JavaScript runtime, comes with them). Safe to run again; installs only what is missing.
 # With --test it also installs what the tests run against: nginx (a real WebDAV server for the upload tests) and
-# prometheus (its promtool lints the metrics exposition).
+# prometheus (its promtool lints the metrics exposition) and PostgreSQL 15 (tests start private servers).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 tools=(ffmpeg:ffmpeg ffprobe:ffmpeg yt-dlp:yt-dlp)
 case "${1:-}" in
-  --test) tools+=(nginx:nginx-light promtool:prometheus) ;;
+  --test) tools+=(nginx:nginx-light promtool:prometheus pg_ctl:postgresql-15) ;;
   "") ;;
   *) echo "usage: bash scripts/setup.sh [--test]" >&2; exit 1 ;;
 esac
@@ -23,8 +23,9 @@ fi
 missing=()
 for entry in "${tools[@]}"; do
   tool=${entry%%:*} package=${entry#*:}
-  # nginx lives in /usr/sbin, which a non-root PATH may lack.
-  command -v "$tool" >/dev/null 2>&1 || [ -x "/usr/sbin/$tool" ] || missing+=("$package")
+  # nginx lives in /usr/sbin, which a non-root PATH may lack; PostgreSQL's server programs are never on PATH.
+  command -v "$tool" >/dev/null 2>&1 || [ -x "/usr/sbin/$tool" ] || [ -x "/usr/lib/postgresql/15/bin/$tool" ] ||
+    missing+=("$package")
 done
 if [ ${#missing[@]} -gt 0 ]; then
   packages=$(printf '%s\n' "${missing[@]}" | sort -u | tr '\n' ' ')
