@@ -2,12 +2,11 @@ import { FileSystem } from "@effect/platform"
 import { Context, Data, Duration, Effect, Layer, Schedule } from "effect"
 import { promises as fs } from "node:fs"
 import { join } from "node:path"
-import { readWavInfo } from "../media/WavFile.js"
 import type { ManifestRow } from "../domain/ManifestRow.js"
 import { Workspace } from "../domain/Workspace.js"
 import { moveIntoPlace } from "../files/atomicWrite.js"
 import { ensureFreeSpace, isDiskFullText, OutOfDiskSpace } from "../files/diskSpace.js"
-import { FfmpegFailed, probeAudio, transcodeToWav, UndecodableMedia } from "../media/Ffmpeg.js"
+import { decodeToWav, type FfmpegFailed, type UndecodableMedia } from "../media/Ffmpeg.js"
 import { type HostKeepsRefusing, RequestPacer } from "./RequestPacer.js"
 import { bestAudioArgs, networkArgs, ytDlpCommand } from "./ytDlpArgs.js"
 import { type CookiesFileMissing, copyCookiesInto, type FetchSettings, runYtDlp, type YtDlpNotFound } from "./YtDlp.js"
@@ -194,30 +193,29 @@ export class Downloader extends Context.Tag("kidvoice/Downloader")<Downloader, D
               Effect.tapError((e) => e._tag === "NetworkUnreachable" ? Effect.logWarning(`${e.reason}; trying again in a few seconds`) : Effect.void),
               Effect.retry({ schedule: offlineRetry, while: (e) => e._tag === "NetworkUnreachable" })
             )
-          const probe = yield* probeAudio(source)
-          if (probe.durationSeconds !== null && probe.durationSeconds > options.maxDurationSeconds) {
-            return yield* new DownloadSkipped({
-              videoId: row.id,
-              reason: `${Math.round(probe.durationSeconds)} s is longer than the ${options.maxDurationSeconds} s limit`
-            })
-          }
-          // 16 kHz mono 16-bit: 32,000 bytes a second. Checked before writing, and ENOSPC while writing means the same.
-          const wavBytes = Math.ceil((probe.durationSeconds ?? 0) * 32000) + 44
+          // 16 kHz mono 16-bit: 32,000 bytes a second, for as long as the host says (a local file says nothing before it is
+          // decoded: no ffprobe runs for it). Checked before writing, and ENOSPC while writing means the same.
+          const wavBytes = Math.ceil(Math.min(row.declaredDurationSeconds ?? 0, options.maxDurationSeconds + 1) * 32000) + 44
           const diskFull = (bytesFree: number | null) => new OutOfDiskSpace({ path: workspace.tmp, bytesNeeded: wavBytes, bytesFree })
           yield* ensureFreeSpace(workspace.tmp, wavBytes)
           const wav = join(dir, `${row.id}.wav`)
-          const transcoded = yield* transcodeToWav(source, wav).pipe(
-            Effect.mapError((e) => (e.cause._tag === "DiskFull" ? diskFull(null) : e))
+          const decoded = yield* decodeToWav(source, wav, options.maxDurationSeconds).pipe(
+            Effect.mapError((e) => (e._tag === "FfmpegFailed" && e.cause._tag === "DiskFull" ? diskFull(null) : e))
           )
-          if (transcoded.warnings.length > 0) yield* Effect.logWarning(`decoded with warnings: ${transcoded.warnings.join(" | ")}`)
-          const info = yield* readWavInfo(wav)
+          if (decoded.wav.durationSeconds > options.maxDurationSeconds) {
+            return yield* new DownloadSkipped({
+              videoId: row.id,
+              reason: `longer than the ${options.maxDurationSeconds} s limit (decoding stopped at ${Math.round(decoded.wav.durationSeconds)} s)`
+            })
+          }
+          if (decoded.warnings.length > 0) yield* Effect.logWarning(`decoded with warnings: ${decoded.warnings.join(" | ")}`)
           const audioPath = join(workspace.audio, `${row.id}.wav`)
           const captions = row.kind === "local" ? { tracks: yield* sidecarCaptions(source), licence: null } : yield* fetchedCaptions(dir)
           yield* moveIntoPlace(wav, audioPath)
           return {
             audioPath,
-            measuredDurationSeconds: info.durationSeconds,
-            decodeWarnings: transcoded.warnings,
+            measuredDurationSeconds: decoded.wav.durationSeconds,
+            decodeWarnings: decoded.warnings,
             captions: captions.tracks,
             reported: { licence: captions.licence }
           }

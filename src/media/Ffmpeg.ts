@@ -2,8 +2,9 @@ import { Data, Effect } from "effect"
 import { promises as fs } from "node:fs"
 import { classifyFfmpegFailure, describeCause, type FfmpegFailureCause, informativeLines, isTransient } from "./ffmpegFailure.js"
 import { runProgram } from "./ProgramRun.js"
+import { readWavInfo, type WavInfo } from "./WavFile.js"
 
-/** ffprobe found no decodable audio, or the file is empty. Retrying will not help. */
+/** ffmpeg found no decodable audio, or the file is empty. Retrying will not help. */
 export class UndecodableMedia extends Data.TaggedError("UndecodableMedia")<{
   readonly path: string
   readonly reason: string
@@ -15,9 +16,8 @@ export class UndecodableMedia extends Data.TaggedError("UndecodableMedia")<{
 }
 
 /**
- * ffmpeg or ffprobe failed for a cause that is not the input's content (killed by a signal, out of memory,
- * disk full, the input vanished), or ffmpeg could not convert an input ffprobe accepted. Retryable when the
- * cause is transient.
+ * ffmpeg failed for a cause that is not the input's content (killed by a signal, out of memory, disk full, the
+ * input vanished), or (from `transcodeToWav`) could not convert its input. Retryable when the cause is transient.
  */
 export class FfmpegFailed extends Data.TaggedError("FfmpegFailed")<{
   readonly program: "ffmpeg" | "ffprobe"
@@ -35,16 +35,8 @@ export class FfmpegFailed extends Data.TaggedError("FfmpegFailed")<{
   }
 }
 
-export interface MediaProbe {
-  readonly durationSeconds: number | null
-  readonly audioCodec: string
-  readonly sampleRate: number | null
-  readonly channels: number | null
-}
-
-/** The programs: FFMPEG_PATH / FFPROBE_PATH (the variables fluent-ffmpeg read, kept for users who set them), else PATH. */
+/** The program: FFMPEG_PATH (the variable fluent-ffmpeg read, kept for users who set it), else PATH. */
 const ffmpegProgram = () => process.env.FFMPEG_PATH || "ffmpeg"
-const ffprobeProgram = () => process.env.FFPROBE_PATH || "ffprobe"
 
 /** An empty file is said to be empty, not described by whatever the decoder makes of zero bytes. */
 const refuseEmpty = (path: string) =>
@@ -52,53 +44,6 @@ const refuseEmpty = (path: string) =>
     Effect.filterOrFail((size) => size !== 0, () => new UndecodableMedia({ path, reason: "the file is empty (0 bytes)" })),
     Effect.asVoid
   )
-
-interface ProbeOutput {
-  readonly streams?: ReadonlyArray<{
-    readonly codec_type?: string
-    readonly codec_name?: string
-    readonly sample_rate?: string
-    readonly channels?: number
-    readonly duration?: string
-  }>
-  readonly format?: { readonly duration?: string }
-}
-
-const parseProbe = (path: string, stdout: string) =>
-  Effect.try({
-    try: () => JSON.parse(stdout) as ProbeOutput,
-    catch: () => new UndecodableMedia({ path, reason: "ffprobe printed no readable description" })
-  }).pipe(
-    Effect.flatMap((data) => {
-      const stream = (data.streams ?? []).find((s) => s.codec_type === "audio")
-      if (!stream) return Effect.fail(new UndecodableMedia({ path, reason: "the file has no audio stream" }))
-      const duration = Number(data.format?.duration ?? stream.duration)
-      return Effect.succeed<MediaProbe>({
-        durationSeconds: Number.isFinite(duration) ? duration : null,
-        audioCodec: stream.codec_name ?? "unknown",
-        sampleRate: stream.sample_rate ? Number(stream.sample_rate) : null,
-        channels: stream.channels ?? null
-      })
-    })
-  )
-
-/** What ffprobe says about the file's audio. Separate from the conversion, so a caller may skip it. */
-export const probeAudio = (path: string) =>
-  Effect.gen(function* () {
-    yield* refuseEmpty(path)
-    const result = yield* runProgram(ffprobeProgram(), ["-v", "error", "-print_format", "json", "-show_format", "-show_streams", "--", path], {
-      stdin: "ignore",
-      encoding: "utf8"
-    })
-    if (result.exitCode !== 0 || result.signal !== undefined) {
-      const stderr = String(result.stderr ?? "")
-      const cause = classifyFfmpegFailure({ exitCode: result.exitCode, signal: result.signal, stderr })
-      const reason = informativeLines(stderr).join(" | ") || `exit code ${result.exitCode}`
-      if (cause._tag === "Undecodable") return yield* new UndecodableMedia({ path, reason })
-      return yield* new FfmpegFailed({ program: "ffprobe", input: path, output: null, cause, reason })
-    }
-    return yield* parseProbe(path, String(result.stdout ?? ""))
-  })
 
 export interface Excerpt {
   readonly startSeconds: number
@@ -115,12 +60,13 @@ export interface Transcoded {
  * excerpt, with ffmpeg's normal error tolerance: a damaged frame or a few trailing bytes are warnings (returned),
  * not a failure. If the fiber is interrupted, ffmpeg is killed and the interruption completes once it has exited.
  */
-export const transcodeToWav = (input: string, output: string, excerpt?: Excerpt) =>
+export const transcodeToWav = (input: string, output: string, excerpt?: Excerpt, limit?: { readonly maxOutputSeconds: number }) =>
   Effect.gen(function* () {
     const args = [
       "-hide_banner", "-nostdin", "-v", "warning", "-y",
       ...(excerpt ? ["-ss", String(excerpt.startSeconds), "-t", String(excerpt.durationSeconds)] : []),
       "-i", input,
+      ...(limit ? ["-t", String(limit.maxOutputSeconds)] : []),
       "-vn", "-ac", "1", "-ar", "16000", "-c:a", "pcm_s16le",
       // No metadata chunks: the header is the 44-byte canonical one the analyzer and tools expect.
       "-map_metadata", "-1", "-bitexact",
@@ -135,4 +81,30 @@ export const transcodeToWav = (input: string, output: string, excerpt?: Excerpt)
     // ffmpeg guessing the layout of a mono or stereo stream is how it reads most plain files, not a defect.
     const warnings = informativeLines(stderr.split("\n").filter((l) => !/Guessed Channel Layout/.test(l)).join("\n"), 5)
     return { warnings } satisfies Transcoded
+  })
+
+export interface Decoded extends Transcoded {
+  /** The header ffmpeg wrote: sample rate, channels and the duration of what was decoded. */
+  readonly wav: WavInfo
+}
+
+/**
+ * The one process a source file costs: decodes it to a 16 kHz mono WAV (as `transcodeToWav`) and takes its
+ * duration and format from the header ffmpeg wrote, not from an ffprobe before it (a second process, and a second
+ * read of the start of the file). Decoding stops one second past `maxSeconds`, so an input longer than the limit
+ * costs at most the limit's decode and shows itself by its output being longer than the limit, whether or not its
+ * container declares a length. An empty or undecodable input is UndecodableMedia.
+ */
+export const decodeToWav = (input: string, output: string, maxSeconds: number) =>
+  Effect.gen(function* () {
+    yield* refuseEmpty(input)
+    const transcoded = yield* transcodeToWav(input, output, undefined, { maxOutputSeconds: maxSeconds + 1 }).pipe(
+      Effect.catchIf(
+        (e) => e.cause._tag === "Undecodable",
+        (e) => Effect.fail(new UndecodableMedia({ path: input, reason: e.reason || "ffmpeg could not decode it" }))
+      )
+    )
+    const wav = yield* readWavInfo(output)
+    if (wav.dataBytes === 0) return yield* new UndecodableMedia({ path: input, reason: transcoded.warnings.join(" | ") || "no audio could be decoded from it" })
+    return { ...transcoded, wav } satisfies Decoded
   })

@@ -92,7 +92,37 @@ describe("Downloader on local files", () => {
       expect(goneError.message).toContain("gone.mp3")
     }))
 
-  it.scoped("a video longer than the limit is skipped before any conversion", () =>
+  it.scoped("a local file costs one ffmpeg and nothing else: no ffprobe, no capability probe", () =>
+    Effect.gen(function* () {
+      const out = yield* scopedTempDir("one-process")
+      // Spies first on the variables the programs are found by: each logs its arguments, then runs the real program.
+      const log = join(out, "runs.log")
+      const spy = (program: string) => {
+        const path = join(out, `spy-${program}`)
+        writeFileSync(path, `#!/bin/sh\necho "${program} $*" >> '${log}'\nexec ${program} "$@"\n`, { mode: 0o755 })
+        return path
+      }
+      const saved = { ffmpeg: process.env.FFMPEG_PATH, ffprobe: process.env.FFPROBE_PATH }
+      yield* Effect.acquireRelease(
+        Effect.sync(() => {
+          process.env.FFMPEG_PATH = spy("ffmpeg")
+          process.env.FFPROBE_PATH = spy("ffprobe")
+        }),
+        () => Effect.sync(() => {
+          for (const [name, value] of [["FFMPEG_PATH", saved.ffmpeg], ["FFPROBE_PATH", saved.ffprobe]] as const) {
+            if (value === undefined) delete process.env[name]
+            else process.env[name] = value
+          }
+        })
+      )
+      const result = yield* withDownloader(out, Effect.flatMap(Downloader, (d) => d.download(localRow(join(samplesDir, "child-cs-poem.mp3"), 7), options)))
+      expect(result.measuredDurationSeconds).toBeCloseTo(18.4, 1)
+      const runs = readFileSync(log, "utf8").trim().split("\n")
+      expect(runs).toHaveLength(1)
+      expect(runs[0]).toMatch(/^ffmpeg .*child-cs-poem\.mp3/)
+    }))
+
+  it.scoped("a video longer than the limit is skipped, its decode stopped one second past the limit", () =>
     Effect.gen(function* () {
       const out = yield* scopedTempDir("download")
       const row = localRow(join(samplesDir, "child-cs-story.ogg"), 5)
