@@ -11,7 +11,7 @@ import { type HostKeepsRefusing, RequestPacer } from "./RequestPacer.js"
 import { bestAudioArgs, networkArgs, ytDlpCommand } from "./ytDlpArgs.js"
 import { type CookiesFileMissing, copyCookiesInto, type FetchSettings, runYtDlp, type YtDlpNotFound } from "./YtDlp.js"
 import { classifyYtDlpFailure, offlineHint, ytDlpErrorLines, type YtDlpFailureKind } from "./ytDlpFailure.js"
-import { inspectAndAnnounce, ytDlpNetwork } from "./ytDlpSetup.js"
+import { sharedOrOwnInspector, ytDlpNetwork } from "./ytDlpSetup.js"
 import type { CaptionTrack } from "../domain/Captions.js"
 import { captionArgs, fetchedCaptions, sidecarCaptions } from "./captions.js"
 
@@ -126,15 +126,10 @@ export class Downloader extends Context.Tag("kidvoice/Downloader")<Downloader, D
 
       const pacer = yield* RequestPacer
 
-      // Once a run per program and choice, and only when a remote video comes up: local-only runs need no yt-dlp at all.
-      const inspect = yield* Effect.cachedFunction((key: string) =>
-        Effect.gen(function* () {
-          const [ytDlpPath, jsRuntime, remoteComponents] = JSON.parse(key) as [string, string, string]
-          return yield* inspectAndAnnounce(ytDlpPath, { jsRuntime, remoteComponents })
-        })
-      )
-      const checkYtDlp = (options: DownloaderOptions) =>
-        inspect(JSON.stringify([options.ytDlpPath, options.fetch.jsRuntime, options.fetch.remoteComponents]))
+      // Once a run per program and choice (shared with the catalog when the run provides one inspector), and only when
+      // a remote video comes up: local-only runs need no yt-dlp at all.
+      const inspector = yield* sharedOrOwnInspector
+      const checkYtDlp = (options: DownloaderOptions) => inspector.inspect(options.ytDlpPath, options.fetch)
 
       const fetchWithYtDlp = (row: ManifestRow, dir: string, options: DownloaderOptions) =>
         Effect.gen(function* () {

@@ -1,4 +1,4 @@
-import { Clock, Effect } from "effect"
+import { Clock, Context, Effect, Layer, Option } from "effect"
 import type { DownloadSettings } from "../domain/Config.js"
 import { runProgram } from "../media/ProgramRun.js"
 import { chooseRemoteComponents, type YtDlpNetwork } from "./ytDlpArgs.js"
@@ -6,7 +6,7 @@ import { chooseJsRuntime, denoBinary, resolveYtDlpPath } from "./ytDlpLocation.j
 import {
   assessYtDlp, parseYtDlpVerbose, type ReadinessLine, readinessSummary, supportedRuntime, type YtDlpFindings, type YtDlpSelfReport
 } from "./ytDlpReadiness.js"
-import { ytDlpVersion } from "./YtDlp.js"
+import { ytDlpVersion, type YtDlpNotFound } from "./YtDlp.js"
 import { type YtDlpVersionAdvice, ytDlpVersionAdvice } from "./ytDlpVersion.js"
 
 /** The yt-dlp this run uses, what it says about itself, and the JavaScript runtime and remote components it is given. */
@@ -104,3 +104,33 @@ export const inspectAndAnnounce = (configuredPath: string, choices: YtDlpChoices
       const summary = readinessSummary(ytDlpReadiness(setup, null, choices))
       if (summary !== null) yield* Effect.logWarning(summary)
     }))
+
+export interface YtDlpInspectorApi {
+  /** `inspectAndAnnounce`, run once per program and choices for everyone sharing this inspector; its failure is kept too. */
+  readonly inspect: (configuredPath: string, choices: YtDlpChoices) => Effect.Effect<YtDlpSetup, YtDlpNotFound>
+}
+
+const makeInspector = Effect.map(
+  Effect.cachedFunction((key: string) => {
+    const [path, jsRuntime, remoteComponents] = JSON.parse(key) as [string, YtDlpChoices["jsRuntime"], YtDlpChoices["remoteComponents"]]
+    return inspectAndAnnounce(path, { jsRuntime, remoteComponents })
+  }),
+  (cached): YtDlpInspectorApi => ({
+    inspect: (configuredPath, choices) => cached(JSON.stringify([configuredPath, choices.jsRuntime, choices.remoteComponents]))
+  })
+)
+
+/**
+ * One inspection of yt-dlp (`--version`, then `-v`) for a whole run: the catalog that lists and the Downloader that
+ * fetches share it when the run provides this layer (pipelineLayer does), so yt-dlp is asked about itself once, and
+ * only when something remote comes up.
+ */
+export class YtDlpInspector extends Context.Tag("kidvoice/YtDlpInspector")<YtDlpInspector, YtDlpInspectorApi>() {
+  static readonly layer = Layer.effect(YtDlpInspector, makeInspector)
+}
+
+/** The run's shared inspector when one is provided, else one of the caller's own (a Downloader or a catalog used alone). */
+export const sharedOrOwnInspector: Effect.Effect<YtDlpInspectorApi> = Effect.flatMap(
+  Effect.serviceOption(YtDlpInspector),
+  Option.match({ onNone: () => makeInspector, onSome: Effect.succeed })
+)

@@ -9,6 +9,7 @@ import { Workspace, workspacePaths } from "../domain/Workspace.js"
 import { Curator } from "../curate/Curator.js"
 import { Downloader } from "../download/Downloader.js"
 import { RequestPacer } from "../download/RequestPacer.js"
+import { YtDlpInspector } from "../download/ytDlpSetup.js"
 import { currentProcessOwner } from "../manifest/ClaimOwner.js"
 import type { ManifestOptions } from "../manifest/Manifest.js"
 import { sqliteManifestLayer } from "../manifest/ManifestStore.js"
@@ -35,7 +36,7 @@ export const manifestLayer = (config: KidvoiceConfig) => {
 /** The Downloader with this process's request pace, over a working directory (and its manifest). */
 export const downloaderLayer = (config: KidvoiceConfig, base: ReturnType<typeof manifestLayer> = manifestLayer(config)) => {
   const pacer = RequestPacer.layer(RequestPacer.policy(config.download.requestsPerMinute, config.download.rateLimitPauseSeconds))
-  return Downloader.layer.pipe(Layer.provide(Layer.mergeAll(base, NodeFileSystem.layer, pacer)))
+  return Downloader.layer.pipe(Layer.provide(Layer.mergeAll(base, NodeFileSystem.layer, pacer, YtDlpInspector.layer)))
 }
 
 /** YouTube listings through the Data API when there are keys for it, else through yt-dlp (no key, no quota). */
@@ -48,13 +49,16 @@ export const youTubeCatalogLayer = (config: KidvoiceConfig, apiKeys: ReadonlyArr
       regionCode: config.discovery.regionCode,
       ...defaultApiRetry
     }).pipe(Layer.provide(NodeHttpClient.layerUndici))
-    : ytDlpCatalogLayer(config.ytDlpPath, config.download)
+    : ytDlpCatalogLayer(config.ytDlpPath, config.download).pipe(Layer.provide(YtDlpInspector.layer))
 
 /** The analyzer with the models the settings choose, visible beside it: curate and eval name the classifier. */
 export const analyzerLayer = (models: ModelSettings) =>
   Analyzer.layer.pipe(Layer.provideMerge(Layer.merge(SileroVad.layer, selectedModelsLayer(models))))
 
-/** Every stage's service over one working directory. */
+/**
+ * Every stage's service over one working directory. The catalog and the Downloader are given the same
+ * `YtDlpInspector.layer` (layers are shared by reference within one build), so a run inspects yt-dlp once.
+ */
 export const pipelineLayer = (config: KidvoiceConfig, youTubeApiKeys: ReadonlyArray<Redacted.Redacted<string>> = []) => {
   const base = manifestLayer(config)
   const downloader = downloaderLayer(config, base)

@@ -5,7 +5,7 @@ import type { DownloadSettings } from "../domain/Config.js"
 import { privateCookies } from "../download/YtDlp.js"
 import { flatListingArgs, networkArgs, type YtDlpNetwork, ytDlpCommand } from "../download/ytDlpArgs.js"
 import { classifyYtDlpFailure, offlineHint, ytDlpErrorLines, ytDlpWarning } from "../download/ytDlpFailure.js"
-import { inspectAndAnnounce, ytDlpNetwork } from "../download/ytDlpSetup.js"
+import { sharedOrOwnInspector, ytDlpNetwork } from "../download/ytDlpSetup.js"
 import { runProgram } from "../media/ProgramRun.js"
 import type { LiveStatus, Listing } from "./metadataFilter.js"
 import { YouTubeCatalog } from "./YouTubeCatalog.js"
@@ -122,11 +122,12 @@ export type ListingSettings = Pick<DownloadSettings, "cookiesFile" | "proxy" | "
 
 /**
  * The yt-dlp back-end: one process per target, killed if the listing is interrupted. yt-dlp is inspected once
- * (version, JavaScript runtime), on the first listing; each listing gets its own copy of the cookies. Warnings
+ * (version, JavaScript runtime), on the first listing, or not at all when the run's shared YtDlpInspector already did
+ * for a download; each listing gets its own copy of the cookies. Warnings
  * that say the host is refusing us (bot check, 429, sign-in) are logged with their class, not dropped.
  */
 export const ytDlpCatalog = (ytDlpPath: string, settings: ListingSettings) =>
-  Effect.map(Effect.cached(inspectAndAnnounce(ytDlpPath, settings)), (inspect) =>
+  Effect.map(Effect.map(sharedOrOwnInspector, (inspector) => inspector.inspect(ytDlpPath, settings)), (inspect) =>
     YouTubeCatalog.of({
       name: "yt-dlp",
       list: (target, limit) =>

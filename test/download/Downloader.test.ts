@@ -1,6 +1,6 @@
 import { NodeFileSystem } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Fiber, Layer, Logger, LogLevel } from "effect"
+import { Effect, Fiber, Layer, Logger, LogLevel, Schema, Stream } from "effect"
 import { execa } from "execa"
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
@@ -8,7 +8,10 @@ import { Candidate } from "../../src/domain/Candidate.js"
 import { ManifestRow } from "../../src/domain/ManifestRow.js"
 import { localVideoId, urlVideoId } from "../../src/domain/VideoId.js"
 import { Workspace, workspacePaths } from "../../src/domain/Workspace.js"
-import { defaultConfig } from "../../src/domain/Config.js"
+import { defaultConfig, KidvoiceConfig } from "../../src/domain/Config.js"
+import { downloaderLayer, manifestLayer, youTubeCatalogLayer } from "../../src/pipeline/layers.js"
+import { YouTubeCatalog } from "../../src/source/YouTubeCatalog.js"
+import { YouTubeTarget } from "../../src/source/youTubeTargets.js"
 import { Downloader, type DownloaderOptions } from "../../src/download/Downloader.js"
 import { RequestPacer } from "../../src/download/RequestPacer.js"
 import { filesBelow, samplesDir } from "../support/cli.js"
@@ -185,6 +188,25 @@ describe("Downloader with yt-dlp (a stand-in script records what it is given)", 
         expect(readFileSync(join(bin, "version-calls"), "utf8").trim().split("\n")).toHaveLength(1)
       }
       expect(filesBelow(workspacePaths(out).tmp)).toEqual([])
+    }))
+
+  it.scopedLive("a run's catalog and Downloader share one inspection of yt-dlp: --version and -v run once between them", () =>
+    Effect.gen(function* () {
+      const out = yield* scopedTempDir("ytdlp-shared")
+      const ytDlpPath = fakeYtDlpDownloads(out, "2025.11.20", fetchesPoem)
+      const config = Schema.decodeSync(KidvoiceConfig)({ ...defaultConfig, out, ytDlpPath })
+      const base = manifestLayer(config)
+      // The two layers as pipelineLayer builds them, in one build.
+      const layer = Layer.mergeAll(youTubeCatalogLayer(config, []), downloaderLayer(config, base))
+      yield* Effect.gen(function* () {
+        const catalog = yield* YouTubeCatalog
+        // The stand-in lists nothing readable: only its inspection matters here.
+        yield* Stream.runDrain(catalog.list(YouTubeTarget.Search({ query: "children" }), 5)).pipe(Effect.either)
+        const downloader = yield* Downloader
+        yield* downloader.download(remoteRow(5), { ...options, ytDlpPath })
+      }).pipe(Effect.provide(layer))
+      expect(readFileSync(join(out, "version-calls"), "utf8").trim().split("\n")).toHaveLength(1)
+      expect(readFileSync(join(out, "verbose-calls"), "utf8").trim().split("\n")).toHaveLength(1)
     }))
 
   it.scoped("a missing yt-dlp or cookies file is a typed error that says what to do; yt-dlp does not run without its cookies", () =>

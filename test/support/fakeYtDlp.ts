@@ -60,7 +60,7 @@ export const fakeYtDlpDownloads = (dir: string, version: string, body: string) =
     "#!/bin/sh",
     `if [ "$1" = "--version" ]; then echo x >> '${dir}/version-calls'; echo '${version}'; exit 0; fi`,
     // -v: the debug header of a yt-dlp that accepts the runtime it was given and has no yt-dlp-ejs; exits 2 like yt-dlp without a URL.
-    `if [ "$1" = "-v" ]; then printf '%s\\n' ${verboseHeader(version).map((l) => `"${l.replace("RUNTIMES", `$(case " $* " in *" --js-runtimes "*) echo deno-2.9.6;; *) echo none;; esac)`)}"`).join(" ")} >&2; exit 2; fi`,
+    `if [ "$1" = "-v" ]; then echo x >> '${dir}/verbose-calls'; printf '%s\\n' ${verboseHeader(version).map((l) => `"${l.replace("RUNTIMES", `$(case " $* " in *" --js-runtimes "*) echo deno-2.9.6;; *) echo none;; esac)`)}"`).join(" ")} >&2; exit 2; fi`,
     `printf '%s\\n' "$@" > '${dir}/args'`,
     `prev=''; for a in "$@"; do [ "$prev" = "-o" ] && out=$(echo "$a" | sed 's/%(ext)s/mp3/'); prev="$a"; done`,
     body
