@@ -63,6 +63,9 @@ export const sortBatch = (listings: ReadonlyArray<Listing>, seen: ReadonlySet<st
   return { candidates, skipped, notYet, duplicates, newIds: [...fresh] }
 }
 
+/** Most candidates of one input recorded in one transaction. */
+export const discoveryBatchSize = 2000
+
 /**
  * Finds candidates in every input, search and queued channel and records them, one transaction per batch (a URL
  * list, a page of results), so an interrupted discovery keeps what it had found. A search, channel or playlist that
@@ -129,7 +132,10 @@ export const discover = (request: DiscoveryRequest, config: KidvoiceConfig) =>
         yield* log(`passed over ${passed.where}: ${passed.reason}`)
       }
       const before = summary.added
-      yield* record(found.candidates.map((candidate) => ({ candidate, liveStatus: null, availability: null })))
+      // In bounded batches: a URL list of 100k ids is not one transaction of 100k rows (and its statement) in memory at once.
+      for (let i = 0; i < found.candidates.length; i += discoveryBatchSize) {
+        yield* record(found.candidates.slice(i, i + discoveryBatchSize).map((candidate) => ({ candidate, liveStatus: null, availability: null })))
+      }
       yield* requeueFoundAgain(found.candidates)
       targets.push(...found.targets)
       yield* Effect.logInfo(`${input}: ${found.candidates.length} candidates, ${summary.added - before} new`)

@@ -1,13 +1,15 @@
 import { SqlClient } from "@effect/sql"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, FastCheck as fc, Schema } from "effect"
+import { writeFileSync } from "node:fs"
+import { join } from "node:path"
 import { Candidate } from "../../src/domain/Candidate.js"
 import { defaultConfig, KidvoiceConfig } from "../../src/domain/Config.js"
 import { Manifest } from "../../src/manifest/Manifest.js"
-import { discover } from "../../src/pipeline/discovery.js"
+import { discover, discoveryBatchSize } from "../../src/pipeline/discovery.js"
 import { filterListing, type Listing } from "../../src/source/metadataFilter.js"
 import { YtDlpListingFailed } from "../../src/source/YtDlpSearch.js"
-import { freshManifest } from "../support/manifest.js"
+import { freshManifest, scopedTempDir } from "../support/manifest.js"
 import { listing, scriptedCatalog } from "../support/youTubeListings.js"
 
 const config = Schema.decodeSync(KidvoiceConfig)({
@@ -106,5 +108,29 @@ describe("discover", () => {
       const off = Schema.decodeSync(KidvoiceConfig)({ ...defaultConfig, discovery: { ...defaultConfig.discovery, channelExploreLimit: 0 } })
       yield* discover({ inputs: [], queries: [] }, off).pipe(Effect.provide(catalog.layer))
       expect(catalog.calls).toEqual([])
+    }).pipe(Effect.provide(freshManifest())))
+
+  it.scoped("a URL list of 4,500 ids is recorded in bounded transactions, every id once", () =>
+    Effect.gen(function* () {
+      const dir = yield* scopedTempDir("discover-batches")
+      const list = join(dir, "urls.txt")
+      writeFileSync(list, Array.from({ length: 4500 }, (_, i) => `https://www.youtube.com/watch?v=${i.toString(36).padStart(11, "0")}`).join("\n") + "\n")
+      const real = yield* Manifest
+      // A spy over the real manifest: the size of each discovery write.
+      const batches: Array<number> = []
+      const spy = Manifest.of({
+        ...real,
+        recordDiscovery: (candidates, skipped) => {
+          batches.push(candidates.length + skipped.length)
+          return real.recordDiscovery(candidates, skipped)
+        }
+      })
+      const summary = yield* discover({ inputs: [list], queries: [] }, config).pipe(
+        Effect.provide(scriptedCatalog(() => []).layer),
+        Effect.provideService(Manifest, spy)
+      )
+      expect(summary.added).toBe(4500)
+      expect(batches).toEqual([discoveryBatchSize, discoveryBatchSize, 4500 - 2 * discoveryBatchSize])
+      expect((yield* rowsById).size).toBe(4500)
     }).pipe(Effect.provide(freshManifest())))
 })
