@@ -8,10 +8,11 @@
  *            shell loop running one ffmpeg decode per file to 16 kHz mono WAV; R paired runs, CPU (user + system, the
  *            children included, from GNU time) of each, and the median ratio kidvoice ÷ shell loop.
  *   npm run bench -- pipeline [--sizes 1000,10000,100000] [--files 300] [--runs 3] [--only instant|files]
+ *                             [--kidvoice dist-copy/cli/main.js] [--media DIR (files made once, kept)]
  */
 import { Deferred, Effect, Layer, Logger, LogLevel, Schema } from "effect"
 import { execa } from "execa"
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs"
 import { cpus, tmpdir } from "node:os"
 import { join } from "node:path"
 import { Analysis } from "../src/domain/Analysis.js"
@@ -162,25 +163,35 @@ const timed = async (command: string, commandArgs: ReadonlyArray<string>, cwd?: 
   return { cpuSeconds: user + system, userSeconds: user, systemSeconds: system, wallSeconds: (performance.now() - started) / 1000, peakRssMiB: rssKiB / 1024 }
 }
 
-const filesTable = async (count: number, runs: number) => {
+/**
+ * `kidvoice` is the script run (bin/kidvoice.js by default; a copy of dist/cli/main.js under the project, so edits made
+ * while the bench runs do not rebuild the bundle mid-run). `reuse` is a folder the files are made in once and kept.
+ */
+const filesTable = async (count: number, runs: number, kidvoiceScript: string, reuse: string) => {
   const dir = mkdtempSync(join(tmpdir(), "kidvoice-bench-files-"))
   try {
-    const media = join(dir, "media")
-    mkdirSync(media)
-    await makeShortFiles(media, count)
+    const media = reuse || join(dir, "media")
+    mkdirSync(media, { recursive: true })
+    const made = readdirSync(media).filter((f) => f.endsWith(".ogg")).length
+    if (made !== count) {
+      for (const f of readdirSync(media)) rmSync(join(media, f), { force: true })
+      await makeShortFiles(media, count)
+    }
     const { stdout: audioSeconds } = await execa("bash", ["-c", `for f in "${media}"/*.ogg; do ffprobe -v error -show_entries format=duration -of csv=p=0 "$f"; done | paste -sd+ | bc`])
     process.stdout.write(
       `\n${count} short local files (${Number(audioSeconds).toFixed(0)} s of audio), ${runs} paired runs; ${cpus().length} cores shared with other work (figures are noisy)\n` +
         "run  runner     cpu-s  user-s  sys-s  wall-s  cpu-ms/video  peak-RSS-MiB\n"
     )
     const root = join(import.meta.dirname, "..")
-    const shellScript = `for f in "${media}"/*.ogg; do ffmpeg -v error -nostdin -y -i "$f" -vn -ac 1 -ar 16000 -c:a pcm_s16le -map_metadata -1 -bitexact -xerror -f wav "$1/$(basename "$f").wav"; done`
+    // kidvoice's decode (media/Ffmpeg.ts decodeToWav, with the default 3 h limit), flag for flag.
+    const limit = defaultConfig.rules.maxDurationSeconds + 1
+    const shellScript = `for f in "${media}"/*.ogg; do ffmpeg -hide_banner -nostdin -v warning -y -i "$f" -t ${limit} -vn -ac 1 -ar 16000 -c:a pcm_s16le -map_metadata -1 -bitexact -f wav "$1/$(basename "$f").wav"; done`
     const ratios: Array<number> = []
     for (let run = 1; run <= runs; run++) {
       const shellOut = join(dir, `shell-${run}`)
       mkdirSync(shellOut)
       const shell = await timed("bash", ["-c", shellScript, "loop", shellOut])
-      const kidvoice = await timed("node", [join(root, "bin", "kidvoice.js"), "run", "--input", media, "--out", join(dir, `kidvoice-${run}`), "--log-level", "warning"], root)
+      const kidvoice = await timed("node", [kidvoiceScript, "run", "--input", media, "--out", join(dir, `kidvoice-${run}`), "--log-level", "warning"], root)
       const row = (runner: string, r: Awaited<ReturnType<typeof timed>>) =>
         process.stdout.write(
           `${String(run).padStart(3)}  ${runner.padEnd(8)}  ${r.cpuSeconds.toFixed(1).padStart(7)}  ${r.userSeconds.toFixed(1).padStart(6)}  ${r.systemSeconds.toFixed(1).padStart(5)}  ` +
@@ -204,5 +215,7 @@ if (args[0] === "--instant-one") {
 } else {
   const only = option("only", "")
   if (only !== "files") await instantTable(option("sizes", "1000,10000,100000").split(",").map(Number))
-  if (only !== "instant") await filesTable(Number(option("files", "300")), Number(option("runs", "3")))
+  if (only !== "instant") {
+    await filesTable(Number(option("files", "300")), Number(option("runs", "3")), option("kidvoice", join(import.meta.dirname, "..", "bin", "kidvoice.js")), option("media", ""))
+  }
 }
