@@ -11,6 +11,8 @@
  *                  through the bundle (--rows, --runs)
  *   pipeline       orchestration per video with instant stages at 1k/10k/100k videos, and CPU of 300 short local
  *                  files through `kidvoice run` ÷ a bare ffmpeg shell loop (--sizes, --files, --runs, --only)
+ *   transcribe     per-clip cost of the Whisper transcription loop on the tiny test model, and of its log-mel
+ *                  features alone (--clips, --seconds)
  */
 import { execa } from "execa"
 import { join } from "node:path"
@@ -21,7 +23,8 @@ const harnesses: Record<string, string> = {
   analyze: "analyze.ts",
   download: "download.ts",
   startup: "startup.ts",
-  pipeline: "pipeline.ts"
+  pipeline: "pipeline.ts",
+  transcribe: "transcribe.ts"
 }
 
 const [name = "analyze", ...rest] = process.argv.slice(2)

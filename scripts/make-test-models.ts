@@ -7,7 +7,7 @@
  *   npx tsx scripts/make-test-models.ts
  */
 import { createHash } from "node:crypto"
-import { writeFileSync } from "node:fs"
+import { mkdirSync, writeFileSync } from "node:fs"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
 import onnxProto from "onnx-proto"
@@ -163,3 +163,78 @@ writeCard("tiny-whisper.json", {
   source: "test fixture made by scripts/make-test-models.ts",
   licence: "MIT"
 })
+
+/**
+ * Whisper-shaped decoders for transcription, in asr/ (apart, so `auto` in the folder above still finds only the
+ * language card). They ignore the audio (a zero-weighted sum keeps the input in the graph) and read the next
+ * token's logits from a fixed table at the current sequence length: `logits[0, i] = table[i + 1]`. So the real
+ * loop, given the right 4-token prompt, must produce the expected tokens, and a wrong prompt length shifts them.
+ * The vocabulary is byte-level BPE as Whisper's: "ĠdÄĽti" is " děti" (ě is the bytes C4 9B: `Ä` and `Ľ`).
+ */
+const asrOut = join(out, "asr")
+mkdirSync(asrOut, { recursive: true })
+const asrTokens = [
+  "<|endoftext|>", "<|startoftranscript|>", "<|en|>", "<|cs|>", "<|transcribe|>", "<|notimestamps|>",
+  "hello", "Ġworld", "Ġd", "ÄĽ", "ti", "Ġla", "<|0.00|>"
+]
+const asrId = (token: string) => asrTokens.indexOf(token)
+const tableRows = 40
+/** Row per sequence length; `picks[length]` is the winner (score 10), a timestamp scores 20 where `timestampAt` says. */
+const tableOf = (picks: (length: number) => string, timestampAt: ReadonlyArray<number>) =>
+  Array.from({ length: tableRows }, (_, length) =>
+    asrTokens.map((token) => (token === picks(length) ? 10 : token === "<|0.00|>" && timestampAt.includes(length) ? 20 : 0))).flat()
+// After <|startoftranscript|> (length 1) the language read-out favours Czech; lengths 2-3 (a short prompt) give "la".
+const spoken = ["hello", "Ġworld", "Ġd", "ÄĽ", "ti"]
+const helloTable = tableOf((length) => (length === 1 ? "<|cs|>" : length < 4 ? "Ġla" : spoken[length - 4] ?? "<|endoftext|>"), [4])
+const loopTable = tableOf((length) => (length === 1 ? "<|cs|>" : length === 4 ? "hello" : "Ġla"), [])
+const INT64_SCALAR = (name: string, value: number) => onnx.TensorProto.create({ name, dataType: INT64, dims: [], int64Data: [value] })
+const tableDecoder = (name: string, table: ReadonlyArray<number>) =>
+  writeModel(join("asr", `${name}.onnx`), onnx.GraphProto.create({
+    name,
+    input: [valueInfo("input_ids", INT64, [1, "tokens"]), valueInfo("encoder_hidden_states", FLOAT, [1, 1, nMels])],
+    output: [valueInfo("logits", FLOAT, [1, "tokens", asrTokens.length])],
+    initializer: [
+      floats("table", [tableRows, asrTokens.length], table),
+      INT64_SCALAR("one", 1),
+      onnx.TensorProto.create({ name: "batch_axis", dataType: INT64, dims: [1], int64Data: [0] }),
+      floats("zero", [], [0])
+    ],
+    node: [
+      node("Shape", ["input_ids"], ["shape"]),
+      node("Gather", ["shape", "one"], ["length"], { axis: 0 }),
+      node("Add", ["length", "one"], ["limit"]),
+      node("Range", ["one", "limit", "one"], ["positions"]),
+      node("Gather", ["table", "positions"], ["rows"], { axis: 0 }),
+      node("Unsqueeze", ["rows", "batch_axis"], ["batched"]),
+      node("ReduceSum", ["encoder_hidden_states"], ["audio_sum"]),
+      node("Mul", ["audio_sum", "zero"], ["no_audio"]),
+      node("Add", ["batched", "no_audio"], ["logits"])
+    ]
+  }))
+writeFileSync(join(asrOut, "tiny-whisper-asr-tokenizer.json"), `${JSON.stringify({
+  version: "1.0",
+  added_tokens: asrTokens.flatMap((content, id) => (content.startsWith("<|") ? [{ id, content, special: true }] : [])),
+  model: { type: "BPE", vocab: Object.fromEntries(asrTokens.map((t, id) => [t, id]).filter(([t]) => !String(t).startsWith("<|"))), merges: [] }
+}, null, 2)}\n`)
+for (const [name, table] of [["tiny-whisper-asr", helloTable], ["tiny-whisper-loop", loopTable]] as const) {
+  const sha256 = tableDecoder(`${name}-decoder`, table)
+  writeCard(join("asr", `${name}-decoder.json`), { ...whisperCard("decoder", sha256, ["input_ids", "encoder_hidden_states"], ["logits"]), name: `${name}-decoder`, file: `${name}-decoder.onnx` })
+  writeCard(join("asr", `${name}.json`), {
+    name,
+    task: "language",
+    kind: "whisper",
+    encoder: "../tiny-whisper-encoder.json",
+    decoder: `${name}-decoder.json`,
+    io: { features: "input_features", encoderOutput: "last_hidden_state", inputIds: "input_ids", encoderHidden: "encoder_hidden_states", logits: "logits" },
+    tokens: { startOfTranscript: asrId("<|startoftranscript|>"), languages: { en: asrId("<|en|>"), cs: asrId("<|cs|>") } },
+    transcription: {
+      tokenizer: "tiny-whisper-asr-tokenizer.json",
+      transcribe: asrId("<|transcribe|>"),
+      noTimestamps: asrId("<|notimestamps|>"),
+      endOfText: asrId("<|endoftext|>"),
+      maxTokens: 32
+    },
+    source: "test fixture made by scripts/make-test-models.ts (decoder logits from a fixed table by sequence length)",
+    licence: "MIT"
+  })
+}

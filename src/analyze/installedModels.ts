@@ -9,13 +9,15 @@ import { SpokenLanguage } from "./SpokenLanguage.js"
 import { whisperLanguageLayer } from "./WhisperLanguage.js"
 
 /** What every card says about itself, whatever its backend: enough to choose one. */
-const CardHeader = Schema.Struct({ name: Schema.String, task: Schema.String, kind: Schema.optional(Schema.String) })
+const CardHeader = Schema.Struct({ name: Schema.String, task: Schema.String, kind: Schema.optional(Schema.String), transcription: Schema.optional(Schema.Unknown) })
 
 export interface InstalledCard {
   readonly name: string
   readonly task: string
   readonly kind: string | null
   readonly path: string
+  /** A Whisper card with what transcription needs (its `transcription` section). */
+  readonly transcribes?: boolean
 }
 
 /** The model cards in a models folder (its registry.json and files that are not cards are not). */
@@ -27,7 +29,7 @@ export const installedCards = (modelsDir: string) =>
       (name) =>
         Effect.promise(() => fs.readFile(join(modelsDir, name), "utf8").catch(() => "")).pipe(
           Effect.map((text) => Schema.decodeUnknownOption(Schema.parseJson(CardHeader))(text)),
-          Effect.map(Option.map((h): InstalledCard => ({ name: h.name, task: h.task, kind: h.kind ?? null, path: join(modelsDir, name) })))
+          Effect.map(Option.map((h): InstalledCard => ({ name: h.name, task: h.task, kind: h.kind ?? null, path: join(modelsDir, name), transcribes: h.transcription !== undefined })))
         )
     )
     return cards.flatMap(Option.toArray)
@@ -100,3 +102,18 @@ export const selectedModelsLayer = (choice: ModelChoice) =>
       return Layer.merge(childLayer, languageLayer)
     })
   )
+
+/**
+ * The Whisper card speech recognition uses (`--asr`): the one named, or with `auto` the first installed Whisper
+ * card that can transcribe; null with `off`, or with `auto` when none is installed (clips without captions then
+ * keep no text).
+ */
+export const selectedTranscriberCard = (choice: Pick<ModelChoice, "dir"> & { readonly asr: string }) =>
+  Effect.gen(function* () {
+    const dir = choice.dir ?? shippedModelsDir
+    const cards = (yield* installedCards(dir)).filter((c) => c.transcribes === true)
+    const card = selectCard(choice.asr === "off" ? "none" : choice.asr, "language", cards, ["whisper"])
+    return card === "missing"
+      ? yield* new ModelNotInstalled({ name: choice.asr, task: "speech recognition (a Whisper card with a transcription section)", modelsDir: dir, installed: cards.map((c) => c.name) })
+      : card
+  })

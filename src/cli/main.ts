@@ -237,7 +237,7 @@ const stageGroups: Record<"download" | "analyze" | "curate", ReadonlyArray<Setti
 
 /** A single stage on its own: its upstream is whatever the manifest already holds. */
 const stageCommand = (name: "download" | "analyze" | "curate", description: string) =>
-  Command.make(name, stageOptions(stageGroups[name], name === "curate" ? ["min-duration-seconds", "max-duration-seconds"] : []), (args) =>
+  Command.make(name, stageOptions(stageGroups[name], name === "curate" ? ["min-duration-seconds", "max-duration-seconds", "models-dir", "asr"] : []), (args) =>
     withConfig(args, (config) =>
       Effect.gen(function* () {
         yield* Effect.gen(function* () {

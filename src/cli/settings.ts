@@ -59,6 +59,7 @@ export const pipelineSettings: ReadonlyArray<Setting> = [
   setting("models-dir", "models.dir", "text", "folder of installed models, as given to kidvoice models install (null: the shipped models/)"),
   setting("child-model", "models.childVoice", "text", "child-voice model card to use: a name, or auto (a learned model if installed, else the acoustic one)"),
   setting("language-model", "models.language", "text", "spoken-language model card: a name, auto (if one is installed) or none; without one, metadata and title decide"),
+  setting("asr", "models.asr", "text", "transcribe clips without captions (text_source asr): auto (with an installed Whisper model that can), off, or a model card's name", { type: "auto|off|NAME" }),
   setting("upload-endpoint", "upload.endpoint", "text", "server to upload the dataset to (user:password@ in the URL or env KIDVOICE_UPLOAD_USER/KIDVOICE_UPLOAD_PASSWORD; token: env KIDVOICE_UPLOAD_TOKEN); run uploads when set"),
   setting("upload-concurrency", "upload.concurrency", "number", "clips uploaded at once"),
   setting("upload-timeout-seconds", "upload.requestTimeoutSeconds", "number", "limit for one upload request"),

@@ -11,6 +11,10 @@ export interface DatasetSummary {
   readonly scoreHistogram: ReadonlyArray<number>
   /** Clips per text source (`manual`, `auto`, `asr`, `none`). */
   readonly byTextSource: Record<string, number>
+  /** Clips per speech recogniser that wrote their text (text source `asr`). */
+  readonly byTextModel: Record<string, number>
+  /** Clips the recogniser failed on (they have no text). */
+  readonly textErrors: number
   /** Clips per rule set they were accepted under (the JSON Curator recorded; `null` for clips cut before it did). */
   readonly byRules: Record<string, number>
 }
@@ -25,6 +29,8 @@ export const summaryBuilder = () => {
   const videos = new Set<string>()
   const scoreHistogram = Array.from({ length: scoreBins }, () => 0)
   const byTextSource: Record<string, number> = {}
+  const byTextModel: Record<string, number> = {}
+  let textErrors = 0
   const byRules: Record<string, number> = {}
   let clips = 0
   let seconds = 0
@@ -44,6 +50,8 @@ export const summaryBuilder = () => {
         licenceClips[licence] = (licenceClips[licence] ?? 0) + 1
         scoreHistogram[Math.min(scoreBins - 1, Math.floor(clip.childScore * scoreBins))]!++
         byTextSource[clip.textSource] = (byTextSource[clip.textSource] ?? 0) + 1
+        if (clip.textSource === "asr" && clip.textModel !== null) byTextModel[clip.textModel] = (byTextModel[clip.textModel] ?? 0) + 1
+        if (clip.textError !== null) textErrors++
         const rules = clip.acceptedUnder ?? "null"
         byRules[rules] = (byRules[rules] ?? 0) + 1
       }
@@ -56,9 +64,28 @@ export const summaryBuilder = () => {
       byLicence: Object.fromEntries([...licenceVideos].map(([licence, ids]) => [licence, { videos: ids.size, clips: licenceClips[licence]! }])),
       scoreHistogram,
       byTextSource,
+      byTextModel,
+      textErrors,
       byRules
     })
   }
+}
+
+/** Which recogniser wrote the `asr` texts, and that they are machine output: for a user deciding what to train on. */
+const asrLines = (summary: DatasetSummary): ReadonlyArray<string> => {
+  const models = Object.entries(summary.byTextModel).sort(([a], [b]) => a.localeCompare(b))
+  return [
+    ...(models.length === 0 ? [] : [
+      "`asr` texts are machine transcriptions of clips without captions (Whisper, greedy decoding), not checked by a",
+      "person; the `text_model` column names the model of each. Filter on `text_source` to train on captions only.",
+      "",
+      "| speech recogniser | clips |",
+      "|---|---:|",
+      ...models.map(([model, n]) => `| ${model} | ${n} |`),
+      ""
+    ]),
+    ...(summary.textErrors > 0 ? [`The recogniser failed on ${summary.textErrors} clips; they have no text (\`text_source: none\`).`, ""] : [])
+  ]
 }
 
 const hours = (seconds: number) => (seconds / 3600).toFixed(3)
@@ -199,6 +226,7 @@ export const renderDatasetCard = (summary: DatasetSummary, producedBy: string, c
     "|---|---:|",
     ...Object.entries(summary.byTextSource).sort(([a], [b]) => a.localeCompare(b)).map(([source, n]) => `| ${source} | ${n} |`),
     "",
+    ...asrLines(summary),
     "## How the clips were selected",
     "",
     ...(weakest === null ? [] : [

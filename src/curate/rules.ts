@@ -1,8 +1,11 @@
 import type { Analysis } from "../domain/Analysis.js"
 import type { CurateRules } from "../domain/Config.js"
 
-/** The best transcript a video has: a creator's caption track, only an automatic one, or none. */
-export type AvailableTranscript = "manual" | "auto" | "none"
+/**
+ * The best transcript a video has: a creator's caption track, only an automatic one, a local speech recogniser's
+ * (a Whisper model is installed; `any` accepts it, `manual` does not: a recogniser is no creator), or none.
+ */
+export type AvailableTranscript = "manual" | "auto" | "asr" | "none"
 
 const meetsTranscript = (required: CurateRules["requireTranscript"], available: AvailableTranscript) =>
   required === "none" || (required === "any" ? available !== "none" : available === "manual")
@@ -38,7 +41,8 @@ export const decide = (analysis: Analysis, rules: CurateRules, transcript: Avail
   }
   if (analysis.speechSeconds === 0) return reject("no-speech", "voice activity detection found no speech")
   if (!meetsTranscript(rules.requireTranscript, transcript)) {
-    return reject("transcript", `${transcript === "none" ? "no captions" : "only automatic captions"} in its language; --require-transcript ${rules.requireTranscript}`)
+    const had = transcript === "none" ? "no captions" : transcript === "asr" ? "no captions (speech recognition only)" : "only automatic captions"
+    return reject("transcript", `${had} in its language; --require-transcript ${rules.requireTranscript}`)
   }
   if (rules.allowedLanguages.length > 0 && !rules.allowedLanguages.includes(analysis.language)) {
     return reject("language", `language ${analysis.language} is not one of ${rules.allowedLanguages.join(", ")}`)

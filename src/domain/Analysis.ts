@@ -40,6 +40,10 @@ export class DatasetClip extends Schema.Class<DatasetClip>("DatasetClip")({
   /** The caption cues the clip was cut on (first start, last end); null for a clip without captions. */
   cueStart: Schema.NullOr(Schema.Number),
   cueEnd: Schema.NullOr(Schema.Number),
+  /** The speech recogniser that wrote `text` (text source `asr`), else null. */
+  textModel: Schema.optionalWith(Schema.NullOr(Schema.String), { default: () => null }),
+  /** Why the recogniser could not transcribe this clip (`Tag: message`), else null. */
+  textError: Schema.optionalWith(Schema.NullOr(Schema.String), { default: () => null }),
   kind: Schema.String,
   /** The host's channel id, else its channel name; null for local files (the dataset then uses the source folder). */
   channelId: Schema.NullOr(Schema.String),
@@ -60,5 +64,7 @@ export class Clip extends Schema.Class<Clip>("Clip")({
   text: Schema.optionalWith(Schema.String, { default: () => "" }),
   textSource: Schema.optionalWith(TextSource, { default: () => "none" as const }),
   cueStart: Schema.optionalWith(Schema.NullOr(Schema.Number), { default: () => null }),
-  cueEnd: Schema.optionalWith(Schema.NullOr(Schema.Number), { default: () => null })
+  cueEnd: Schema.optionalWith(Schema.NullOr(Schema.Number), { default: () => null }),
+  textModel: Schema.optionalWith(Schema.NullOr(Schema.String), { default: () => null }),
+  textError: Schema.optionalWith(Schema.NullOr(Schema.String), { default: () => null })
 }) {}

@@ -53,7 +53,9 @@ export class ModelSettings extends Schema.Class<ModelSettings>("ModelSettings")(
   dir: Schema.NullOr(Schema.NonEmptyTrimmedString),
   /** A model card's name, `auto` (the best installed), or for language `none` (title and metadata only). */
   childVoice: Schema.NonEmptyTrimmedString,
-  language: Schema.NonEmptyTrimmedString
+  language: Schema.NonEmptyTrimmedString,
+  /** Speech recognition for clips without captions: `auto` (a Whisper card that can transcribe, if installed), `off`, or a card's name. */
+  asr: Schema.optionalWith(Schema.NonEmptyTrimmedString, { default: () => "auto" })
 }) {}
 
 /** How remote audio is fetched: what yt-dlp is given, and how hard the video host is asked. */
@@ -147,7 +149,7 @@ export const defaultConfig = {
   clips: { minSeconds: 1, maxSeconds: 30, mergeGapSeconds: 0.6, loudnessDbfs: null },
   vad: { threshold: 0.5, minSpeechMs: 250, minSilenceMs: 300, maxSegmentSeconds: 30 },
   upload: { endpoint: null, concurrency: 4, requestTimeoutSeconds: 120, layout: "dataset", retryBaseSeconds: 2 },
-  models: { dir: null, childVoice: "auto", language: "auto" },
+  models: { dir: null, childVoice: "auto", language: "auto", asr: "auto" },
   download: {
     cookiesFile: null,
     proxy: null,

@@ -289,7 +289,9 @@ export const makeManifest = (options: ManifestOptions, manifestPath?: string) =>
             text: c.text,
             textSource: c.textSource,
             cueStart: c.cueStart,
-            cueEnd: c.cueEnd
+            cueEnd: c.cueEnd,
+            textModel: c.textModel,
+            textError: c.textError
           })),
           now
         })).pipe(Effect.asVoid)
@@ -367,7 +369,7 @@ export const makeManifest = (options: ManifestOptions, manifestPath?: string) =>
     const clipsPage = (afterFileName: string, limit: number) =>
       sql`
         SELECT c.file_name, c.start_seconds AS start, c.end_seconds AS end, c.child_score, c.language,
-               c.text, c.text_source, c.cue_start, c.cue_end,
+               c.text, c.text_source, c.cue_start, c.cue_end, c.text_model, c.text_error,
                c.video_id, v.kind, v.source_url, v.source_root, v.title, v.licence, v.channel_id, v.channel, v.accepted_under
         FROM clips c JOIN videos v ON v.id = c.video_id
         WHERE v.state IN ('accepted', 'uploaded') AND c.file_name > ${afterFileName}

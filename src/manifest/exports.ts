@@ -117,6 +117,7 @@ export const clipFields = (clip: DatasetClip) => {
     text_source: clip.textSource,
     cue_start: roundOrNull(clip.cueStart, 3),
     cue_end: roundOrNull(clip.cueEnd, 3),
+    text_model: clip.textModel,
     licence: clip.licence ?? "unknown",
     speaker_id: speaker,
     split: splitOf(speaker)
@@ -138,7 +139,7 @@ const csvCell = (value: string | number | null) => {
 }
 
 export const csvHeader =
-  "file_name,video_id,source_url,start,end,duration,child_score,language,text,text_source,cue_start,cue_end,licence,speaker_id,split"
+  "file_name,video_id,source_url,start,end,duration,child_score,language,text,text_source,cue_start,cue_end,text_model,licence,speaker_id,split"
 
 /** A clip's path relative to the folder of the file naming it. */
 const clipPath = (clip: DatasetClip, datasetDir: string, exportDir: string) => portable(relative(exportDir, join(datasetDir, clip.fileName)))
@@ -194,6 +195,7 @@ export const clipLine = (
           video_id: fields.video_id,
           source_url: fields.source_url,
           text_source: fields.text_source,
+          text_model: fields.text_model,
           child_score: fields.child_score,
           licence: fields.licence,
           split: fields.split

@@ -128,5 +128,12 @@ export const migrations = {
     // last id instead of sorting every row of the state for each page of 100: measured 27 ms a page with 8k rows
     // analyzed on a 100k-row manifest, so a curate of a large backlog was quadratic.
     yield* sql`CREATE INDEX videos_state_id ON videos (state, id)`
+  }),
+  "0010_asr_text": Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    // The speech recogniser that wrote a clip's text (text_source 'asr'), and why it could not when it failed
+    // (`Tag: message`): the clip is kept without text, the failure stays beside it instead of failing the video.
+    yield* sql`ALTER TABLE clips ADD COLUMN text_model TEXT`
+    yield* sql`ALTER TABLE clips ADD COLUMN text_error TEXT`
   })
 }

@@ -2,8 +2,9 @@ import { NodeFileSystem, NodeHttpClient } from "@effect/platform-node"
 import { Effect, Layer, type Redacted } from "effect"
 import { promises as fs } from "node:fs"
 import { Analyzer } from "../analyze/Analyzer.js"
-import { selectedModelsLayer } from "../analyze/installedModels.js"
+import { selectedModelsLayer, selectedTranscriberCard } from "../analyze/installedModels.js"
 import { SileroVad } from "../analyze/SileroVad.js"
+import { Transcriber } from "../analyze/Transcriber.js"
 import type { KidvoiceConfig, ModelSettings } from "../domain/Config.js"
 import { Workspace, workspacePaths } from "../domain/Workspace.js"
 import { Curator } from "../curate/Curator.js"
@@ -55,6 +56,13 @@ export const youTubeCatalogLayer = (config: KidvoiceConfig, apiKeys: ReadonlyArr
 export const analyzerLayer = (models: ModelSettings) =>
   Analyzer.layer.pipe(Layer.provideMerge(Layer.merge(SileroVad.layer, selectedModelsLayer(models))))
 
+/** Curate, with a speech recogniser for clips without captions when the settings choose one and it is installed. */
+export const curatorLayer = (models: ModelSettings) =>
+  Layer.unwrapEffect(
+    Effect.map(selectedTranscriberCard(models), (card) =>
+      card === null ? Curator.layer : Curator.layer.pipe(Layer.provide(Transcriber.layerFromCard(card.path))))
+  )
+
 /**
  * Every stage's service over one working directory. The catalog and the Downloader are given the same
  * `YtDlpInspector.layer` (layers are shared by reference within one build), so a run inspects yt-dlp once.
@@ -62,7 +70,7 @@ export const analyzerLayer = (models: ModelSettings) =>
 export const pipelineLayer = (config: KidvoiceConfig, youTubeApiKeys: ReadonlyArray<Redacted.Redacted<string>> = []) => {
   const base = manifestLayer(config)
   const downloader = downloaderLayer(config, base)
-  const curator = Curator.layer.pipe(Layer.provide(base))
+  const curator = curatorLayer(config.models).pipe(Layer.provide(base))
   const uploader = Uploader.layer.pipe(Layer.provide(Layer.merge(base, NodeHttpClient.layerUndici)))
   const source = Source.layerWith({ allowFileUrls: config.download.allowFileUrls }).pipe(Layer.provide(youTubeCatalogLayer(config, youTubeApiKeys)))
   return Layer.mergeAll(base, source, downloader, analyzerLayer(config.models), curator, uploader)

@@ -52,6 +52,20 @@ describe("dataset card", () => {
     expect(noText).toContain("0 clips have text")
   })
 
+  it("says which clips a speech recogniser transcribed, by which model, and on how many it failed", () => {
+    const card = render([
+      clip("a", "cs", 5, 0.9, null, { text: "ahoj", textSource: "asr", textModel: "whisper-tiny" }),
+      clip("a", "cs", 6, 0.9, null, { text: "děti", textSource: "asr", textModel: "whisper-tiny" }),
+      clip("b", "cs", 4, 0.9, null, { text: "ahoj", textSource: "manual" }),
+      clip("c", "cs", 3, 0.9, null, { textError: "TranscriptionError: speech recognition by whisper-tiny failed: boom" })
+    ])
+    expect(card).toContain("| asr | 2 |")
+    expect(card).toContain("| whisper-tiny | 2 |")
+    expect(card).toContain("not checked by a\nperson")
+    expect(card).toContain("The recogniser failed on 1 clips")
+    expect(render([clip("b", "cs", 4, 0.9, null, { text: "ahoj", textSource: "manual" })])).not.toContain("| speech recogniser |")
+  })
+
   it("names one hub licence when every clip shares one it knows, else other", () => {
     expect(cardLicence(["Creative Commons Attribution license (reuse allowed)"])).toBe("cc-by-3.0")
     expect(cardLicence(["Creative Commons Attribution license (reuse allowed)", "unknown"])).toBe("other")

@@ -177,4 +177,13 @@ describe("decide with --require-transcript", () => {
     expect(decide(analysis(), any, "none")).toMatchObject({ accepted: false, rule: "transcript" })
     expect(decide(analysis(), rules, "none").accepted).toBe(true)
   })
+
+  it("a speech recogniser's text counts for any, never for manual", () => {
+    expect(decide(analysis(), CurateRules.make({ ...rules, requireTranscript: "any" }), "asr").accepted).toBe(true)
+    expect(decide(analysis(), CurateRules.make({ ...rules, requireTranscript: "manual" }), "asr")).toMatchObject({
+      accepted: false,
+      rule: "transcript",
+      detail: expect.stringContaining("speech recognition only")
+    })
+  })
 })

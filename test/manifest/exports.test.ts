@@ -52,6 +52,7 @@ describe("clip export lines", () => {
       text_source: "manual",
       cue_start: 0.9,
       cue_end: 4.6,
+      text_model: null,
       licence: "unknown",
       speaker_id: "UCabc",
       split: splitOf("UCabc")
@@ -92,8 +93,8 @@ describe("clip export lines", () => {
   it("csv: the header's columns in order, cells with commas or quotes quoted", () => {
     const commaUrl = DatasetClip.make({ ...clip, sourceUrl: "https://example.org/a,b?\"q\"" })
     const cells = clipLine("csv", commaUrl, "/out/dataset", "/out/exports")
-    expect(csvHeader.split(",")).toHaveLength(15)
-    expect(cells.startsWith('../dataset/vi/abcdefghijk_000001000_000004500.wav,abcdefghijk,"https://example.org/a,b?""q""",1,4.5,3.5,0.8765,vi,Con cò bé bé,manual,0.9,4.6,unknown,UCabc,')).toBe(true)
+    expect(csvHeader.split(",")).toHaveLength(16)
+    expect(cells.startsWith('../dataset/vi/abcdefghijk_000001000_000004500.wav,abcdefghijk,"https://example.org/a,b?""q""",1,4.5,3.5,0.8765,vi,Con cò bé bé,manual,0.9,4.6,,unknown,UCabc,')).toBe(true)
   })
 
   it("a local source is named relative to the folder it was found in, never absolutely; its speaker is that folder", () => {
