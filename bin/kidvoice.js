@@ -8,7 +8,7 @@ import { pathToFileURL } from "node:url"
 const fromSources = async () => {
   const { register } = await import("tsx/esm/api")
   register()
-  await import("../src/cli/main.ts")
+  await import("../src/cli/start.ts")
 }
 
 if (process.env.KIDVOICE_TSX === "1") {

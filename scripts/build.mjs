@@ -1,9 +1,11 @@
-// The CLI as one ES module bundle, dist/cli/main.js: what bin/kidvoice.js runs. Plain JavaScript so that node runs it
-// without tsx (setup calls it, and bin/kidvoice.js calls it when a source is newer than the bundle).
+// The CLI as an ES module bundle, dist/cli/main.js plus the chunks it imports on first use (dist/cli/*-<hash>.js): what
+// bin/kidvoice.js runs. Plain JavaScript so that node runs it without tsx (setup calls it, and bin/kidvoice.js calls it
+// when a source is newer than the bundle).
 //   node scripts/build.mjs          build when stale (no output when fresh)
 //   node scripts/build.mjs --force  build anyway
-import { mkdirSync, readdirSync, renameSync, statSync } from "node:fs"
-import { dirname, join, resolve } from "node:path"
+import { mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs"
+import { createRequire } from "node:module"
+import { basename, dirname, join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 
 export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..")
@@ -56,6 +58,42 @@ const lazyLoad = {
 }
 
 /**
+ * Packages the Effect libraries import for things no command does at start: @effect/cli parses YAML, TOML and INI
+ * option files (none of our options is one), effect's Schema builds fast-check arbitraries (tests do, the CLI never).
+ * Bundled, they were a fifth of what every start compiled. Each becomes a module of wrappers, one per function it
+ * exports, that load the package (the copy its importer resolves) on the first call. Names are read from the package
+ * at build time; a use of anything else fails the build (see `unusableLazyName`).
+ */
+const lazyNamespacePackages = { yaml: "@effect/cli", toml: "@effect/cli", ini: "@effect/cli", "fast-check": "effect" }
+const lazyNamespaces = {
+  name: "lazy-namespaces",
+  setup: (b) => {
+    b.onResolve({ filter: new RegExp(`^(${Object.keys(lazyNamespacePackages).join("|")})$`) }, (args) =>
+      args.namespace === "lazy-namespaces" || !args.importer.includes(`node_modules/${lazyNamespacePackages[args.path]}/`)
+        ? undefined
+        : { path: args.path, namespace: "lazy-namespaces" })
+    b.onLoad({ filter: /.*/, namespace: "lazy-namespaces" }, (args) => {
+      const owner = lazyNamespacePackages[args.path]
+      const loaded = createRequire(createRequire(join(projectRoot, "package.json")).resolve(owner))(args.path)
+      const names = Object.keys(loaded).filter((name) => typeof loaded[name] === "function" && /^[A-Za-z_$][\w$]*$/.test(name))
+      return {
+        contents: "import { createRequire } from 'node:module'\n" +
+          "let loaded\n" +
+          "const load = () => (loaded ??= createRequire(createRequire(import.meta.url).resolve(" +
+          `${JSON.stringify(owner)}))(${JSON.stringify(args.path)}))\n` +
+          names.map((name) =>
+            `export function ${name}(...args) { const f = load()[${JSON.stringify(name)}]; return new.target ? Reflect.construct(f, args) : f.apply(this, args) }\n`
+          ).join(""),
+        loader: "js"
+      }
+    })
+  }
+}
+
+/** A build warning that code uses a name a lazy namespace does not wrap (it would be undefined at run time). */
+const unusableLazyName = (warning) => Object.keys(lazyNamespacePackages).some((name) => warning.text.includes(`"${name}"`))
+
+/**
  * Only the sources, the Effect packages and execa (with what they import) go inside: their few hundred small ES
  * modules are what makes start-up slow. Every other package the sources import loads from node_modules as it is: native
  * addons (better-sqlite3) or packages that hold model files
@@ -66,7 +104,7 @@ const onlyEffectInside = {
   setup: (b) => {
     const sources = join(projectRoot, "src")
     b.onResolve({ filter: /^[^./]/ }, (args) => {
-      if (args.namespace === "lazy-load" || args.path.startsWith("node:")) return undefined
+      if (args.namespace === "lazy-load" || args.namespace === "lazy-namespaces" || args.path.startsWith("node:")) return undefined
       // A native addon finds its binary by __filename: outside, whoever imports it (@effect/sql-sqlite-node does).
       if (args.path === "better-sqlite3") return { path: args.path, external: true }
       if (!args.importer.startsWith(sources)) return undefined
@@ -76,31 +114,60 @@ const onlyEffectInside = {
   }
 }
 
+/** esbuild's options for the bundle (a benchmark or a test may add `metafile: true` to see what each chunk holds). */
+export const bundleOptions = () => ({
+  entryPoints: { main: join(projectRoot, "src", "cli", "start.ts") },
+  outdir: dirname(bundlePath),
+  bundle: true,
+  splitting: true,
+  chunkNames: "[name]-[hash]",
+  platform: "node",
+  format: "esm",
+  target: "node20",
+  logLevel: "error",
+  legalComments: "none",
+  // Less text to read and compile at every start (a third of it, unminified); names kept for error messages.
+  minify: true,
+  keepNames: true,
+  plugins: [lazyLoad, lazyNamespaces, onlyEffectInside],
+  // CommonJS dependencies inside an ES module bundle still call require.
+  banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" }
+})
+
+/** Chunks no build has written for this long are removed; a process started on an older bundle has loaded its own by then. */
+const oldChunkMs = 3_600_000
+
+/** Writes a file through a temp file and a rename: a process starting meanwhile reads the old one or the new one. */
+const writeWhole = (path, contents) => {
+  const temp = `${path}.${process.pid}.tmp`
+  writeFileSync(temp, contents)
+  renameSync(temp, path)
+}
+
 /**
- * Builds the bundle into a temp file and renames it into place, so a process starting meanwhile sees the old
- * bundle or the new one, never half of one. Native and large packages stay outside and load from node_modules.
+ * Builds the bundle: the entry dist/cli/main.js holds what every start needs (the command definitions, the help), and
+ * what a command runs (src/cli/lazy.ts: the pipeline, the manifest, onnxruntime, the HTTP client) is in chunks beside it
+ * that load when the command first uses them. Chunks are named by their content's hash and written before the entry,
+ * so the entry only ever names chunks that are complete; chunks of older builds stay an hour for processes that
+ * started on them. They sit in dist/cli/ too, two folders deep like the sources, so paths relative to a module (the
+ * models/ folder) hold in every chunk.
  */
 export const buildBundle = async () => {
   const { build } = await import("esbuild")
-  mkdirSync(dirname(bundlePath), { recursive: true })
-  const temp = `${bundlePath}.${process.pid}.tmp`
-  await build({
-    entryPoints: [join(projectRoot, "src", "cli", "main.ts")],
-    outfile: temp,
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node20",
-    logLevel: "error",
-    legalComments: "none",
-    // Less text to read and compile at every start (a third of it, unminified); names kept for error messages.
-    minify: true,
-    keepNames: true,
-    plugins: [lazyLoad, onlyEffectInside],
-    // CommonJS dependencies inside an ES module bundle still call require.
-    banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" }
-  })
-  renameSync(temp, bundlePath)
+  const outdir = dirname(bundlePath)
+  mkdirSync(outdir, { recursive: true })
+  const result = await build({ ...bundleOptions(), write: false })
+  const unusable = result.warnings.filter(unusableLazyName)
+  if (unusable.length > 0) throw new Error(`the bundle uses what a lazily loaded package does not wrap: ${unusable.map((w) => w.text).join("; ")}`)
+  const entry = result.outputFiles.find((file) => file.path === bundlePath)
+  if (entry === undefined) throw new Error(`esbuild wrote no ${bundlePath}`)
+  for (const file of result.outputFiles) if (file !== entry) writeWhole(file.path, file.contents)
+  writeWhole(entry.path, entry.contents)
+  const written = new Set(result.outputFiles.map((file) => basename(file.path)))
+  for (const name of readdirSync(outdir)) {
+    const path = join(outdir, name)
+    if (!written.has(name) && /\.js$/.test(name) && Date.now() - statSync(path).mtimeMs > oldChunkMs) rmSync(path, { force: true })
+  }
   return bundlePath
 }
 

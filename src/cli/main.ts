@@ -1,41 +1,58 @@
 import { Args, Command, Options, ValidationError } from "@effect/cli"
-import { NodeContext, NodeRuntime } from "@effect/platform-node"
-import { Cause, Console, Data, Deferred, Effect, Logger, LogLevel, Option, type Redacted, Schema } from "effect"
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
+import * as NodePath from "@effect/platform-node/NodePath"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+import * as NodeTerminal from "@effect/platform-node/NodeTerminal"
+import { Cause, Console, Data, Deferred, Effect, Layer, Logger, LogLevel, Option, type Redacted, Schema } from "effect"
 import type { KidvoiceConfig } from "../domain/Config.js"
 import { workspacePaths } from "../domain/Workspace.js"
-import { defaultExportPath, ExportFormat, writeExport } from "../manifest/exports.js"
-import { analyzeStage, curateStage, discover, downloadStage, reconcile, runAll, uploadStage } from "../pipeline/Pipeline.js"
-import { formatDiscovery } from "../pipeline/discovery.js"
+import { ExportFormat } from "../domain/ExportFormat.js"
 import { parseQueryList } from "../source/youTubeTargets.js"
-import { youTubeApiKeys } from "../source/YouTubeDataApi.js"
-import { SourceNotFound } from "../source/Source.js"
-import { UploadEndpointMissing, type UploadSummary } from "../upload/Uploader.js"
-import { manifestLayer, manifestOptions, pipelineLayer } from "../pipeline/layers.js"
-import { evalBackends, evaluateLabels, formatEval, readLabels, renderEvalCsv, renderEvalHtml } from "./evaluate.js"
-import { diagnose, renderDoctorReport, renderRepairReport, repair } from "../manifest/Doctor.js"
-import { takeSnapshot } from "../manifest/snapshots.js"
-import { Manifest } from "../manifest/Manifest.js"
+import type { UploadSummary } from "../upload/Uploader.js"
 import { VideoId } from "../domain/VideoId.js"
-import { moveUnusableManifestAside } from "../manifest/manifestFile.js"
-import { publishMetrics } from "../pipeline/metricsExport.js"
-import { importLegacy, siblingUrlList } from "../manifest/legacyImport.js"
 import {
   commonSettings, configFileOption, discoverySettings, loadConfig, pipelineSettings, type SettingGroup, settingHelp, settingOptions,
   settingsInForce
 } from "./settings.js"
 import { formatSettingsTable } from "./settingsTable.js"
-import { gatherReport, renderReportHtml } from "./report.js"
-import { formatStatus, statusReport } from "./status.js"
-import { besideProgressLine, showProgress } from "./progress.js"
 import { modelsCommand } from "./models.js"
-import { readinessTable, renderReadiness, requireReady } from "./ready.js"
 import { helpFooter, helpOf, helpRequest, renderCommandHelp } from "./help.js"
-import { writeTextAtomic } from "../files/atomicWrite.js"
 import { prepareOutDirectory, requireManifest } from "../files/outDirectory.js"
 import { youTubeTargetOfUrl } from "../source/youTubeTargets.js"
 import { exitCodeOf, FinishedWithFailures } from "./exitCodes.js"
+import { onFirstUse, provideFrom } from "./lazy.js"
+import { cliVersion } from "./version.js"
 import { join } from "node:path"
 import { promises as fs } from "node:fs"
+
+// What runs a command is imported when the command runs (src/cli/lazy.ts; docs/cli.md, "Start-up"): `--help` and
+// `--version` load none of these, `status` only the manifest's. A new command takes what it runs the same way.
+const pipeline = onFirstUse(() => import("../pipeline/Pipeline.js"))
+const layers = onFirstUse(() => import("../pipeline/layers.js"))
+const manifestLayers = onFirstUse(() => import("../pipeline/manifestLayer.js"))
+const discoveryText = onFirstUse(() => import("../pipeline/discovery.js"))
+const metricsExport = onFirstUse(() => import("../pipeline/metricsExport.js"))
+const sources = onFirstUse(() => import("../source/Source.js"))
+const youTubeDataApi = onFirstUse(() => import("../source/YouTubeDataApi.js"))
+const uploader = onFirstUse(() => import("../upload/Uploader.js"))
+const exports = onFirstUse(() => import("../manifest/exports.js"))
+const doctorChecks = onFirstUse(() => import("../manifest/Doctor.js"))
+const snapshots = onFirstUse(() => import("../manifest/snapshots.js"))
+const manifestService = onFirstUse(() => import("../manifest/Manifest.js"))
+const manifestFile = onFirstUse(() => import("../manifest/manifestFile.js"))
+const legacyImport = onFirstUse(() => import("../manifest/legacyImport.js"))
+const atomicWrite = onFirstUse(() => import("../files/atomicWrite.js"))
+const evaluation = onFirstUse(() => import("./evaluate.js"))
+const reportPage = onFirstUse(() => import("./report.js"))
+const statusText = onFirstUse(() => import("./status.js"))
+const progress = onFirstUse(() => import("./progress.js"))
+const readiness = onFirstUse(() => import("./ready.js"))
+
+/** Every stage's service over the working directory of `config`, built when a command first runs. */
+const providePipeline = (config: KidvoiceConfig, apiKeys?: ReadonlyArray<Redacted.Redacted<string>>) =>
+  provideFrom(layers, (l) => l.pipelineLayer(config, apiKeys))
+/** The working directory and its manifest, built when a command first runs. */
+const provideManifest = (config: KidvoiceConfig) => provideFrom(manifestLayers, (l) => l.manifestLayer(config))
 
 const logLevels = { debug: LogLevel.Debug, info: LogLevel.Info, warning: LogLevel.Warning, error: LogLevel.Error } as const
 
@@ -99,6 +116,8 @@ type YouTubeArgs = {
 /** The inputs and searches of a command line, and its API keys. */
 const discoveryRequest = (args: YouTubeArgs) =>
   Effect.gen(function* () {
+    const { SourceNotFound } = yield* sources
+    const { youTubeApiKeys } = yield* youTubeDataApi
     const queryFile = Option.getOrUndefined(args.queries)
     const fromFile = queryFile === undefined ? [] : parseQueryList(yield* Effect.tryPromise({
       try: () => fs.readFile(queryFile, "utf8"),
@@ -130,13 +149,14 @@ const namesWork = (args: YouTubeArgs) => args.input.length > 0 || args.query.len
 
 /** Local inputs (not URLs) must exist: checked before `--out` is created, so a typo creates nothing. */
 const checkLocalInputs = (inputs: ReadonlyArray<string>) =>
-  Effect.forEach(inputs, (input) =>
-    youTubeTargetOfUrl(input) !== undefined || /^[a-z][a-z0-9+.-]*:\/\//i.test(input)
-      ? Effect.void
-      : Effect.tryPromise({
-        try: () => fs.stat(input),
-        catch: (e) => new SourceNotFound({ input, reason: (e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file or folder" : String(e) })
-      }), { discard: true })
+  Effect.flatMap(sources, ({ SourceNotFound }) =>
+    Effect.forEach(inputs, (input) =>
+      youTubeTargetOfUrl(input) !== undefined || /^[a-z][a-z0-9+.-]*:\/\//i.test(input)
+        ? Effect.void
+        : Effect.tryPromise({
+          try: () => fs.stat(input),
+          catch: (e) => new SourceNotFound({ input, reason: (e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file or folder" : String(e) })
+        }), { discard: true }))
 
 /** Loads and checks the settings and `--out`, then runs `program` with logging set up as asked. */
 const withConfig = <A, E, R>(args: CommonArgs, program: (config: KidvoiceConfig) => Effect.Effect<A, E, R>, out: OutUse = "write") =>
@@ -150,6 +170,7 @@ const withConfig = <A, E, R>(args: CommonArgs, program: (config: KidvoiceConfig)
     if (out === "resume") {
       yield* requireManifest(paths.root, paths.manifest).pipe(Effect.mapError(() => new NothingToDo({ command: "run", manifest: paths.manifest })))
     }
+    const { besideProgressLine } = yield* progress
     // Logs go to stderr, so stdout carries only results (a status report, a path) for scripts to read.
     const logger = Logger.replace(
       Logger.defaultLogger,
@@ -163,7 +184,8 @@ const withConfig = <A, E, R>(args: CommonArgs, program: (config: KidvoiceConfig)
 
 /** Prints the status report, and returns it for the exit code to count the failed videos in it. */
 const printStatus = (config: KidvoiceConfig) =>
-  statusReport(workspacePaths(config.out)).pipe(Effect.tap((report) => Console.log(formatStatus(report))))
+  Effect.flatMap(statusText, ({ formatStatus, statusReport }) =>
+    statusReport(workspacePaths(config.out)).pipe(Effect.tap((report) => Console.log(formatStatus(report)))))
 
 const failedVideos = (count: number, config: KidvoiceConfig) =>
   count === 0 ? Effect.void : Effect.fail(new FinishedWithFailures({
@@ -182,7 +204,7 @@ const newManifestOption = Options.boolean("new-manifest").pipe(
 /** `--new-manifest`: the unusable manifest goes aside, said on stderr, before the store opens. */
 const startOverIfAsked = (config: KidvoiceConfig, asked: boolean) =>
   asked
-    ? moveUnusableManifestAside(workspacePaths(config.out).manifest).pipe(
+    ? Effect.flatMap(manifestFile, ({ moveUnusableManifestAside }) => moveUnusableManifestAside(workspacePaths(config.out).manifest)).pipe(
       Effect.tap((movedTo) => movedTo === null ? Effect.void : Effect.logWarning(`the unusable manifest was moved to ${movedTo}; starting an empty one`))
     )
     : Effect.void
@@ -190,6 +212,9 @@ const startOverIfAsked = (config: KidvoiceConfig, asked: boolean) =>
 const run = Command.make("run", { ...pipelineOptions, ...youTubeOptions, input: inputsOption, "new-manifest": newManifestOption }, (args) =>
   withConfig(args, (config) =>
     startOverIfAsked(config, args["new-manifest"]).pipe(Effect.zipRight(discoveryRequest(args)), Effect.flatMap(({ request, apiKeys }) => Effect.gen(function* () {
+      const [{ runAll }, { publishMetrics }, { takeSnapshot }, { showProgress }, { formatDiscovery }] = yield* Effect.all([
+        pipeline, metricsExport, snapshots, progress, discoveryText
+      ])
       const { discovered, dataset, uploaded } = yield* Effect.gen(function* () {
         yield* publishMetrics(workspacePaths(config.out), config.metricsPort)
         // Known-good copies before any change and after the work, for `doctor --repair` to fall back on.
@@ -204,7 +229,7 @@ const run = Command.make("run", { ...pipelineOptions, ...youTubeOptions, input: 
       yield* Console.log(`dataset   ${dataset.card}`)
       if (uploaded) yield* Console.log(formatUpload(uploaded))
       yield* failedVideos(failed, config)
-    }).pipe(Effect.provide(pipelineLayer(config, apiKeys))))), namesWork(args) ? "write" : "resume")
+    }).pipe(providePipeline(config, apiKeys)))), namesWork(args) ? "write" : "resume")
   ).pipe(Command.withDescription("discover, download, analyze and curate: every stage, overlapping, until nothing is left to do"))
 
 /** Pipeline settings `discover` uses too: the filter's duration bounds are the curate rules' own; yt-dlp lists. */
@@ -216,7 +241,8 @@ const discoverCommand = Command.make("discover", { ...commonOptions, ...settingO
   withConfig(args, (config) =>
     Effect.gen(function* () {
       const { request, apiKeys } = yield* discoveryRequest(args)
-      const found = yield* discover(request, config).pipe(Effect.provide(pipelineLayer(config, apiKeys)))
+      const [{ discover }, { formatDiscovery }] = yield* Effect.all([pipeline, discoveryText])
+      const found = yield* discover(request, config).pipe(providePipeline(config, apiKeys))
       yield* Console.log(formatDiscovery(found))
       if (found.failed > 0) {
         return yield* new FinishedWithFailures({
@@ -240,6 +266,9 @@ const stageCommand = (name: "download" | "analyze" | "curate", description: stri
   Command.make(name, stageOptions(stageGroups[name], name === "curate" ? ["min-duration-seconds", "max-duration-seconds", "models-dir", "asr"] : []), (args) =>
     withConfig(args, (config) =>
       Effect.gen(function* () {
+        const [{ analyzeStage, curateStage, downloadStage, reconcile }, { publishMetrics }, { showProgress }] = yield* Effect.all([
+          pipeline, metricsExport, progress
+        ])
         yield* Effect.gen(function* () {
           yield* publishMetrics(workspacePaths(config.out), config.metricsPort)
           yield* reconcile
@@ -252,7 +281,7 @@ const stageCommand = (name: "download" | "analyze" | "curate", description: stri
         }).pipe(Effect.scoped)
         // Only this stage's failures: a video that failed to download is not curate's to report.
         yield* failedVideos((yield* printStatus(config)).stages[name].failed, config)
-      }).pipe(Effect.provide(pipelineLayer(config))))).pipe(Command.withDescription(description))
+      }).pipe(providePipeline(config)))).pipe(Command.withDescription(description))
 
 const formatUpload = (summary: UploadSummary) =>
   `upload    ${summary.sent} sent, ${summary.alreadyThere} already there, ${summary.failed.length} failed` +
@@ -261,6 +290,7 @@ const formatUpload = (summary: UploadSummary) =>
 const upload = Command.make("upload", stageOptions(["upload"]), (args) =>
   withConfig(args, (config) =>
     Effect.gen(function* () {
+      const [{ UploadEndpointMissing }, { uploadStage }, { takeSnapshot }] = yield* Effect.all([uploader, pipeline, snapshots])
       if (config.upload.endpoint === null) return yield* new UploadEndpointMissing()
       const summary = yield* uploadStage(config)
       yield* takeSnapshot(workspacePaths(config.out))
@@ -268,7 +298,7 @@ const upload = Command.make("upload", stageOptions(["upload"]), (args) =>
       if (summary && summary.failed.length > 0) {
         return yield* new FinishedWithFailures({ count: summary.failed.length, what: "clips", hint: "run upload again to send them" })
       }
-    }).pipe(Effect.provide(pipelineLayer(config))))).pipe(
+    }).pipe(providePipeline(config)))).pipe(
   Command.withDescription("send the dataset's clips to the upload endpoint; clips it already holds are not sent again")
 )
 
@@ -282,6 +312,7 @@ const importCommand = Command.make("import", {
 }, (args) =>
   withConfig(args, (config) =>
     Effect.gen(function* () {
+      const [{ importLegacy, siblingUrlList }, { takeSnapshot }] = yield* Effect.all([legacyImport, snapshots])
       const urls = Option.isSome(args.urls) ? args.urls : yield* siblingUrlList(args.legacyManifest)
       const summary = yield* importLegacy(args.legacyManifest, urls)
       yield* takeSnapshot(workspacePaths(config.out))
@@ -294,7 +325,7 @@ const importCommand = Command.make("import", {
               summary.targets.map((t) => ` --input '${t.replace(/'/g, "'\\''")}'`).join("")
             : "")
       )
-    }).pipe(Effect.provide(manifestLayer(config))))).pipe(
+    }).pipe(provideManifest(config)))).pipe(
   Command.withDescription("bring the old Python crawler's manifest.json (and discovered_urls.txt) into the manifest, once")
 )
 
@@ -326,11 +357,13 @@ const doctor = Command.make("doctor", {
   withConfig(args, (config) =>
     Effect.gen(function* () {
       if (args.ready) {
+        const { readinessTable, renderReadiness, requireReady } = yield* readiness
         const lines = yield* readinessTable(config)
         yield* Console.log(renderReadiness(lines))
         return yield* requireReady(lines)
       }
       const paths = workspacePaths(config.out)
+      const [{ diagnose, renderDoctorReport, renderRepairReport, repair }, { manifestOptions }] = yield* Effect.all([doctorChecks, manifestLayers])
       if (!args.repair) {
         const report = yield* diagnose(paths, manifestOptions(config))
         yield* Console.log(renderDoctorReport(report).join("\n"))
@@ -361,10 +394,10 @@ const retryCommand = Command.make("retry", {
   withConfig(args, (config) =>
     Effect.gen(function* () {
       const ids = yield* Schema.decodeUnknown(Schema.Array(VideoId))(args.id)
-      const manifest = yield* Manifest
+      const manifest = yield* (yield* manifestService).Manifest
       const requeued = yield* manifest.retry({ state: args.state, tag: Option.getOrNull(args.tag), ids })
       yield* Console.log(`requeued ${requeued} ${args.state} video${requeued === 1 ? "" : "s"}; \`kidvoice run\` (or the stage's command) works on them now`)
-    }).pipe(Effect.provide(manifestLayer(config))), "read")).pipe(
+    }).pipe(provideManifest(config)), "read")).pipe(
   Command.withDescription("put failed or skipped videos back in the queue (all, one error tag, or chosen ids) and say how many")
 )
 
@@ -376,13 +409,15 @@ const status = Command.make("status", {
   withConfig(args, (config) =>
     Effect.gen(function* () {
       const paths = workspacePaths(config.out)
+      const { formatStatus, statusReport } = yield* statusText
       const report = yield* statusReport(paths)
       yield* Console.log(args.json ? JSON.stringify(report, null, 2) : formatStatus(report))
       if (!args.report) return
+      const [{ gatherReport, renderReportHtml }, { writeTextAtomic }] = yield* Effect.all([reportPage, atomicWrite])
       const html = join(paths.root, "reports", "report.html")
       yield* writeTextAtomic(html, renderReportHtml(yield* gatherReport(report)))
       yield* Console.log(`report    ${html}`)
-    }).pipe(Effect.provide(manifestLayer(config))), "read")).pipe(Command.withDescription("videos per state, hours of audio and speech, clips, failures by cause"))
+    }).pipe(provideManifest(config)), "read")).pipe(Command.withDescription("videos per state, hours of audio and speech, clips, failures by cause"))
 
 /** Why an export can be empty, said beside "wrote 0 lines". */
 const emptyExportReason: Record<ExportFormat, string> = {
@@ -412,9 +447,10 @@ const exportCommand = Command.make("export", {
   )
 }, (args) =>
   withConfig(args, (config) =>
-    writeExport(args.format, Option.getOrElse(args.output, () => defaultExportPath(workspacePaths(config.out), args.format)), workspacePaths(config.out)).pipe(
+    Effect.flatMap(exports, ({ defaultExportPath, writeExport }) =>
+      writeExport(args.format, Option.getOrElse(args.output, () => defaultExportPath(workspacePaths(config.out), args.format)), workspacePaths(config.out))).pipe(
       Effect.flatMap((written) => Console.log(`wrote ${written.lines} lines to ${written.path}${written.lines > 0 ? "" : ` (${emptyExportReason[args.format]})`}`)),
-      Effect.provide(manifestLayer(config))
+      provideManifest(config)
     ), "read")).pipe(Command.withDescription("write a file derived from the manifest, atomically"))
 
 const evalCommand = Command.make("eval", {
@@ -427,6 +463,9 @@ const evalCommand = Command.make("eval", {
 }, (args) =>
   withConfig(args, (config) =>
     Effect.gen(function* () {
+      const [{ evalBackends, evaluateLabels, formatEval, readLabels, renderEvalCsv, renderEvalHtml }, { writeTextAtomic }] = yield* Effect.all([
+        evaluation, atomicWrite
+      ])
       // A bad labels file is refused before the models load.
       const entries = yield* readLabels(args.labels)
       const { backends, f0CutHz } = yield* evalBackends(config.models)
@@ -475,7 +514,7 @@ const kidvoice = Command.make("kidvoice").pipe(
   ])
 )
 
-const cli = Command.run(kidvoice, { name: "kidvoice", version: "0.1.0" })
+const cli = Command.run(kidvoice, { name: "kidvoice", version: cliVersion })
 
 /** A command line the parser would refuse, said with a suggestion. */
 class UsageError extends Data.TaggedError("UsageError")<{ readonly problem: string; readonly suggestion: string | null; readonly helpCommand: string }> {
@@ -516,7 +555,9 @@ main.pipe(
     }
     return Console.error(`kidvoice: unexpected error (please report it):\n${Cause.pretty(cause)}`)
   }),
-  Effect.provide(NodeContext.layer),
+  // What @effect/cli needs, not all of NodeContext.layer: its worker and command-executor services are Schema classes
+  // and fibers built at every start, and no command uses them.
+  Effect.provide(Layer.mergeAll(NodeFileSystem.layer, NodePath.layer, NodeTerminal.layer)),
   Effect.onInterrupt(() => Console.error("kidvoice: interrupted; work in progress was handed back to the manifest. Run again to resume.")),
   NodeRuntime.runMain({
     disableErrorReporting: true,

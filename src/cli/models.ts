@@ -1,12 +1,15 @@
 import { Args, Command, Options } from "@effect/cli"
-import { NodeHttpClient } from "@effect/platform-node"
 import { Console, Effect } from "effect"
 import { promises as fs } from "node:fs"
 import { join } from "node:path"
-import { installedCards } from "../analyze/installedModels.js"
 import { modelsDir as shippedModelsDir } from "../analyze/ModelCard.js"
-import { installModel } from "../analyze/ModelInstaller.js"
 import { defaultRegistryPath, readRegistry, type RegistryEntry } from "../analyze/ModelRegistry.js"
+import { onFirstUse, provideFrom } from "./lazy.js"
+
+// Loaded when a models command runs, not at every start (src/cli/lazy.ts).
+const installedModels = onFirstUse(() => import("../analyze/installedModels.js"))
+const modelInstaller = onFirstUse(() => import("../analyze/ModelInstaller.js"))
+const nodeHttpClient = onFirstUse(() => import("@effect/platform-node/NodeHttpClient"))
 
 const registryOption = Options.file("registry", { exists: "yes" }).pipe(
   Options.withDescription(`the registry of installable models (default ${defaultRegistryPath})`),
@@ -35,6 +38,7 @@ const list = Command.make("list", { registry: registryOption, modelsDir: modelsD
       lines.push(`  ${entry.name}  ${entry.task}  ${megabytes(size)}  ${state}`, `    ${entry.description}`, `    licence: ${entry.licence}`, `    source:  ${entry.source}`)
     }
     lines.push(`installed in ${modelsDir}`)
+    const { installedCards } = yield* installedModels
     for (const card of yield* installedCards(modelsDir)) lines.push(`  ${card.name}  ${card.task}${card.kind ? ` (${card.kind})` : ""}`)
     yield* Console.log(lines.join("\n"))
   })).pipe(Command.withDescription("the models the registry offers, and the model cards installed"))
@@ -45,6 +49,7 @@ const install = Command.make("install", {
   modelsDir: modelsDirOption
 }, ({ name, registry, modelsDir }) =>
   Effect.gen(function* () {
+    const { installModel } = yield* modelInstaller
     const result = yield* installModel(yield* readRegistry(registry), name, modelsDir)
     yield* Console.log([
       ...result.files.map((f) => `${f.status === "present" ? "present   " : "downloaded"}  ${f.path}`),
@@ -53,7 +58,7 @@ const install = Command.make("install", {
       `licence     ${result.entry.licence}`,
       `source      ${result.entry.source}`
     ].join("\n"))
-  }).pipe(Effect.provide(NodeHttpClient.layerUndici))).pipe(
+  }).pipe(provideFrom(nodeHttpClient, (http) => http.layerUndici))).pipe(
   Command.withDescription("download a model's files, check each against its pinned sha256, and put them and its card in the models folder")
 )
 

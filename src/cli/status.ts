@@ -27,6 +27,8 @@ export interface StatusReport {
   readonly clips: number
   readonly clipHours: number
   readonly failuresByTag: Record<string, number>
+  /** Kept files whose decoding drew ffmpeg warnings (damaged frames, trailing bytes): how many, and the latest few. */
+  readonly decodeWarnings: { readonly count: number; readonly latest: ReadonlyArray<{ readonly id: string; readonly decodeWarnings: string }> }
   /** Timings and outcomes of the latest run in this working directory, if it wrote any. */
   readonly lastRun: MetricsSummary | null
 }
@@ -54,6 +56,9 @@ export const stageFigures = (
     curate: { done: sum((c) => laterThan.curate.includes(c.state)), inFlight: 0, waiting: sum((c) => c.state === "analyzed"), failed: 0 }
   }
 }
+
+/** How many of the latest decode warnings `status` shows. */
+const latestDecodeWarnings = 3
 
 /** The last run's metrics summary; none when no run wrote one or it cannot be read (it is a report, not the truth). */
 const readLastRun = (paths: WorkspacePaths) =>
@@ -83,9 +88,16 @@ export const statusReport = (paths: WorkspacePaths) =>
       clips: totals.clips,
       clipHours: hours(totals.clipSeconds),
       failuresByTag: Object.fromEntries(failures.map((f) => [f.lastErrorTag ?? "unknown", f.count])),
+      decodeWarnings: yield* manifest.decodeWarnings(latestDecodeWarnings),
       lastRun: yield* readLastRun(paths)
     } satisfies StatusReport
   })
+
+/** One line of at most `max` characters: a long ffmpeg message is cut with an ellipsis (`--json` has it whole). */
+const shorten = (text: string, max: number) => {
+  const line = text.replace(/\s+/g, " ")
+  return line.length <= max ? line : `${line.slice(0, max - 1)}…`
+}
 
 export const formatStatus = (report: StatusReport): string => {
   const width = Math.max(...VideoState.literals.map((s) => s.length))
@@ -104,6 +116,11 @@ export const formatStatus = (report: StatusReport): string => {
   ]
   const failures = Object.entries(report.failuresByTag)
   if (failures.length > 0) lines.push(`failures  ${failures.map(([tag, n]) => `${tag} ${n}`).join(", ")}`)
+  const warned = report.decodeWarnings
+  if (warned.count > 0) {
+    lines.push(`warnings  ${warned.count} kept file${warned.count === 1 ? "" : "s"} decoded with ffmpeg warnings (audio may be damaged); latest:`)
+    for (const { id, decodeWarnings } of warned.latest) lines.push(`  ${id}  ${shorten(decodeWarnings, 100)}`)
+  }
   if (report.lastRun) {
     const { stageSeconds, storeSeconds } = report.lastRun
     const timing = Object.entries(stageSeconds).map(([stage, t]) => `${stage} ${t.count} × ${t.meanSeconds.toFixed(2)} s (max ${t.maxSeconds.toFixed(2)} s)`)

@@ -400,6 +400,16 @@ export const makeManifest = (options: ManifestOptions, manifestPath?: string) =>
       query("count failures")
     )
 
+    /** Kept files ffmpeg warned about while decoding them: how many, and the `limit` most recently updated. */
+    const decodeWarnings = (limit: number) =>
+      Effect.all({
+        count: sql<{ count: number | string }>`SELECT COUNT(*) AS count FROM videos WHERE decode_warnings IS NOT NULL`.pipe(
+          Effect.map((rows) => Number(rows[0]?.count ?? 0))
+        ),
+        latest: sql<{ id: VideoId; decodeWarnings: string }>`
+          SELECT id, decode_warnings FROM videos WHERE decode_warnings IS NOT NULL ORDER BY updated_at DESC, id LIMIT ${limit}`
+      }).pipe(query("read decode warnings"))
+
     const totals = sql<{ speechSeconds: number | null; childSpeechSeconds: number | null; audioSeconds: number | null; clips: number; clipSeconds: number | null }>`
       SELECT (SELECT SUM(speech_seconds) FROM videos) AS speech_seconds,
              (SELECT SUM(child_speech_seconds) FROM videos) AS child_speech_seconds,
@@ -439,6 +449,7 @@ export const makeManifest = (options: ManifestOptions, manifestPath?: string) =>
       recordUpload,
       uploadsFor,
       failuresByTag,
+      decodeWarnings,
       totals
     } as const
   })

@@ -1,7 +1,8 @@
-import { Effect, Schema } from "effect"
+import { Effect } from "effect"
 import { createHash } from "node:crypto"
 import { basename, dirname, extname, isAbsolute, join, relative, sep } from "node:path"
 import { DatasetClip } from "../domain/Analysis.js"
+import { ExportFormat } from "../domain/ExportFormat.js"
 import type { WorkspacePaths } from "../domain/Workspace.js"
 import { type FileWriteError, writeLinesAtomic } from "../files/atomicWrite.js"
 import { Manifest } from "./Manifest.js"
@@ -14,8 +15,7 @@ import type { ManifestQueryError } from "./ManifestErrors.js"
  * (a Lhotse recordings + supervisions JSONL pair). Paths in them are relative to the file that names them:
  * no absolute path of this machine ends up in a dataset that people move and share.
  */
-export const ExportFormat = Schema.Literal("hf", "nemo", "csv", "urls", "jsonl", "lhotse", "webdataset")
-export type ExportFormat = typeof ExportFormat.Type
+export { ExportFormat }
 
 export const defaultExportPath = (paths: WorkspacePaths, format: ExportFormat): string =>
   ({

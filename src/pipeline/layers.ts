@@ -1,38 +1,21 @@
 import { NodeFileSystem, NodeHttpClient } from "@effect/platform-node"
 import { Effect, Layer, type Redacted } from "effect"
-import { promises as fs } from "node:fs"
 import { Analyzer } from "../analyze/Analyzer.js"
 import { selectedModelsLayer, selectedTranscriberCard } from "../analyze/installedModels.js"
 import { SileroVad } from "../analyze/SileroVad.js"
 import { Transcriber } from "../analyze/Transcriber.js"
 import type { KidvoiceConfig, ModelSettings } from "../domain/Config.js"
-import { Workspace, workspacePaths } from "../domain/Workspace.js"
+import { manifestLayer } from "./manifestLayer.js"
 import { Curator } from "../curate/Curator.js"
 import { Downloader } from "../download/Downloader.js"
 import { RequestPacer } from "../download/RequestPacer.js"
 import { YtDlpInspector } from "../download/ytDlpSetup.js"
-import { currentProcessOwner } from "../manifest/ClaimOwner.js"
-import type { ManifestOptions } from "../manifest/Manifest.js"
-import { sqliteManifestLayer } from "../manifest/ManifestStore.js"
 import { Source } from "../source/Source.js"
 import { defaultApiRetry, youTubeDataApiLayer } from "../source/YouTubeDataApi.js"
 import { ytDlpCatalogLayer } from "../source/YtDlpSearch.js"
 import { Uploader } from "../upload/Uploader.js"
 
-/** How this process uses the manifest: who claims, when a claim is stale, how failures are retried. */
-export const manifestOptions = (config: KidvoiceConfig): ManifestOptions => ({
-  owner: currentProcessOwner(),
-  staleClaimMs: config.staleClaimMinutes * 60_000,
-  retry: { maxAttempts: config.maxAttempts, baseDelayMs: config.retryBaseSeconds * 1000, maxDelayMs: 3_600_000 }
-})
-
-/** The working directory and its manifest: all that `status` and `export` need. */
-export const manifestLayer = (config: KidvoiceConfig) => {
-  const paths = workspacePaths(config.out)
-  const ensureOut = Layer.effectDiscard(Effect.promise(() => fs.mkdir(paths.root, { recursive: true })))
-  const manifest = sqliteManifestLayer(paths.manifest, manifestOptions(config)).pipe(Layer.provide(ensureOut))
-  return Layer.merge(Workspace.layer(config.out), manifest)
-}
+export { manifestLayer, manifestOptions } from "./manifestLayer.js"
 
 /** The Downloader with this process's request pace, over a working directory (and its manifest). */
 export const downloaderLayer = (config: KidvoiceConfig, base: ReturnType<typeof manifestLayer> = manifestLayer(config)) => {

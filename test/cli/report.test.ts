@@ -18,6 +18,7 @@ const status: StatusReport = {
   clips: 10,
   clipHours: 0.2,
   failuresByTag: { "<script>": 1 },
+  decodeWarnings: { count: 0, latest: [] },
   lastRun: null
 }
 
