@@ -161,12 +161,21 @@ export const logMel = (audio: Float32Array, nMels = 80): Float32Array => {
       if (value > maxLog) maxLog = value
     }
   }
-  for (let t = 0; t < frames; t += 2) {
+  // A frame starting past the audio of a short clip sees only the zero padding (its reflected end too): its value
+  // is the clamp floor, known without its FFT. For a 3 s clip that is 90 % of the frames.
+  const silentFrom = audio.length >= chunkSamples ? frames : Math.min(frames, Math.ceil((audio.length + half) / hop))
+  let t = 0
+  for (; t < silentFrom; t += 2) {
     fillFrame(frameA, t)
     fillFrame(frameB, t + 1)
     powerSpectra(frameA, frameB, powerA, powerB)
     addFrame(t, powerA)
     if (t + 1 < frames) addFrame(t + 1, powerB)
+  }
+  const floor = Math.log10(1e-10)
+  for (; t < frames; t++) {
+    for (let m = 0; m < nMels; m++) mel[m * frames + t] = floor
+    maxLog = Math.max(maxLog, floor)
   }
   for (let i = 0; i < mel.length; i++) mel[i] = (Math.max(mel[i]!, maxLog - 8) + 4) / 4
   return mel

@@ -338,7 +338,7 @@ class ProblemsRemain extends Data.TaggedError("ProblemsRemain")<{ readonly count
 
 /** What `doctor --ready` checks with the settings of a run: yt-dlp and its runtime, cookies, models. */
 const readySettings = pipelineSettings.filter((s) =>
-  ["yt-dlp", "cookies", "js-runtime", "remote-components", "models-dir", "child-model", "language-model"].includes(s.flag))
+  ["yt-dlp", "cookies", "js-runtime", "remote-components", "models-dir", "child-model", "language-model", "asr"].includes(s.flag))
 
 const doctor = Command.make("doctor", {
   ...commonOptions,

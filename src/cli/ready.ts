@@ -1,8 +1,9 @@
 import { Data, Effect, Layer } from "effect"
 import { constants, promises as fs } from "node:fs"
 import { resolve } from "node:path"
-import { installedCards } from "../analyze/installedModels.js"
+import { installedCards, selectedTranscriberCard } from "../analyze/installedModels.js"
 import { modelsDir as shippedModelsDir } from "../analyze/ModelCard.js"
+import { Transcriber } from "../analyze/Transcriber.js"
 import type { KidvoiceConfig } from "../domain/Config.js"
 import type { ReadinessLine } from "../download/ytDlpReadiness.js"
 import { inspectYtDlp, ytDlpReadiness } from "../download/ytDlpSetup.js"
@@ -36,7 +37,11 @@ const modelsLine = (config: KidvoiceConfig) =>
     const dir = config.models.dir ?? shippedModelsDir
     const cards = yield* installedCards(dir)
     const names = cards.map((c) => `${c.name} (${c.task})`).join(", ") || "none"
+    // The speech recogniser too, when --asr chooses one: curate loads it, and a bad card should show before a run.
+    const asr = Effect.flatMap(selectedTranscriberCard(config.models), (card) =>
+      card === null ? Effect.void : Layer.build(Transcriber.layerFromCard(card.path)))
     return yield* Layer.build(analyzerLayer(config.models)).pipe(
+      Effect.zipRight(asr),
       Effect.scoped,
       Effect.as<ReadinessLine>({ check: "models", status: "ok", detail: `verified in ${dir}: ${names}`, fix: null }),
       Effect.catchAll((e) => Effect.succeed<ReadinessLine>({

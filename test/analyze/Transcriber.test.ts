@@ -69,5 +69,8 @@ describe("Whisper transcriber (tiny same-signature models)", () => {
       const mismatched = yield* cardWith("tiny-whisper-asr", (c) => { c.transcription.endOfText = 50257 })
       const mismatch = yield* Effect.flip(transcribe(mismatched, silence(1), "en"))
       expect(mismatch.message).toContain("50257 (endOfText)")
+      const notJson = yield* cardWith("tiny-whisper-asr", (c) => { c.transcription.tokenizer = c.decoder })
+      const decoderCardAsTokenizer = yield* Effect.flip(transcribe(notJson, silence(1), "en"))
+      expect(decoderCardAsTokenizer.message).toContain("cannot read the tokenizer")
     }))
 })
