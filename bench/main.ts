@@ -8,7 +8,7 @@
  *   download       files/s, MB/s and peak RSS of real yt-dlp + ffmpeg downloads from 127.0.0.1 at several
  *                  concurrencies, beside the same commands in a shell loop (--files, --concurrency, --minutes)
  *   startup        median wall and CPU time of --version, --help and status on a 10k-row manifest, through tsx and
- *                  through the bundle (--rows, --runs)
+ *                  through the bundle, and another checkout's bundle for before/after (--rows, --runs, --no-tsx, --against DIR)
  *   pipeline       orchestration per video with instant stages at 1k/10k/100k videos, and CPU of 300 short local
  *                  files through `kidvoice run` ÷ a bare ffmpeg shell loop (--sizes, --files, --runs, --only)
  *   transcribe     per-clip cost of the Whisper transcription loop on the tiny test model, and of its log-mel

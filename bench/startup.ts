@@ -1,7 +1,10 @@
 /**
  * Start-up of the CLI: `--version`, `--help` and `status` on a manifest of N rows (default 10,000), each started
- * `--runs` times (default 5) through tsx (the sources, as before the bundle) and through bin/kidvoice.js (the
- * bundle). Prints the median wall time and the median CPU time (user + system) of each. Asserts nothing.
+ * `--runs` times (default 7) through tsx (the sources, as before the bundle) and through bin/kidvoice.js (the
+ * bundle); with `--against DIR`, also through another checkout's bin/kidvoice.js (say, main's, for before/after).
+ * `--no-tsx` leaves tsx out (it takes seconds a start). The ways take turns start by start, so a busy machine
+ * weighs on each alike. Prints the median wall time and the median CPU time (user + system) of each: on a shared
+ * machine CPU time is the steadier figure. Asserts nothing.
  */
 import Database from "better-sqlite3"
 import { Effect } from "effect"
@@ -16,7 +19,8 @@ import { sqliteManifestLayer } from "../src/manifest/ManifestStore.js"
 const args = process.argv.slice(2)
 const option = (name: string, fallback: number) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : fallback)
 const rows = option("--rows", 10_000)
-const runs = option("--runs", 5)
+const runs = option("--runs", 7)
+const against = args.includes("--against") ? args[args.indexOf("--against") + 1]! : null
 const root = join(import.meta.dirname, "..")
 const bin = join(root, "bin", "kidvoice.js")
 
@@ -65,16 +69,20 @@ try {
     ["--help", ["--help"]],
     [`status (${rows.toLocaleString("en")} rows)`, ["status", "--out", dir]]
   ]
-  const ways = [["tsx (sources)", { KIDVOICE_TSX: "1" }], ["bundle", {}]] as const
-  process.stdout.write(`median of ${runs} starts each; wall and CPU (user + system) seconds\n`)
+  const ways: ReadonlyArray<readonly [string, string, Record<string, string>]> = [
+    ...(args.includes("--no-tsx") ? [] : [["tsx (sources)", bin, { KIDVOICE_TSX: "1" }] as const]),
+    ["bundle", bin, {}],
+    ...(against === null ? [] : [["--against", join(against, "bin", "kidvoice.js"), {}] as const])
+  ]
+  if (against !== null) await execa("node", [join(against, "scripts", "build.mjs")], { stdio: "inherit" })
+  process.stdout.write(`median of ${runs} starts each; wall and CPU (user + system) seconds${against === null ? "" : `; --against is ${against}`}\n`)
   process.stdout.write(`${"command".padEnd(24)} ${ways.map(([w]) => `${w.padStart(14)} wall   cpu`).join("  ")}\n`)
   for (const [label, command] of commands) {
-    const cells: Array<string> = []
-    for (const [, env] of ways) {
-      const samples: Array<{ wall: number; cpu: number }> = []
-      for (let i = 0; i < runs; i++) samples.push(await timeOnce([bin, ...command], env))
-      cells.push(`${median(samples.map((s) => s.wall)).toFixed(2).padStart(19)} ${median(samples.map((s) => s.cpu)).toFixed(2).padStart(5)}`)
+    const samples = ways.map(() => [] as Array<{ wall: number; cpu: number }>)
+    for (let i = 0; i < runs; i++) {
+      for (const [w, [, entry, env]] of ways.entries()) samples[w]!.push(await timeOnce([entry, ...command], env))
     }
+    const cells = samples.map((s) => `${median(s.map((x) => x.wall)).toFixed(2).padStart(19)} ${median(s.map((x) => x.cpu)).toFixed(2).padStart(5)}`)
     process.stdout.write(`${label.padEnd(24)} ${cells.join("  ")}\n`)
   }
 } finally {

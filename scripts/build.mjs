@@ -130,8 +130,13 @@ export const bundleOptions = () => ({
   minify: true,
   keepNames: true,
   plugins: [lazyLoad, lazyNamespaces, onlyEffectInside],
-  // CommonJS dependencies inside an ES module bundle still call require.
-  banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" }
+  // CommonJS dependencies inside an ES module bundle still call require. Made on first call: every chunk carries
+  // this line, and a createRequire for each of the thirty chunks a command loads is measurable at start.
+  banner: {
+    js: "import { createRequire as __createRequire } from 'node:module'; let __kidvoiceRequire; " +
+      "function require(id) { return (__kidvoiceRequire ??= __createRequire(import.meta.url))(id) } " +
+      "require.resolve = (id, options) => (__kidvoiceRequire ??= __createRequire(import.meta.url)).resolve(id, options);"
+  }
 })
 
 /** Chunks no build has written for this long are removed; a process started on an older bundle has loaded its own by then. */

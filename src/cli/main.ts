@@ -52,7 +52,8 @@ const readiness = onFirstUse(() => import("./ready.js"))
 const providePipeline = (config: KidvoiceConfig, apiKeys?: ReadonlyArray<Redacted.Redacted<string>>) =>
   provideFrom(layers, (l) => l.pipelineLayer(config, apiKeys))
 /** The working directory and its manifest, built when a command first runs. */
-const provideManifest = (config: KidvoiceConfig) => provideFrom(manifestLayers, (l) => l.manifestLayer(config))
+const provideManifest = (config: KidvoiceConfig, reads: "only" | "and writes" = "and writes") =>
+  provideFrom(manifestLayers, (l) => l.manifestLayer(config, reads))
 
 const logLevels = { debug: LogLevel.Debug, info: LogLevel.Info, warning: LogLevel.Warning, error: LogLevel.Error } as const
 
@@ -417,7 +418,7 @@ const status = Command.make("status", {
       const html = join(paths.root, "reports", "report.html")
       yield* writeTextAtomic(html, renderReportHtml(yield* gatherReport(report)))
       yield* Console.log(`report    ${html}`)
-    }).pipe(provideManifest(config)), "read")).pipe(Command.withDescription("videos per state, hours of audio and speech, clips, failures by cause"))
+    }).pipe(provideManifest(config, "only")), "read")).pipe(Command.withDescription("videos per state, hours of audio and speech, clips, failures by cause"))
 
 /** Why an export can be empty, said beside "wrote 0 lines". */
 const emptyExportReason: Record<ExportFormat, string> = {
@@ -450,7 +451,7 @@ const exportCommand = Command.make("export", {
     Effect.flatMap(exports, ({ defaultExportPath, writeExport }) =>
       writeExport(args.format, Option.getOrElse(args.output, () => defaultExportPath(workspacePaths(config.out), args.format)), workspacePaths(config.out))).pipe(
       Effect.flatMap((written) => Console.log(`wrote ${written.lines} lines to ${written.path}${written.lines > 0 ? "" : ` (${emptyExportReason[args.format]})`}`)),
-      provideManifest(config)
+      provideManifest(config, "only")
     ), "read")).pipe(Command.withDescription("write a file derived from the manifest, atomically"))
 
 const evalCommand = Command.make("eval", {

@@ -16,10 +16,15 @@ export const manifestOptions = (config: KidvoiceConfig): ManifestOptions => ({
   retry: { maxAttempts: config.maxAttempts, baseDelayMs: config.retryBaseSeconds * 1000, maxDelayMs: 3_600_000 }
 })
 
-/** The working directory and its manifest: all that `status` and `export` need. */
-export const manifestLayer = (config: KidvoiceConfig) => {
+/**
+ * The working directory and its manifest: all that `status` and `export` need. `reads: "only"` is for a command
+ * that never writes to the manifest: it takes no part in the host's shared writer (no socket to listen on or
+ * connect to), which also saves it the set-up at start.
+ */
+export const manifestLayer = (config: KidvoiceConfig, reads: "only" | "and writes" = "and writes") => {
   const paths = workspacePaths(config.out)
   const ensureOut = Layer.effectDiscard(Effect.promise(() => fs.mkdir(paths.root, { recursive: true })))
-  const manifest = sqliteManifestLayer(paths.manifest, manifestOptions(config)).pipe(Layer.provide(ensureOut))
+  const options = { ...manifestOptions(config), ...(reads === "only" ? { shareWritesOnHost: false } : {}) }
+  const manifest = sqliteManifestLayer(paths.manifest, options).pipe(Layer.provide(ensureOut))
   return Layer.merge(Workspace.layer(config.out), manifest)
 }
