@@ -33,7 +33,7 @@ const setUp = (route: Route, pinned: { sha256?: string; size?: number } = {}) =>
     }))
     const modelsDir = join(dir, "installed")
     const registry = yield* readRegistry(join(dir, "registry.json"))
-    return { server, registry, modelsDir, install: (name = "tiny-age-gender") => installModel(registry, name, modelsDir) }
+    return { server, registry, modelsDir, install: (name = "tiny-age-gender") => installModel(registry, name, { modelsDir }) }
   })
 
 const left = (dir: string) => (existsSync(dir) ? readdirSync(dir) : [])
@@ -78,7 +78,7 @@ describe("installModel", () => {
       const { modelsDir, install } = yield* setUp({ status: 200, file: join(fixtures, "tiny-whisper-decoder.onnx") })
       const error = yield* Effect.flip(install())
       expect(error._tag).toBe("ModelDownloadFailed")
-      expect(error.message).toContain(`more than the pinned ${statSync(weights).size} bytes`)
+      expect(error.message).toContain(`more than the expected ${statSync(weights).size} bytes`)
       expect(left(modelsDir)).toEqual([])
     }).pipe(Effect.provide(NodeHttpClient.layerUndici)))
 
