@@ -3,8 +3,9 @@ import { Data, Effect, Stream } from "effect"
 import { createHash } from "node:crypto"
 import { promises as fs } from "node:fs"
 import { join } from "node:path"
-import { type FileWriteError, writeAtomic, writeTextAtomic } from "../files/atomicWrite.js"
+import { atomicTempOwnerPid, type FileWriteError, writeAtomic, writeTextAtomic } from "../files/atomicWrite.js"
 import { sha256OfFile } from "../files/sha256File.js"
+import { currentProcessOwner } from "../manifest/ClaimOwner.js"
 import { brokenExpectation, type Expectation, expectationsFor, LockedFile, readLock, sizeLimit, withLockedFile, writeLock } from "./ModelLock.js"
 import { findEntry, type LoadedRegistry, lockPathOf, type RegistryEntry, RegistryError, type RegistryFile } from "./ModelRegistry.js"
 
@@ -169,6 +170,24 @@ const presentFile = (path: string) =>
     size: Effect.tryPromise(() => fs.stat(path).then((s) => s.size))
   }).pipe(Effect.orElseSucceed(() => null))
 
+/**
+ * Removes the temp files an install killed outright (kill -9, power cut) left for these files: their owner
+ * process is gone, so nobody will finish them. A running install's temp files are left alone.
+ */
+const removeAbandonedDownloads = (modelsDir: string, names: ReadonlyArray<string>) =>
+  Effect.gen(function* () {
+    const present = yield* Effect.promise(() => fs.readdir(modelsDir).catch(() => [] as Array<string>))
+    const { isAlive } = currentProcessOwner()
+    const abandoned = present.filter((f) => {
+      const pid = atomicTempOwnerPid(f)
+      return pid !== null && !isAlive(pid) && names.some((n) => f.startsWith(`.${n}.`))
+    })
+    for (const stale of abandoned) {
+      yield* Effect.promise(() => fs.rm(join(modelsDir, stale), { force: true }))
+      yield* Effect.logInfo(`removed ${join(modelsDir, stale)}, the partial download of an install that was killed`)
+    }
+  })
+
 /** A card template with the sha256 of the file it names filled in from the verified download. */
 const filledCard = (template: string, digests: ReadonlyMap<string, string>, cardName: string, loaded: LoadedRegistry) =>
   Effect.gen(function* () {
@@ -203,6 +222,7 @@ export const installModel = (loaded: LoadedRegistry, name: string, options: Inst
       if (!/^[0-9a-fA-F]{64}$/.test(hex)) return yield* new BadPin({ model: entry.name, name: pinned, reason: `${hex} is not a sha256 (64 hex digits)` })
     }
 
+    yield* removeAbandonedDownloads(options.modelsDir, names)
     const lockPath = options.lockPath ?? lockPathOf(loaded.path)
     let lock = yield* readLock(lockPath)
     const client = (yield* HttpClient.HttpClient).pipe(HttpClient.followRedirects(10))

@@ -241,8 +241,14 @@ describe("installModel: downloads", () => {
       yield* Fiber.interrupt(fiber)
       expect(left(modelsDir)).toEqual([])
       expect(existsSync(lockPath)).toBe(false)
+      // A kill -9 leaves its temp file: the next install removes it once its process is gone, not a live one's.
+      const killed = ".tiny-age-gender.onnx.999999999.1.tmp"
+      const running = `.tiny-age-gender.onnx.${process.pid}.1.tmp`
+      writeFileSync(join(modelsDir, killed), "half")
+      writeFileSync(join(modelsDir, running), "half")
       const restarted = yield* install("tiny-age-gender", modelsDir)
       expect(restarted.files[0]?.status).toBe("downloaded")
+      expect(left(modelsDir)).toEqual([running, "tiny-age-gender.json", "tiny-age-gender.onnx"])
     }).pipe(Effect.scoped, Effect.provide(NodeHttpClient.layerUndici)))
 })
 
