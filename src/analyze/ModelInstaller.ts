@@ -7,6 +7,7 @@ import { atomicTempOwnerPid, type FileWriteError, writeAtomic, writeTextAtomic }
 import { sha256OfFile } from "../files/sha256File.js"
 import { currentProcessOwner } from "../manifest/ClaimOwner.js"
 import { brokenExpectation, type Expectation, expectationsFor, LockedFile, readLock, sizeLimit, withLockedFile, writeLock } from "./ModelLock.js"
+import { whisperTokenMismatches, type WhisperTokens } from "./whisperTokens.js"
 import { findEntry, type LoadedRegistry, lockPathOf, type RegistryEntry, RegistryError, type RegistryFile } from "./ModelRegistry.js"
 
 export class ModelDownloadFailed extends Data.TaggedError("ModelDownloadFailed")<{
@@ -66,6 +67,18 @@ export class BadPin extends Data.TaggedError("BadPin")<{
 }> {
   override get message() {
     return `--sha256 ${this.name}=…: ${this.reason}`
+  }
+}
+
+export class WhisperTokensMismatch extends Data.TaggedError("WhisperTokensMismatch")<{
+  readonly card: string
+  readonly tokenizer: string
+  readonly mismatches: ReadonlyArray<string>
+}> {
+  override get message() {
+    const shown = this.mismatches.slice(0, 5).join("; ") + (this.mismatches.length > 5 ? `; and ${this.mismatches.length - 5} more` : "")
+    return `the card ${this.card} names token ids the installed ${this.tokenizer} does not have (${shown}); ` +
+      "the cards were not installed: correct the ids in the card template from the tokenizer's added_tokens"
   }
 }
 
@@ -203,6 +216,16 @@ const filledCard = (template: string, digests: ReadonlyMap<string, string>, card
     return `${JSON.stringify({ ...card, sha256: digest }, null, 2)}\n`
   })
 
+/** A Whisper card's token ids against the tokenizer.json installed with it (other cards pass). */
+const checkWhisperTokens = (card: string, text: string, tokenizerPath: string) =>
+  Effect.gen(function* () {
+    const parsed = JSON.parse(text) as { kind?: string; tokens?: WhisperTokens }
+    if (parsed.kind !== "whisper" || parsed.tokens === undefined) return
+    const tokenizer = yield* Effect.tryPromise(() => fs.readFile(tokenizerPath, "utf8").then(JSON.parse)).pipe(Effect.orElseSucceed(() => null))
+    const mismatches = whisperTokenMismatches(parsed.tokens, tokenizer)
+    if (mismatches.length > 0) return yield* new WhisperTokensMismatch({ card, tokenizer: tokenizerPath, mismatches })
+  })
+
 /**
  * Installs a registry entry into the models folder: the licence gate, then each file downloaded and checked
  * against every pin (`--sha256`, registry, lock) or kept if already those bytes; a first install records the
@@ -252,14 +275,19 @@ export const installModel = (loaded: LoadedRegistry, name: string, options: Inst
       })
     }
     const digests = new Map(files.map((f) => [f.name, f.sha256]))
-    const cards: Array<string> = []
-    for (const card of entry.cards) {
-      const template = yield* Effect.tryPromise({
+    const texts = yield* Effect.forEach(entry.cards, (card) =>
+      Effect.tryPromise({
         try: () => fs.readFile(join(loaded.cardsDir, card), "utf8"),
         catch: (e) => new RegistryError({ path: loaded.path, reason: `the card ${card} of ${name} cannot be read: ${e}` })
-      })
+      }).pipe(Effect.flatMap((template) => filledCard(template, digests, card, loaded)), Effect.map((text) => [card, text] as const)))
+    const tokenizer = files.find((f) => f.name.endsWith("tokenizer.json"))
+    if (tokenizer !== undefined) {
+      for (const [card, text] of texts) yield* checkWhisperTokens(card, text, tokenizer.path)
+    }
+    const cards: Array<string> = []
+    for (const [card, text] of texts) {
       const path = join(options.modelsDir, card)
-      yield* writeTextAtomic(path, yield* filledCard(template, digests, card, loaded))
+      yield* writeTextAtomic(path, text)
       cards.push(path)
     }
     return { entry, files, cards, lockPath }

@@ -13,6 +13,7 @@ import { brokenExpectation, expectationsFor, readLock } from "../../src/analyze/
 import { lockPathOf, mutableRevisionReason, readRegistry } from "../../src/analyze/ModelRegistry.js"
 import { SpokenLanguage } from "../../src/analyze/SpokenLanguage.js"
 import { WhisperCard } from "../../src/analyze/WhisperLanguage.js"
+import { whisperTokenMismatches } from "../../src/analyze/whisperTokens.js"
 import { mediaServer, type Script } from "../support/mediaServer.js"
 import { scopedTempDir } from "../support/manifest.js"
 
@@ -38,7 +39,16 @@ interface Served {
   readonly ageGender?: Script
   readonly encoder?: Script
   readonly decoder?: Script
+  /** The language token ids the served tokenizer.json gives (default: those of the tiny-whisper card). */
+  readonly languageIds?: Record<string, number>
 }
+
+/** A tokenizer.json as Whisper exports carry it: only what the install reads, the special tokens' ids. */
+const tokenizerJson = (languageIds: Record<string, number>) =>
+  JSON.stringify({
+    version: "1.0",
+    added_tokens: [{ id: 0, content: "<|startoftranscript|>", special: true }, ...Object.entries(languageIds).map(([code, id]) => ({ id, content: `<|${code}|>`, special: true }))]
+  })
 
 /**
  * A registry folder (registry.json, cards/ of templates, the lock beside them) with two models served by a
@@ -47,12 +57,14 @@ interface Served {
  */
 const setUp = (served: Served = {}, entry: { sha256?: string; size?: number; gated?: boolean } = {}) =>
   Effect.gen(function* () {
+    const dir = yield* scopedTempDir("registry")
+    writeFileSync(join(dir, "served-tokenizer.json"), tokenizerJson(served.languageIds ?? { en: 1, vi: 2, cs: 3 }))
     const server = yield* mediaServer({
       [hubPath("age-gender.onnx")]: served.ageGender ?? { status: 200, file: weights },
       [hubPath("encoder.onnx")]: served.encoder ?? { status: 200, file: fixture("tiny-whisper-encoder.onnx") },
-      [hubPath("decoder.onnx")]: served.decoder ?? { status: 200, file: other }
+      [hubPath("decoder.onnx")]: served.decoder ?? { status: 200, file: other },
+      [hubPath("tokenizer.json")]: { status: 200, file: join(dir, "served-tokenizer.json"), contentType: "application/json" }
     })
-    const dir = yield* scopedTempDir("registry")
     mkdirSync(join(dir, "cards"))
     for (const card of ["tiny-age-gender.json", "tiny-whisper-encoder.json", "tiny-whisper-decoder.json"]) writeFileSync(join(dir, "cards", card), template(card))
     writeFileSync(join(dir, "cards", "tiny-whisper.json"), readFileSync(fixture("tiny-whisper.json")))
@@ -72,7 +84,11 @@ const setUp = (served: Served = {}, entry: { sha256?: string; size?: number; gat
         name: "tiny-whisper",
         task: "language",
         description: "test model",
-        files: [{ name: "tiny-whisper-encoder.onnx", url: hubUrl("encoder.onnx") }, { name: "tiny-whisper-decoder.onnx", url: hubUrl("decoder.onnx") }],
+        files: [
+          { name: "tiny-whisper-encoder.onnx", url: hubUrl("encoder.onnx") },
+          { name: "tiny-whisper-decoder.onnx", url: hubUrl("decoder.onnx") },
+          { name: "tiny-whisper-tokenizer.json", url: hubUrl("tokenizer.json") }
+        ],
         cards: ["tiny-whisper.json", "tiny-whisper-encoder.json", "tiny-whisper-decoder.json"],
         licence: "MIT",
         source: "scripts/make-test-models.ts"
@@ -104,11 +120,11 @@ describe("installModel: trust on first use", () => {
       expect(lock.files[hubUrl("age-gender.onnx")]).toMatchObject({ sha256: sha256(weights), size: statSync(weights).size, model: "tiny-age-gender", name: "tiny-age-gender.onnx" })
       expect(JSON.parse(readFileSync(join(modelsDir, "tiny-age-gender.json"), "utf8")).sha256).toBe(sha256(weights))
       const whisper = yield* install("tiny-whisper", modelsDir)
-      expect(whisper.files.map((f) => f.trust)).toEqual(["recorded", "recorded"])
-      expect(Object.keys((yield* readLock(lockPath)).files)).toHaveLength(3)
+      expect(whisper.files.map((f) => f.trust)).toEqual(["recorded", "recorded", "recorded"])
+      expect(Object.keys((yield* readLock(lockPath)).files)).toHaveLength(4)
       expect(left(modelsDir)).toEqual([
         "tiny-age-gender.json", "tiny-age-gender.onnx", "tiny-whisper-decoder.json", "tiny-whisper-decoder.onnx",
-        "tiny-whisper-encoder.json", "tiny-whisper-encoder.onnx", "tiny-whisper.json"
+        "tiny-whisper-encoder.json", "tiny-whisper-encoder.onnx", "tiny-whisper-tokenizer.json", "tiny-whisper.json"
       ])
 
       // The way `kidvoice analyze --models-dir` picks installed models up: checksums from the filled cards, real sessions.
@@ -135,7 +151,7 @@ describe("installModel: trust on first use", () => {
       yield* install("tiny-whisper", machine())
       const recorded = readFileSync(lockPath, "utf8")
       const second = yield* install("tiny-whisper", machine())
-      expect(second.files.map((f) => [f.status, f.trust, f.checkedBy])).toEqual([["downloaded", "verified", ["lock"]], ["downloaded", "verified", ["lock"]]])
+      expect(second.files.map((f) => [f.status, f.trust, f.checkedBy])).toEqual(Array(3).fill(["downloaded", "verified", ["lock"]]))
       expect(readFileSync(lockPath, "utf8")).toBe(recorded)
     }).pipe(Effect.provide(NodeHttpClient.layerUndici)))
 
@@ -190,6 +206,27 @@ describe("installModel: trust on first use", () => {
       const accepted = yield* install("tiny-age-gender", modelsDir, { acceptLicence: true })
       expect(accepted.files[0]?.status).toBe("downloaded")
     }).pipe(Effect.provide(NodeHttpClient.layerUndici)))
+})
+
+describe("installModel: Whisper's token ids", () => {
+  it.scoped("a card whose language ids the installed tokenizer.json contradicts is not installed, and the message says which", () =>
+    Effect.gen(function* () {
+      const { install, machine } = yield* setUp({ languageIds: { en: 1, vi: 5, cs: 3 } })
+      const modelsDir = machine()
+      const error = yield* Effect.flip(install("tiny-whisper", modelsDir))
+      expect(error._tag).toBe("WhisperTokensMismatch")
+      expect(error.message).toContain("<|vi|>: card 2, tokenizer 5")
+      expect(error.message).not.toContain("<|en|>")
+      expect(left(modelsDir).filter((f) => f.endsWith(".json") && !f.endsWith("tokenizer.json"))).toEqual([])
+    }).pipe(Effect.provide(NodeHttpClient.layerUndici)))
+
+  it("every card token is looked up by its content", () => {
+    const tokens = { startOfTranscript: 50258, languages: { en: 50259, su: 50357 } }
+    const tokenizer = { added_tokens: [{ id: 50258, content: "<|startoftranscript|>" }, { id: 50259, content: "<|en|>" }] }
+    expect(whisperTokenMismatches(tokens, tokenizer)).toEqual(["<|su|>: card 50357, tokenizer none"])
+    expect(whisperTokenMismatches(tokens, { added_tokens: [...tokenizer.added_tokens, { id: 50357, content: "<|su|>" }] })).toEqual([])
+    expect(whisperTokenMismatches(tokens, {})).toEqual(["the tokenizer has no added_tokens list"])
+  })
 })
 
 describe("installModel: downloads", () => {
