@@ -7,7 +7,7 @@ import { atomicTempOwnerPid, type FileWriteError, writeAtomic, writeTextAtomic }
 import { sha256OfFile } from "../files/sha256File.js"
 import { currentProcessOwner } from "../manifest/ClaimOwner.js"
 import { brokenExpectation, type Expectation, expectationsFor, LockedFile, readLock, sizeLimit, withLockedFile, writeLock } from "./ModelLock.js"
-import { whisperTokenMismatches, type WhisperTokens } from "./whisperTokens.js"
+import { whisperTokenMismatches, type WhisperTokens, type WhisperTranscriptionTokens } from "./whisperTokens.js"
 import { findEntry, type LoadedRegistry, lockPathOf, type RegistryEntry, RegistryError, type RegistryFile } from "./ModelRegistry.js"
 
 export class ModelDownloadFailed extends Data.TaggedError("ModelDownloadFailed")<{
@@ -219,10 +219,10 @@ const filledCard = (template: string, digests: ReadonlyMap<string, string>, card
 /** A Whisper card's token ids against the tokenizer.json installed with it (other cards pass). */
 const checkWhisperTokens = (card: string, text: string, tokenizerPath: string) =>
   Effect.gen(function* () {
-    const parsed = JSON.parse(text) as { kind?: string; tokens?: WhisperTokens }
+    const parsed = JSON.parse(text) as { kind?: string; tokens?: WhisperTokens; transcription?: WhisperTranscriptionTokens }
     if (parsed.kind !== "whisper" || parsed.tokens === undefined) return
     const tokenizer = yield* Effect.tryPromise(() => fs.readFile(tokenizerPath, "utf8").then(JSON.parse)).pipe(Effect.orElseSucceed(() => null))
-    const mismatches = whisperTokenMismatches(parsed.tokens, tokenizer)
+    const mismatches = whisperTokenMismatches(parsed.tokens, tokenizer, parsed.transcription)
     if (mismatches.length > 0) return yield* new WhisperTokensMismatch({ card, tokenizer: tokenizerPath, mismatches })
   })
 

@@ -227,6 +227,22 @@ describe("installModel: Whisper's token ids", () => {
     expect(whisperTokenMismatches(tokens, { added_tokens: [...tokenizer.added_tokens, { id: 50357, content: "<|su|>" }] })).toEqual([])
     expect(whisperTokenMismatches(tokens, {})).toEqual(["the tokenizer has no added_tokens list"])
   })
+
+  it("a card that transcribes also has its transcribe, no-timestamps and end-of-text ids checked", () => {
+    const tokens = { startOfTranscript: 50258, languages: { en: 50259 } }
+    const tokenizer = {
+      added_tokens: [
+        { id: 50257, content: "<|endoftext|>" },
+        { id: 50258, content: "<|startoftranscript|>" },
+        { id: 50259, content: "<|en|>" },
+        { id: 50359, content: "<|transcribe|>" },
+        { id: 50363, content: "<|notimestamps|>" }
+      ]
+    }
+    expect(whisperTokenMismatches(tokens, tokenizer, { transcribe: 50359, noTimestamps: 50363, endOfText: 50257 })).toEqual([])
+    expect(whisperTokenMismatches(tokens, tokenizer, { transcribe: 50360, noTimestamps: 50363, endOfText: 50257 }))
+      .toEqual(["<|transcribe|>: card 50360, tokenizer 50359"])
+  })
 })
 
 describe("installModel: downloads", () => {
