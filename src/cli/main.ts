@@ -35,7 +35,7 @@ const metricsExport = onFirstUse(() => import("../pipeline/metricsExport.js"))
 const sources = onFirstUse(() => import("../source/Source.js"))
 const youTubeDataApi = onFirstUse(() => import("../source/YouTubeDataApi.js"))
 const uploader = onFirstUse(() => import("../upload/Uploader.js"))
-const exports = onFirstUse(() => import("../manifest/exports.js"))
+const exporters = onFirstUse(() => import("../manifest/exports.js"))
 const doctorChecks = onFirstUse(() => import("../manifest/Doctor.js"))
 const snapshots = onFirstUse(() => import("../manifest/snapshots.js"))
 const manifestService = onFirstUse(() => import("../manifest/Manifest.js"))
@@ -448,7 +448,7 @@ const exportCommand = Command.make("export", {
   )
 }, (args) =>
   withConfig(args, (config) =>
-    Effect.flatMap(exports, ({ defaultExportPath, writeExport }) =>
+    Effect.flatMap(exporters, ({ defaultExportPath, writeExport }) =>
       writeExport(args.format, Option.getOrElse(args.output, () => defaultExportPath(workspacePaths(config.out), args.format)), workspacePaths(config.out))).pipe(
       Effect.flatMap((written) => Console.log(`wrote ${written.lines} lines to ${written.path}${written.lines > 0 ? "" : ` (${emptyExportReason[args.format]})`}`)),
       provideManifest(config, "only")
