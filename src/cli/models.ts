@@ -4,13 +4,13 @@ import { promises as fs } from "node:fs"
 import { join } from "node:path"
 import { modelsDir as shippedModelsDir } from "../analyze/ModelCard.js"
 import type { DownloadProgress, InstalledFile } from "../analyze/ModelInstaller.js"
-import { readLock } from "../analyze/ModelLock.js"
 import { defaultRegistryPath, lockPathOf, readRegistry, type RegistryEntry } from "../analyze/ModelRegistry.js"
 import { onFirstUse, provideFrom } from "./lazy.js"
 
 // Loaded when a models command runs, not at every start (src/cli/lazy.ts).
 const installedModels = onFirstUse(() => import("../analyze/installedModels.js"))
 const modelInstaller = onFirstUse(() => import("../analyze/ModelInstaller.js"))
+const modelLock = onFirstUse(() => import("../analyze/ModelLock.js"))
 const nodeHttpClient = onFirstUse(() => import("@effect/platform-node/NodeHttpClient"))
 
 const registryOption = Options.file("registry", { exists: "yes" }).pipe(
@@ -68,6 +68,7 @@ const describeFile = (f: InstalledFile, lockPath: string) => {
 const list = Command.make("list", { registry: registryOption, modelsDir: modelsDirOption, lock: lockOption }, ({ registry, modelsDir, lock }) =>
   Effect.gen(function* () {
     const loaded = yield* readRegistry(registry)
+    const { readLock } = yield* modelLock
     const locked = yield* readLock(Option.getOrElse(lock, () => lockPathOf(registry)))
     const lines = [`registry  ${loaded.path}`]
     if (loaded.registry.models.length === 0) lines.push("  (no models)")
