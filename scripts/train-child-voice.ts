@@ -311,13 +311,12 @@ const perFile = (items: ReadonlyArray<Item>, score: (s: Item) => number, thresho
 
 type FileResult = ReturnType<typeof perFile>[number]
 
-/** The curate rule on one recording (src/curate/rules.ts, with the default 0.25 child share). */
-const minChildShare = 0.25
-const accepted = (f: FileResult, minChildSeconds: number) => f.childSeconds >= minChildSeconds && f.share >= minChildShare
+/** The curate rule on one recording (src/curate/rules.ts): enough child seconds and a large enough child share. */
+const accepted = (f: FileResult, minChildSeconds: number, minChildShare: number) => f.childSeconds >= minChildSeconds && f.share >= minChildShare
 
 /** Whole recordings under the curate rule: F1 over all of them, and precision with only real women's (men's) recordings as the adults. */
-const fileFigures = (files: ReadonlyArray<FileResult>, minChildSeconds: number) => {
-  const m = (list: ReadonlyArray<FileResult>) => metricsAt(list.map((f) => ({ score: accepted(f, minChildSeconds) ? 1 : 0, positive: f.child })), 0.5)
+const fileFigures = (files: ReadonlyArray<FileResult>, minChildSeconds: number, minChildShare: number) => {
+  const m = (list: ReadonlyArray<FileResult>) => metricsAt(list.map((f) => ({ score: accepted(f, minChildSeconds, minChildShare) ? 1 : 0, positive: f.child })), 0.5)
   const all = m(files)
   const against = (sex: "female" | "male") => {
     const r = m(files.filter((f) => f.child || f.realAdult === sex))
@@ -404,7 +403,9 @@ const program = Effect.gen(function* () {
       (["female", "male"] as const).every((sex) => precisionAgainst(train, realAdult(sex), (s) => oofScore.get(s)!, row.threshold).precision >= 0.98))
     const pairs = oofSweep.flatMap((row) => {
       const files = perFile(train, (s) => oofScore.get(s)!, row.threshold)
-      return [1, 2, 3, 4, 5, 6, 8].map((seconds) => ({ threshold: row.threshold, seconds, segmentF1: round(row.f1), files: fileFigures(files, seconds) }))
+      // Shares from the largest: on a tie the stricter rule stays.
+      return [1, 2, 3, 4, 5, 6, 8].flatMap((seconds) => [0.25, 0.2, 0.15].map((share) =>
+        ({ threshold: row.threshold, seconds, share, segmentF1: round(row.f1), files: fileFigures(files, seconds, share) })))
     })
     const better = (a: typeof pairs[number], b: typeof pairs[number]) => a.files.f1 > b.files.f1 || (a.files.f1 === b.files.f1 && a.segmentF1 > b.segmentF1)
     const precise = pairs.filter((p) => p.files.realWomen.precision >= 0.98 && p.files.realMen.precision >= 0.98)
@@ -418,7 +419,7 @@ const program = Effect.gen(function* () {
     const logits = outOfFoldFor(hiddenUnits, l2, realAdultWeight)
     const auc = rocAuc(train.map((s, i) => ({ score: logits[i]!, positive: s.child })))
     const { point } = operatingPoint(logits)
-    process.stderr.write(`  hidden ${hiddenUnits}, L2 ${l2}, real adults x${realAdultWeight}: out-of-fold ROC AUC ${auc.toFixed(4)}; recordings F1 ${point.files.f1} at threshold ${point.threshold}, >= ${point.seconds} s, segment F1 ${point.segmentF1}\n`)
+    process.stderr.write(`  hidden ${hiddenUnits}, L2 ${l2}, real adults x${realAdultWeight}: out-of-fold ROC AUC ${auc.toFixed(4)}; recordings F1 ${point.files.f1} at threshold ${point.threshold}, >= ${point.seconds} s, share >= ${point.share}, segment F1 ${point.segmentF1}\n`)
     return { hiddenUnits, l2, realAdultWeight, auc: round(auc), threshold: point.threshold, minChildSeconds: point.seconds, filesF1: point.files.f1, segmentF1: point.segmentF1, logits }
   })))
   const chosen = grid.reduce((best, g) => (g.filesF1 > best.filesF1 || (g.filesF1 === best.filesF1 && g.auc > best.auc) ? g : best))
@@ -426,8 +427,9 @@ const program = Effect.gen(function* () {
   const { platt, oofScore, segmentPrecise, strict, point, segmentAtPoint } = operatingPoint(chosen.logits)
   const threshold = point.threshold
   const minChildSeconds = point.seconds
+  const minChildShare = point.share
   const f0Cut = bestF0Cut(train)
-  process.stderr.write(`cross-validated (${elapsed()}): Platt a=${platt.a.toFixed(3)} c=${platt.c.toFixed(3)}, threshold ${threshold}, min child seconds ${minChildSeconds}, F0 cut ${f0Cut} Hz\n`)
+  process.stderr.write(`cross-validated (${elapsed()}): Platt a=${platt.a.toFixed(3)} c=${platt.c.toFixed(3)}, threshold ${threshold}, min child seconds ${minChildSeconds}, min child share ${minChildShare}, F0 cut ${f0Cut} Hz\n`)
 
   // The shipped model: all train speakers, calibration folded into the weights (sigmoid(a·z + c) is again a logistic model).
   const raw = fitNetwork(train, hiddenUnits, l2, realAdultWeight, iterations, "final")
@@ -454,14 +456,15 @@ const program = Effect.gen(function* () {
       medianF0: Math.round([...list.map((s) => s.medianF0)].sort((x, y) => x - y)[list.length >> 1]!),
       calledChild: list.filter((s) => score(s) >= threshold).length
     })),
-    files: { rule: `child seconds >= ${minChildSeconds} and child share >= ${minChildShare}`, ...fileFigures(perFile(test, score, threshold), minChildSeconds) },
+    files: { rule: `child seconds >= ${minChildSeconds} and child share >= ${minChildShare}`, ...fileFigures(perFile(test, score, threshold), minChildSeconds, minChildShare) },
     strictPoint: strict === null ? null : {
       threshold: strict.threshold,
       minChildSeconds: strict.seconds,
+      minChildShare: strict.share,
       segments: summary(test, score, strict.threshold),
       realChildSegmentsCalledChild: test.filter((s) => s.variant.base.child && score(s) >= strict.threshold).length,
       precisionAgainst: Object.fromEntries(["real adult woman", "real adult man"].map((g) => [g, precisionAgainst(test, (s) => groupOf(s).startsWith(g), score, strict.threshold)])),
-      files: fileFigures(perFile(test, score, strict.threshold), strict.seconds)
+      files: fileFigures(perFile(test, score, strict.threshold), strict.seconds, strict.share)
     }
   }
   const crossValidated = { model: summary(train, (s) => oofScore.get(s)!, threshold), f0Rule: { cutHz: f0Cut, ...summary(train, f0Score, f0Cut) } }
@@ -500,20 +503,22 @@ const program = Effect.gen(function* () {
       calibration: { method: "Platt scaling on out-of-fold logits, classes weighted equally (0.5 = even odds at equal priors)", a: round(platt.a), c: round(platt.c) },
       threshold: {
         chosen: threshold,
-        how: "with curate's minimum child seconds, the pair with the best F1 over whole train-side recordings (out of fold, curate rule with child share >= 0.25; thresholds on a 0.01 grid, 1-8 s), segment F1 breaking ties",
+        how: "with curate's minimum child seconds and child share, the rule with the best F1 over whole train-side recordings (out of fold; thresholds on a 0.01 grid, 1-8 s, share 0.15-0.25), segment F1 breaking ties",
         outOfFoldSegments: { precision: round(segmentAtPoint.precision), recall: round(segmentAtPoint.recall), f1: round(segmentAtPoint.f1) },
         outOfFoldRecordings: point.files,
         strict: strict === null ? null : {
-          note: "the best recordings F1 (out of fold) among pairs where precision against real women's and against real men's recordings is each >= 0.98: for a user who wants fewer adults at the cost of children (--min-child-score, --min-child-speech-seconds); its held-out figures are in heldout.strictPoint",
+          note: "the best recordings F1 (out of fold) among pairs where precision against real women's and against real men's recordings is each >= 0.98: for a user who wants fewer adults at the cost of children (--min-child-score, --min-child-speech-seconds, --min-child-share); its held-out figures are in heldout.strictPoint",
           threshold: strict.threshold,
           minChildSeconds: strict.seconds,
+          minChildShare: strict.share,
           outOfFoldRecordings: strict.files
         },
         segmentPrecisionTarget: segmentPrecise
           ? { note: "the lowest threshold where out-of-fold segment precision against real women and real men is each >= 0.98", threshold: segmentPrecise.threshold, precision: round(segmentPrecise.precision), recall: round(segmentPrecise.recall), f1: round(segmentPrecise.f1) }
           : null
       },
-      curateMinChildSeconds: { chosen: minChildSeconds, how: "chosen with the threshold (see threshold.how), child share >= 0.25" },
+      curateMinChildSeconds: { chosen: minChildSeconds, how: "chosen with the threshold and the child share (see threshold.how)" },
+      curateMinChildShare: { chosen: minChildShare, how: "chosen with the threshold and the child seconds among 0.15, 0.2, 0.25 (see threshold.how); the larger on a tie" },
       trainSpeakers: speakersOf(train),
       testSpeakers: speakersOf(test),
       items: { train: train.length, test: test.length, variants: variants.length, baseRecordings: bases.length },
