@@ -127,6 +127,9 @@ interface LpcPlan {
   readonly cos: Float64Array
   readonly sin: Float64Array
   readonly power: Float64Array
+  readonly r: Float64Array
+  readonly a: Float64Array
+  readonly previous: Float64Array
 }
 
 const lpcPlans = new Map<string, LpcPlan>()
@@ -157,7 +160,10 @@ const lpcPlanFor = (n: number, sampleRate: number, order: number): LpcPlan => {
     binHz,
     cos,
     sin,
-    power: new Float64Array(bins)
+    power: new Float64Array(bins),
+    r: new Float64Array(order + 1),
+    a: new Float64Array(order + 1),
+    previous: new Float64Array(order + 1)
   }
   lpcPlans.set(key, plan)
   return plan
@@ -173,9 +179,8 @@ const lpcPlanFor = (n: number, sampleRate: number, order: number): LpcPlan => {
 export const lpcFormants = (frame: Float32Array, sampleRate: number, order = 12, count = 3): Float64Array => {
   const n = frame.length
   const found = new Float64Array(count).fill(Number.NaN)
-  const { x, window, first, binHz, cos, sin, power } = lpcPlanFor(n, sampleRate, order)
+  const { x, window, first, binHz, cos, sin, power, r, a, previous } = lpcPlanFor(n, sampleRate, order)
   for (let i = 0; i < n; i++) x[i] = (frame[i]! - (i > 0 ? 0.97 * frame[i - 1]! : 0)) * window[i]!
-  const r = new Float64Array(order + 1)
   for (let k = 0; k <= order; k++) {
     let sum = 0
     for (let i = 0; i + k < n; i++) sum += x[i]! * x[i + k]!
@@ -184,8 +189,7 @@ export const lpcFormants = (frame: Float32Array, sampleRate: number, order = 12,
   if (!(r[0]! > 0)) return found
   // A little white noise (−40 dB) keeps the recursion stable on band-limited audio (telephone band, lossy codecs).
   r[0] = r[0]! * 1.0001
-  const a = new Float64Array(order + 1)
-  const previous = new Float64Array(order + 1)
+  a.fill(0)
   a[0] = 1
   let error = r[0]!
   for (let i = 1; i <= order; i++) {
@@ -198,9 +202,9 @@ export const lpcFormants = (frame: Float32Array, sampleRate: number, order = 12,
     error *= 1 - k * k
     if (!(error > 0)) return found
   }
-  // |A|² on the 31.25 Hz grid of a 512-point spectrum (first−1 … last+1); an envelope peak is a dip of |A|².
-  // Logarithms only at the dips found (parabola on the log).
-  for (let b = 0; b < power.length; b++) {
+  // |A|² on the 31.25 Hz grid of a 512-point spectrum (first−1 … last+1), bin by bin until `count` dips are found:
+  // an envelope peak is a dip of |A|². Logarithms only at the dips (parabola on the log).
+  const powerAt = (b: number) => {
     let re = 0
     let im = 0
     for (let j = 0; j <= order; j++) {
@@ -209,8 +213,11 @@ export const lpcFormants = (frame: Float32Array, sampleRate: number, order = 12,
     }
     power[b] = re * re + im * im + 1e-30
   }
+  powerAt(0)
+  powerAt(1)
   let got = 0
   for (let b = 1; b < power.length - 1 && got < count; b++) {
+    powerAt(b + 1)
     if (power[b]! < power[b - 1]! && power[b]! <= power[b + 1]!) {
       const [left, mid, right] = [-Math.log(power[b - 1]!), -Math.log(power[b]!), -Math.log(power[b + 1]!)]
       const denominator = left + right - 2 * mid
