@@ -116,3 +116,114 @@ const differenceFunction = (samples: Float32Array, width: number, tauMax: number
   }
   return diff
 }
+
+interface LpcPlan {
+  readonly x: Float64Array
+  readonly window: Float64Array
+  readonly first: number
+  readonly last: number
+  readonly binHz: number
+  /** cos and sin of 2π·k·j/size for the bins k from first−1 to last+1 and the lags j ≤ order: A(f) at those bins only. */
+  readonly cos: Float64Array
+  readonly sin: Float64Array
+  readonly power: Float64Array
+  readonly r: Float64Array
+  readonly a: Float64Array
+  readonly previous: Float64Array
+}
+
+const lpcPlans = new Map<string, LpcPlan>()
+
+const lpcPlanFor = (n: number, sampleRate: number, order: number): LpcPlan => {
+  const key = `${n}@${sampleRate}/${order}`
+  const cached = lpcPlans.get(key)
+  if (cached) return cached
+  const size = 512
+  const binHz = sampleRate / size
+  const first = Math.max(1, Math.ceil(150 / binHz))
+  const last = Math.min(size / 2 - 1, Math.floor(Math.min(5500, sampleRate / 2) / binHz))
+  const bins = last - first + 3
+  const cos = new Float64Array(bins * (order + 1))
+  const sin = new Float64Array(bins * (order + 1))
+  for (let b = 0; b < bins; b++) {
+    for (let j = 0; j <= order; j++) {
+      const angle = (2 * Math.PI * (first - 1 + b) * j) / size
+      cos[b * (order + 1) + j] = Math.cos(angle)
+      sin[b * (order + 1) + j] = Math.sin(angle)
+    }
+  }
+  const plan = {
+    x: new Float64Array(n),
+    window: Float64Array.from({ length: n }, (_, i) => 0.54 - 0.46 * Math.cos((2 * Math.PI * i) / (n - 1))),
+    first,
+    last,
+    binHz,
+    cos,
+    sin,
+    power: new Float64Array(bins),
+    r: new Float64Array(order + 1),
+    a: new Float64Array(order + 1),
+    previous: new Float64Array(order + 1)
+  }
+  lpcPlans.set(key, plan)
+  return plan
+}
+
+/**
+ * The first `count` formant frequencies (Hz) of a voiced frame, from the peaks of its linear-prediction envelope:
+ * pre-emphasis, Hamming window, autocorrelation LPC of `order` by Levinson-Durbin, then the envelope 1/|A(f)|²
+ * from one FFT of the predictor and its local maxima between 150 Hz and 5.5 kHz (parabola-refined). A formant the
+ * envelope does not show is NaN. Why: a child's vocal tract is shorter, so its formants sit higher than an adult's
+ * at the same pitch; a woman raising her voice raises F0 but keeps her formants.
+ */
+export const lpcFormants = (frame: Float32Array, sampleRate: number, order = 12, count = 3): Float64Array => {
+  const n = frame.length
+  const found = new Float64Array(count).fill(Number.NaN)
+  const { x, window, first, binHz, cos, sin, power, r, a, previous } = lpcPlanFor(n, sampleRate, order)
+  for (let i = 0; i < n; i++) x[i] = (frame[i]! - (i > 0 ? 0.97 * frame[i - 1]! : 0)) * window[i]!
+  for (let k = 0; k <= order; k++) {
+    let sum = 0
+    for (let i = 0; i + k < n; i++) sum += x[i]! * x[i + k]!
+    r[k] = sum
+  }
+  if (!(r[0]! > 0)) return found
+  // A little white noise (−40 dB) keeps the recursion stable on band-limited audio (telephone band, lossy codecs).
+  r[0] = r[0]! * 1.0001
+  a.fill(0)
+  a[0] = 1
+  let error = r[0]!
+  for (let i = 1; i <= order; i++) {
+    let acc = r[i]!
+    for (let j = 1; j < i; j++) acc += a[j]! * r[i - j]!
+    const k = -acc / error
+    previous.set(a)
+    for (let j = 1; j < i; j++) a[j] = previous[j]! + k * previous[i - j]!
+    a[i] = k
+    error *= 1 - k * k
+    if (!(error > 0)) return found
+  }
+  // |A|² on the 31.25 Hz grid of a 512-point spectrum (first−1 … last+1), bin by bin until `count` dips are found:
+  // an envelope peak is a dip of |A|². Logarithms only at the dips (parabola on the log).
+  const powerAt = (b: number) => {
+    let re = 0
+    let im = 0
+    for (let j = 0; j <= order; j++) {
+      re += a[j]! * cos[b * (order + 1) + j]!
+      im -= a[j]! * sin[b * (order + 1) + j]!
+    }
+    power[b] = re * re + im * im + 1e-30
+  }
+  powerAt(0)
+  powerAt(1)
+  let got = 0
+  for (let b = 1; b < power.length - 1 && got < count; b++) {
+    powerAt(b + 1)
+    if (power[b]! < power[b - 1]! && power[b]! <= power[b + 1]!) {
+      const [left, mid, right] = [-Math.log(power[b - 1]!), -Math.log(power[b]!), -Math.log(power[b + 1]!)]
+      const denominator = left + right - 2 * mid
+      const shift = denominator === 0 ? 0 : (left - right) / (2 * denominator)
+      found[got++] = (first - 1 + b + shift) * binHz
+    }
+  }
+  return found
+}

@@ -3,7 +3,7 @@
  * audio streams past, summarised per segment into one fixed-length vector. Pure functions; the
  * training script (scripts/train-child-voice.ts) and the analyzer use exactly these.
  */
-import { estimateF0, fft } from "./acoustics.js"
+import { estimateF0, fft, lpcFormants } from "./acoustics.js"
 
 /** What the analyzer keeps of one 32 ms frame of possible speech. */
 export interface FrameFeatures {
@@ -19,6 +19,8 @@ export interface FrameFeatures {
   /** Mel-frequency cepstral coefficients 1..mfccCount (c0, the loudness, is left out). */
   readonly mfcc: Float32Array
   readonly energy: number
+  /** F1, F2, F3 in Hz from the LPC envelope (NaN where not found); null on unvoiced frames, where they are not measured. */
+  readonly formants: Float64Array | null
 }
 
 export const mfccCount = 12
@@ -127,14 +129,17 @@ export const measureFrame = (pitchWindow: Float32Array, frame: Float32Array, sam
     mfcc[k] = sum
   }
   const share = (x: number) => (total > 0 ? x / total : 0)
+  const f0 = estimateF0(pitchWindow, sampleRate)
   return {
-    f0: estimateF0(pitchWindow, sampleRate),
+    f0,
     centroid: centroidTotal > 0 ? centroidWeighted / centroidTotal : 0,
     rolloff,
     band1to3: share(band1to3),
     band3to5: share(band3to5),
     mfcc,
-    energy: energy / frame.length
+    energy: energy / frame.length,
+    // Only voiced frames: formants of a vowel, and half the frames of speech pay nothing for them.
+    formants: f0 === null ? null : lpcFormants(frame, sampleRate)
   }
 }
 
@@ -151,7 +156,11 @@ export const segmentFeatureNames: ReadonlyArray<string> = [
   "band1to3Mean",
   "band3to5Mean",
   ...Array.from({ length: mfccCount }, (_, k) => `mfcc${k + 1}VoicedMean`),
-  ...Array.from({ length: mfccCount }, (_, k) => `mfcc${k + 1}Std`)
+  ...Array.from({ length: mfccCount }, (_, k) => `mfcc${k + 1}Std`),
+  "logF1Median",
+  "logF2Median",
+  "logF3Median",
+  "logFormantSpacingMedian"
 ]
 
 const quantile = (sorted: ReadonlyArray<number>, q: number) => {
@@ -169,6 +178,14 @@ const std = (values: ReadonlyArray<number>) => {
 
 /** Where an unvoiced segment's pitch entries sit: log of 150 Hz, between adult and child voices, so they carry no vote. */
 const neutralLogF0 = Math.log(150)
+/** Likewise for formants: an adult man's neutral tube (500/1500/2500 Hz, spacing 1000 Hz) raised by a fifth, between adult and child. */
+const neutralLogFormants = [600, 1800, 3000, 1200].map(Math.log)
+
+/** Median of the finite values, or `fallback` when there are none. */
+const medianOr = (values: Array<number>, fallback: number) => {
+  const finite = values.filter(Number.isFinite).sort((a, b) => a - b)
+  return finite.length > 0 ? quantile(finite, 0.5) : fallback
+}
 
 export interface SegmentSummary {
   readonly features: Float32Array
@@ -204,7 +221,10 @@ export const summariseSegment = (frames: ReadonlyArray<FrameFeatures>): SegmentS
     mean(heard.map((f) => f.band1to3)),
     mean(heard.map((f) => f.band3to5)),
     ...Array.from({ length: mfccCount }, (_, k) => mean(forTimbre.map((f) => f.mfcc[k]!))),
-    ...Array.from({ length: mfccCount }, (_, k) => std(heard.map((f) => f.mfcc[k]!)))
+    ...Array.from({ length: mfccCount }, (_, k) => std(heard.map((f) => f.mfcc[k]!))),
+    ...[0, 1, 2].map((i) => medianOr(voiced.map((f) => Math.log(f.formants?.[i] ?? Number.NaN)), neutralLogFormants[i]!)),
+    // Half the F1-F3 distance: the formant spacing, inversely proportional to the vocal tract's length.
+    medianOr(voiced.map((f) => (f.formants ? Math.log((f.formants[2]! - f.formants[0]!) / 2) : Number.NaN)), neutralLogFormants[3]!)
   ])
   return { features, medianF0: has ? Math.exp(f0Median) : null, voicedShare }
 }

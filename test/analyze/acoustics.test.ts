@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { FastCheck as fc } from "effect"
-import { estimateF0 } from "../../src/analyze/acoustics.js"
+import { estimateF0, lpcFormants } from "../../src/analyze/acoustics.js"
 
 const rate = 16_000
 
@@ -61,5 +61,50 @@ describe("estimateF0", () => {
 
   it("gives up on frames too short for the lowest pitch searched", () => {
     expect(estimateF0(harmonicTone(200, [1]).subarray(0, 40), rate)).toBeNull()
+  })
+})
+
+/**
+ * A vowel-like frame: a glottal pulse train at `f0` through two-pole resonators at `formants` (Klatt's cascade),
+ * bandwidths 60-150 Hz, then the last 512 samples: what a voiced frame of speech looks like to LPC.
+ */
+const vowel = (f0: number, formants: ReadonlyArray<number>, length = 512) => {
+  const total = length + 1024
+  let signal = Float64Array.from({ length: total }, (_, i) => (Math.floor((i * f0) / rate) !== Math.floor(((i - 1) * f0) / rate) ? 1 : 0))
+  formants.forEach((hz, j) => {
+    const bandwidth = [60, 90, 150][j] ?? 150
+    const r = Math.exp((-Math.PI * bandwidth) / rate)
+    const b1 = 2 * r * Math.cos((2 * Math.PI * hz) / rate)
+    const b2 = -r * r
+    const out = new Float64Array(total)
+    for (let i = 0; i < total; i++) out[i] = signal[i]! + b1 * (out[i - 1] ?? 0) + b2 * (out[i - 2] ?? 0)
+    signal = out
+  })
+  return Float32Array.from(signal.subarray(total - length))
+}
+
+describe("lpcFormants", () => {
+  for (const [f0, formants] of [[120, [700, 1200, 2600]], [220, [850, 2000, 3000]], [280, [1000, 2400, 3700]]] as const) {
+    it(`finds F1-F3 of a vowel at ${formants.join("/")} Hz (F0 ${f0} Hz) within 10 %`, () => {
+      const found = lpcFormants(vowel(f0, formants), rate)
+      formants.forEach((hz, i) => expect(Math.abs(found[i]! - hz) / hz).toBeLessThan(0.1))
+    })
+  }
+
+  it.prop("moves the formants up with a shorter vocal tract: every formant scaled by k is found about k times higher", [
+    fc.double({ min: 1.15, max: 1.5, noNaN: true }),
+    fc.double({ min: 100, max: 250, noNaN: true })
+  ], ([k, f0]) => {
+    const adult = lpcFormants(vowel(f0, [650, 1300, 2500]), rate)
+    const child = lpcFormants(vowel(f0 * k, [650 * k, 1300 * k, 2500 * k]), rate)
+    for (let i = 0; i < 3; i++) expect(Math.abs(child[i]! / adult[i]! - k) / k).toBeLessThan(0.12)
+  })
+
+  it("gives NaN, not a number, for silence and does not depend on the level", () => {
+    expect([...lpcFormants(new Float32Array(512), rate)].every(Number.isNaN)).toBe(true)
+    const frame = vowel(150, [600, 1700, 2700])
+    const loud = lpcFormants(frame, rate)
+    const quiet = lpcFormants(frame.map((v) => v * 0.001), rate)
+    loud.forEach((hz, i) => expect(quiet[i]!).toBeCloseTo(hz, 3))
   })
 })

@@ -10,14 +10,15 @@ const harmonicTone = (f0: number, amplitudes: ReadonlyArray<number>, length = 10
 /** The analyzer's call: a 1024-sample pitch window whose last 512 samples are the frame. */
 const measure = (window: Float32Array) => measureFrame(window, window.subarray(512), rate)
 
-const frame = (f0: number | null, energy = 1, centroid = 1000): FrameFeatures => ({
+const frame = (f0: number | null, energy = 1, centroid = 1000, formantScale = 1): FrameFeatures => ({
   f0,
   centroid,
   rolloff: 2000,
   band1to3: 0.3,
   band3to5: 0.1,
   mfcc: Float32Array.from({ length: mfccCount }, (_, k) => k + centroid / 1000),
-  energy
+  energy,
+  formants: f0 === null ? null : Float64Array.from([500, 1500, 2500], (hz) => hz * formantScale)
 })
 
 describe("measureFrame", () => {
@@ -43,6 +44,9 @@ describe("measureFrame", () => {
     expect(Math.abs(measure(harmonicTone(300, [1, 0.5, 0.3])).f0! - 300)).toBeLessThan(6)
     const silent = measure(new Float32Array(1024))
     expect(silent.f0).toBeNull()
+    // Formants are measured on voiced frames only (acoustics.test.ts checks their accuracy).
+    expect(measure(harmonicTone(300, [1, 0.5, 0.3])).formants?.length).toBe(3)
+    expect(silent.formants).toBeNull()
     expect(silent.energy).toBe(0)
   })
 
@@ -67,7 +71,19 @@ describe("summariseSegment", () => {
     expect(medianF0).toBeCloseTo(250, 3)
     expect(features[segmentFeatureNames.indexOf("logF0Median")]).toBeCloseTo(Math.log(250), 5)
     expect(features[segmentFeatureNames.indexOf("centroidKHzMean")]).toBeCloseTo(1, 5)
+    expect(features[segmentFeatureNames.indexOf("logF2Median")]).toBeCloseTo(Math.log(1500), 5)
+    expect(features[segmentFeatureNames.indexOf("logFormantSpacingMedian")]).toBeCloseTo(Math.log(1000), 5)
   })
+
+  it("takes formant medians over voiced frames only and skips formants a frame did not find", () => {
+    const missing: FrameFeatures = { ...frame(220), formants: Float64Array.from([Number.NaN, 1900, Number.NaN]) }
+    const { features } = summariseSegment([frame(200, 1, 1000, 1.2), frame(250, 1, 1000, 1.4), missing, frame(null)])
+    expect(features[segmentFeatureNames.indexOf("logF1Median")]).toBeCloseTo((Math.log(500 * 1.2) + Math.log(500 * 1.4)) / 2, 5)
+    expect(features[segmentFeatureNames.indexOf("logF2Median")]).toBeCloseTo(Math.log(1900), 5)
+    expect(features[segmentFeatureNames.indexOf("logF3Median")]).toBeCloseTo((Math.log(2500 * 1.2) + Math.log(2500 * 1.4)) / 2, 5)
+    expect(features.every(Number.isFinite)).toBe(true)
+  })
+
 
   it("leaves the pitch entries neutral and the median F0 null when nothing is voiced", () => {
     const { features, medianF0, voicedShare } = summariseSegment([frame(null), frame(null)])
