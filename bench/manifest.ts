@@ -17,17 +17,24 @@
  *   raw same SQL   the same two statements through better-sqlite3, no Effect (what Effect costs)
  *   raw by id      UPDATE ... WHERE id = ? through better-sqlite3 (the ceiling at this durability)
  *   old pattern    the whole manifest in one JSON file behind a touch-file lock (bench/oldPattern.ts)
+ *   postgres       the real Manifest layer on a private PostgreSQL 15 server (fsync on, synchronous_commit on: as
+ *                  durable as SQLite's FULL), same loops; each process commits its own writes, claims lock with
+ *                  FOR UPDATE SKIP LOCKED. Seeded with one INSERT ... SELECT generate_series.
+ *   --stores sqlite,postgres   which stores to measure (the old pattern runs with sqlite)
  * Each writer is its own process, started and opened before a start file releases them all together. Rows
  * are seeded straight into a migrated manifest in one transaction; between runs claimed rows are reset.
  * Figures are printed, never asserted.
  */
+import { SqlClient } from "@effect/sql"
 import Database from "better-sqlite3"
-import { Effect, Layer } from "effect"
+import { Effect, Either, Layer } from "effect"
 import { execa, type ResultPromise } from "execa"
 import { closeSync, fdatasyncSync, mkdirSync, mkdtempSync, openSync, readdirSync, rmSync, writeFileSync, writeSync } from "node:fs"
 import { cpus, tmpdir } from "node:os"
 import { join } from "node:path"
-import { sqliteLayer } from "../src/manifest/ManifestStore.js"
+import { manifestLocation } from "../src/manifest/ManifestLocation.js"
+import { postgresLayer, sqliteLayer } from "../src/manifest/ManifestStore.js"
+import { startPostgres } from "../test/support/postgresServer.js"
 import { rowId, sleepSync, type WorkerArgs, type WorkerReport } from "./manifestShared.js"
 import { writeOldManifest } from "./oldPattern.js"
 import { bundleWorker } from "../scripts/bundleWorker.js"
@@ -45,8 +52,9 @@ const fibers = Number(option("fibers", "4"))
 const oldSeconds = Number(option("old-seconds", "20"))
 const oldProcesses = Number(option("old-processes", "10"))
 const oldRows = Number(option("old-rows", "10000"))
+const stores = option("stores", "sqlite,postgres").split(",")
 
-type Setup = "kidvoice" | "kidvoice own writer" | "kidvoice 1 proc" | "raw same SQL" | "raw by id" | "old pattern"
+type Setup = "kidvoice" | "kidvoice own writer" | "kidvoice 1 proc" | "raw same SQL" | "raw by id" | "old pattern" | "postgres"
 
 interface Result {
   readonly setup: Setup
@@ -126,6 +134,32 @@ const seed = async (path: string, rows: number) => {
   db.pragma("wal_checkpoint(TRUNCATE)")
   db.close()
 }
+
+/** Runs statements on a PostgreSQL manifest (migrated on the way). */
+const onPostgres = <A>(url: string, effect: Effect.Effect<A, unknown, SqlClient.SqlClient>) =>
+  Effect.runPromise(effect.pipe(Effect.provide(postgresLayer(Either.getOrThrow(manifestLocation(url, ".")) as never)), Effect.scoped) as Effect.Effect<A>)
+
+/** A migrated PostgreSQL manifest with `rows` discovered videos, made by the server itself in one statement. */
+const seedPostgres = (url: string, rows: number) =>
+  onPostgres(url, Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    yield* sql`DELETE FROM videos`
+    yield* sql`
+      INSERT INTO videos (id, kind, source_url, title, channel, declared_duration_seconds, state, attempts, created_at, updated_at)
+      SELECT 'v' || lpad(n::text, 10, '0'), 'youtube', 'https://www.youtube.com/watch?v=v' || lpad(n::text, 10, '0'),
+             'Bedtime story number ' || n || ' read by a six year old', 'Family Channel ' || (n % 997), 60 + (n % 900),
+             'discovered', 0, 1700000000000 + n, 1700000000000 + n
+      FROM generate_series(0, ${rows - 1}) AS n`
+    yield* sql`VACUUM ANALYZE videos`
+  }))
+
+const resetPostgres = (url: string) =>
+  onPostgres(url, Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    yield* sql`UPDATE videos SET state = 'discovered', claimed_by = NULL, claimed_at = NULL, lease_expires_at = NULL, audio_path = NULL,
+      measured_duration_seconds = NULL WHERE state IN ('downloading', 'downloaded')`
+    yield* sql`VACUUM videos`
+  }))
 
 /** Gives claimed rows back, so every run starts from the same manifest. */
 const reset = (path: string) => {
@@ -221,7 +255,7 @@ try {
     printRow(r)
   }
 
-  for (const rows of rowCounts) {
+  for (const rows of stores.includes("sqlite") ? rowCounts : []) {
     const path = join(dir, `manifest-${rows}.sqlite`)
     const seeding = performance.now()
     await seed(path, rows)
@@ -248,11 +282,30 @@ try {
     for (const suffix of ["", "-wal", "-shm"]) rmSync(`${path}${suffix}`, { force: true })
   }
 
-  const oldDir = join(dir, "old")
-  mkdirSync(oldDir)
-  const bytes = writeOldManifest(oldDir, oldRows)
-  process.stderr.write(`(old manifest.json: ${oldRows.toLocaleString("en")} records, ${(bytes / 1e6).toFixed(1)} MB, ${(bytes / oldRows).toFixed(0)} bytes a record)\n`)
-  record(await runWorkers("old pattern", [oldWorker], oldDir, oldRows, oldProcesses, oldSeconds))
+  if (stores.includes("postgres")) {
+    const server = await startPostgres("bench", { durable: true })
+    try {
+      for (const rows of rowCounts) {
+        const seeding = performance.now()
+        await seedPostgres(server.url, rows)
+        process.stderr.write(`(PostgreSQL: seeded ${rows.toLocaleString("en")} rows in ${((performance.now() - seeding) / 1000).toFixed(1)} s)\n`)
+        for (const processes of processCounts) {
+          await resetPostgres(server.url)
+          record(await runWorkers("postgres", [kidvoiceWorker], server.url, rows, processes, seconds, fibers, false))
+        }
+      }
+    } finally {
+      server.stop()
+    }
+  }
+
+  if (stores.includes("sqlite")) {
+    const oldDir = join(dir, "old")
+    mkdirSync(oldDir)
+    const bytes = writeOldManifest(oldDir, oldRows)
+    process.stderr.write(`(old manifest.json: ${oldRows.toLocaleString("en")} records, ${(bytes / 1e6).toFixed(1)} MB, ${(bytes / oldRows).toFixed(0)} bytes a record)\n`)
+    record(await runWorkers("old pattern", [oldWorker], oldDir, oldRows, oldProcesses, oldSeconds))
+  }
 
   const find = (setup: Setup, rows: number, processes: number) =>
     results.find((r) => r.setup === setup && r.rows === rows && r.processes === processes)
@@ -279,7 +332,7 @@ try {
   }
   if (rowCounts.length > 1) {
     const [small, large] = [Math.min(...rowCounts), Math.max(...rowCounts)]
-    for (const setup of ["kidvoice", "raw same SQL", "raw by id"] as const) {
+    for (const setup of ["kidvoice", "raw same SQL", "raw by id", "postgres"] as const) {
       const ratios = processCounts.map((p) => {
         const a = find(setup, small, p)
         const b = find(setup, large, p)
@@ -289,7 +342,7 @@ try {
     }
   }
   process.stdout.write("\nwhere a kidvoice writer's time goes (mean ms per statement, from its storeSeconds histogram, lock waits included):\n")
-  for (const r of results.filter((r) => r.setup.startsWith("kidvoice"))) {
+  for (const r of results.filter((r) => r.setup.startsWith("kidvoice") || r.setup === "postgres")) {
     const claim = r.storeSeconds["claim download"]
     const complete = r.storeSeconds["transition Complete"]
     const inStore = Object.values(r.storeSeconds).reduce((sum, h) => sum + h.sum, 0)

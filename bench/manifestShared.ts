@@ -6,7 +6,7 @@ import { existsSync, writeFileSync } from "node:fs"
 
 /** Options every worker gets as its one JSON argument. */
 export interface WorkerArgs {
-  /** The manifest file (SQLite) or the old pattern's directory. */
+  /** The manifest file (SQLite), a postgres:// URL, or the old pattern's directory. */
   readonly target: string
   readonly rows: number
   /** This worker's number, 0..processes-1, and how many there are. */

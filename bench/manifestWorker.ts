@@ -7,7 +7,9 @@
 import { Effect, Metric, MetricState, Schedule } from "effect"
 import { currentProcessOwner } from "../src/manifest/ClaimOwner.js"
 import { Manifest } from "../src/manifest/Manifest.js"
-import { sqliteManifestLayer } from "../src/manifest/ManifestStore.js"
+import { Either } from "effect"
+import { manifestLocation } from "../src/manifest/ManifestLocation.js"
+import { manifestStoreLayer } from "../src/manifest/ManifestStore.js"
 import { awaitStartAsync, printReport, type WorkerArgs } from "./manifestShared.js"
 
 const cpuMsSince = (start: NodeJS.CpuUsage) => {
@@ -51,12 +53,15 @@ const run = Effect.gen(function* () {
 })
 
 const result = await Effect.runPromise(run.pipe(
-  Effect.provide(sqliteManifestLayer(args.target, {
+  Effect.provide(manifestStoreLayer(
+    args.target.startsWith("postgres://") ? Either.getOrThrow(manifestLocation(args.target, ".")) : { _tag: "Sqlite", path: args.target },
+    {
     owner: currentProcessOwner(),
     staleClaimMs: 3_600_000,
     retry: { maxAttempts: 3, baseDelayMs: 1000, maxDelayMs: 60_000 },
     shareWritesOnHost: args.shareWritesOnHost ?? true
-  }))
+  }
+  ))
 ))
 const storeSeconds: Record<string, { count: number; sum: number }> = {}
 let commits = { count: 0, writes: 0 }
