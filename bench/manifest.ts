@@ -8,10 +8,8 @@
  *
  * An update is one committed UPDATE at the manifest's durability (WAL, synchronous=FULL). Setups:
  *   kidvoice       the real Manifest layer: claim("download", 1) then completeDownload, two updates a row, from
- *                  --fibers loops per process; the processes elect one whose writer commits every process's
- *                  writes that meet in one transaction (HostWriter.ts)
- *   kidvoice own writer  the same with shareWritesOnHost: false: each process commits its own writes, and
- *                  SQLite's lock passes between them (how kidvoice wrote before the host writer)
+ *                  --fibers loops per process; each process commits its own writes (group commit inside it),
+ *                  and SQLite's lock passes between them
  *   kidvoice 1 proc  the same loops as --old-processes kidvoice processes have (say 10 × 4), in one process:
  *                  what running one process with more workers, instead of several, gives
  *   raw same SQL   the same two statements through better-sqlite3, no Effect (what Effect costs)
@@ -54,7 +52,7 @@ const oldProcesses = Number(option("old-processes", "10"))
 const oldRows = Number(option("old-rows", "10000"))
 const stores = option("stores", "sqlite,postgres").split(",")
 
-type Setup = "kidvoice" | "kidvoice own writer" | "kidvoice 1 proc" | "raw same SQL" | "raw by id" | "old pattern" | "postgres"
+type Setup = "kidvoice" | "kidvoice 1 proc" | "raw same SQL" | "raw by id" | "old pattern" | "postgres"
 
 interface Result {
   readonly setup: Setup
@@ -69,13 +67,8 @@ interface Result {
   readonly exhausted: boolean
   readonly storeSeconds: Record<string, { count: number; sum: number }>
   readonly commits: { count: number; writes: number }
-  /** How many kidvoice processes led, followed or wrote alone (HostWriter.ts). */
-  readonly roles: string
   /** CPU time of all writers together while measured (kidvoice only). */
   readonly cpuMs: number
-  /** CPU time of the leading process alone, and of the following ones together (kidvoice sharing one writer). */
-  readonly leaderCpuMs: number
-  readonly followers: { readonly cpuMs: number; readonly updates: number }
 }
 
 const perSecond = (r: Result) => r.updates / r.seconds
@@ -179,8 +172,7 @@ const runWorkers = async (
   rows: number,
   processes: number,
   forSeconds: number,
-  loops = fibers,
-  shareWritesOnHost = true
+  loops = fibers
 ): Promise<Result> => {
   const tag = `run-${++runs}`
   const readyDir = join(dir, `${tag}-ready`)
@@ -189,7 +181,7 @@ const runWorkers = async (
   const workers: Array<ResultPromise> = []
   try {
     for (let index = 0; index < processes; index++) {
-      const workerArgs: WorkerArgs = { target, rows, index, processes, seconds: forSeconds, readyFile: join(readyDir, String(index)), startFile, fibers: loops, shareWritesOnHost }
+      const workerArgs: WorkerArgs = { target, rows, index, processes, seconds: forSeconds, readyFile: join(readyDir, String(index)), startFile, fibers: loops }
       workers.push(execa(process.execPath, [...command, JSON.stringify(workerArgs)], { stdin: "ignore", timeout: (forSeconds + 120) * 1000 }))
     }
     for (const worker of workers) worker.catch(() => undefined) // surfaced by Promise.all below
@@ -215,17 +207,7 @@ const runWorkers = async (
       exhausted: reports.some((r) => r.exhausted),
       storeSeconds,
       commits: reports.reduce((sum, r) => ({ count: sum.count + (r.commits?.count ?? 0), writes: sum.writes + (r.commits?.writes ?? 0) }), { count: 0, writes: 0 }),
-      cpuMs: reports.reduce((sum, r) => sum + (r.cpuMs ?? 0), 0),
-      leaderCpuMs: reports.filter((r) => r.role === "leader").reduce((sum, r) => sum + (r.cpuMs ?? 0), 0),
-      followers: reports.filter((r) => r.role === "follower").reduce(
-        (sum, r) => ({ cpuMs: sum.cpuMs + (r.cpuMs ?? 0), updates: sum.updates + r.updates }),
-        { cpuMs: 0, updates: 0 }
-      ),
-      roles: (["leader", "follower", "alone"] as const)
-        .map((role) => [role, reports.filter((r) => r.role === role).length] as const)
-        .filter(([, n]) => n > 0)
-        .map(([role, n]) => `${n} ${role}`)
-        .join(", ")
+      cpuMs: reports.reduce((sum, r) => sum + (r.cpuMs ?? 0), 0)
     }
   } finally {
     for (const worker of workers) if (worker.exitCode === null) worker.kill()
@@ -271,10 +253,6 @@ try {
         record(await runWorkers(setup, command, path, rows, processes, seconds))
       }
       if (setup === "kidvoice") {
-        for (const processes of processCounts.filter((n) => n > 1)) {
-          reset(path)
-          record(await runWorkers("kidvoice own writer", command, path, rows, processes, seconds, fibers, false))
-        }
         reset(path)
         record(await runWorkers("kidvoice 1 proc", command, path, rows, 1, seconds, fibers * oldProcesses))
       }
@@ -291,7 +269,7 @@ try {
         process.stderr.write(`(PostgreSQL: seeded ${rows.toLocaleString("en")} rows in ${((performance.now() - seeding) / 1000).toFixed(1)} s)\n`)
         for (const processes of processCounts) {
           await resetPostgres(server.url)
-          record(await runWorkers("postgres", [kidvoiceWorker], server.url, rows, processes, seconds, fibers, false))
+          record(await runWorkers("postgres", [kidvoiceWorker], server.url, rows, processes, seconds))
         }
       }
     } finally {
@@ -351,11 +329,7 @@ try {
       `  ${pad(r.rows.toLocaleString("en"), 9)} rows ${pad(String(r.processes), 2)} writers × ${pad(String(r.loops), 2)} loops: claim ${claim ? ((1000 * claim.sum) / claim.count).toFixed(2) : "-"} ms, ` +
         `complete ${complete ? ((1000 * complete.sum) / complete.count).toFixed(2) : "-"} ms, outside the store ${(1000 * outside).toFixed(2)} ms per update and loop, ` +
         `${(r.commits.writes / Math.max(1, r.commits.count)).toFixed(1)} writes per commit, ` +
-        `${(r.cpuMs / r.updates).toFixed(2)} ms CPU per update (${r.roles}` +
-        (r.followers.updates > 0
-          ? `; the leader ${(r.leaderCpuMs / r.updates).toFixed(2)} ms per update it committed, a follower ` +
-            `${(r.followers.cpuMs / r.followers.updates).toFixed(2)} ms per update of its own`
-          : "") + ")\n"
+        `${(r.cpuMs / r.updates).toFixed(2)} ms CPU per update\n`
     )
   }
   process.stdout.write("ms/update = the writers' own seconds added up ÷ updates: the time one writer spends per committed update.\n")

@@ -156,5 +156,11 @@ export const migrations = {
     // A claim's lease: its holder renews it while it works (a heartbeat); once it has run out, any host may take the
     // claim back. A pid says whether a holder lives only on its own host; the lease says it everywhere.
     yield* sql`ALTER TABLE videos ADD COLUMN lease_expires_at ${time}`
+  }),
+  "0011_retire_host_writer": Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    // The host writer is gone (docs/manifest.md says which measurements retired it): its tables with it.
+    yield* sql`DROP TABLE IF EXISTS write_receipts`
+    yield* sql`DROP TABLE IF EXISTS host_writer_key`
   })
 }
