@@ -3,12 +3,13 @@ import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import * as NodePath from "@effect/platform-node/NodePath"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as NodeTerminal from "@effect/platform-node/NodeTerminal"
-import { Cause, Console, Data, Deferred, Effect, Layer, Logger, LogLevel, Option, type Redacted, Schema } from "effect"
+import { Cause, Console, Data, Deferred, Effect, Either, Layer, Logger, LogLevel, Option, type Redacted, Schema } from "effect"
 import type { KidvoiceConfig } from "../domain/Config.js"
 import { workspacePaths } from "../domain/Workspace.js"
 import { ExportFormat } from "../domain/ExportFormat.js"
 import { parseQueryList } from "../source/youTubeTargets.js"
 import type { UploadSummary } from "../upload/Uploader.js"
+import { configuredManifest, shownLocation } from "../manifest/ManifestLocation.js"
 import { VideoId } from "../domain/VideoId.js"
 import {
   commonSettings, configFileOption, discoverySettings, loadConfig, pipelineSettings, type SettingGroup, settingHelp, settingOptions,
@@ -52,8 +53,7 @@ const readiness = onFirstUse(() => import("./ready.js"))
 const providePipeline = (config: KidvoiceConfig, apiKeys?: ReadonlyArray<Redacted.Redacted<string>>) =>
   provideFrom(layers, (l) => l.pipelineLayer(config, apiKeys))
 /** The working directory and its manifest, built when a command first runs. */
-const provideManifest = (config: KidvoiceConfig, reads: "only" | "and writes" = "and writes") =>
-  provideFrom(manifestLayers, (l) => l.manifestLayer(config, reads))
+const provideManifest = (config: KidvoiceConfig) => provideFrom(manifestLayers, (l) => l.manifestLayer(config))
 
 const logLevels = { debug: LogLevel.Debug, info: LogLevel.Info, warning: LogLevel.Warning, error: LogLevel.Error } as const
 
@@ -166,9 +166,12 @@ const withConfig = <A, E, R>(args: CommonArgs, program: (config: KidvoiceConfig)
     const config = yield* loadConfig(flags, args.config)
     if (Array.isArray(args.input)) yield* checkLocalInputs(args.input as ReadonlyArray<string>)
     const paths = workspacePaths(config.out)
-    if (out === "write") yield* prepareOutDirectory(paths.root)
-    if (out === "read") yield* requireManifest(paths.root, paths.manifest)
-    if (out === "resume") {
+    const location = yield* configuredManifest(config)
+    if (out === "write" || (out === "resume" && location._tag === "Postgres")) yield* prepareOutDirectory(paths.root)
+    // A shared PostgreSQL manifest is there or not whatever this machine's --out holds: opening it says which.
+    const localFile = location._tag === "Sqlite"
+    if (localFile && out === "read") yield* requireManifest(paths.root, paths.manifest)
+    if (localFile && out === "resume") {
       yield* requireManifest(paths.root, paths.manifest).pipe(Effect.mapError(() => new NothingToDo({ command: "run", manifest: paths.manifest })))
     }
     const { besideProgressLine } = yield* progress
@@ -183,10 +186,23 @@ const withConfig = <A, E, R>(args: CommonArgs, program: (config: KidvoiceConfig)
     )
   })
 
+/** The manifest as reports name it: its file, or its database URL without the password. */
+const shownManifest = (config: KidvoiceConfig) =>
+  Either.match(configuredManifest(config), { onLeft: () => workspacePaths(config.out).manifest, onRight: shownLocation })
+
+/**
+ * Known-good copies of an SQLite manifest for `doctor --repair`; a PostgreSQL manifest is the database's to back up
+ * (pg_dump, its own replication), not kidvoice's.
+ */
+const snapshotManifest = (config: KidvoiceConfig) =>
+  config.manifest === null
+    ? Effect.flatMap(snapshots, ({ takeSnapshot }) => takeSnapshot(workspacePaths(config.out))).pipe(Effect.asVoid)
+    : Effect.void
+
 /** Prints the status report, and returns it for the exit code to count the failed videos in it. */
 const printStatus = (config: KidvoiceConfig) =>
   Effect.flatMap(statusText, ({ formatStatus, statusReport }) =>
-    statusReport(workspacePaths(config.out)).pipe(Effect.tap((report) => Console.log(formatStatus(report)))))
+    statusReport(workspacePaths(config.out), shownManifest(config)).pipe(Effect.tap((report) => Console.log(formatStatus(report)))))
 
 const failedVideos = (count: number, config: KidvoiceConfig) =>
   count === 0 ? Effect.void : Effect.fail(new FinishedWithFailures({
@@ -213,16 +229,16 @@ const startOverIfAsked = (config: KidvoiceConfig, asked: boolean) =>
 const run = Command.make("run", { ...pipelineOptions, ...youTubeOptions, input: inputsOption, "new-manifest": newManifestOption }, (args) =>
   withConfig(args, (config) =>
     startOverIfAsked(config, args["new-manifest"]).pipe(Effect.zipRight(discoveryRequest(args)), Effect.flatMap(({ request, apiKeys }) => Effect.gen(function* () {
-      const [{ runAll }, { publishMetrics }, { takeSnapshot }, { showProgress }, { formatDiscovery }] = yield* Effect.all([
-        pipeline, metricsExport, snapshots, progress, discoveryText
+      const [{ runAll }, { publishMetrics }, { showProgress }, { formatDiscovery }] = yield* Effect.all([
+        pipeline, metricsExport, progress, discoveryText
       ])
       const { discovered, dataset, uploaded } = yield* Effect.gen(function* () {
         yield* publishMetrics(workspacePaths(config.out), config.metricsPort)
         // Known-good copies before any change and after the work, for `doctor --repair` to fall back on.
-        yield* takeSnapshot(workspacePaths(config.out))
+        yield* snapshotManifest(config)
         yield* showProgress(config.logFormat, config.progress)
         const result = yield* runAll(request, config)
-        yield* takeSnapshot(workspacePaths(config.out))
+        yield* snapshotManifest(config)
         return result
       }).pipe(Effect.scoped) // closing the scope writes this run's final metrics, which the status below shows
       const failed = (yield* printStatus(config)).byState.failed
@@ -291,10 +307,10 @@ const formatUpload = (summary: UploadSummary) =>
 const upload = Command.make("upload", stageOptions(["upload"]), (args) =>
   withConfig(args, (config) =>
     Effect.gen(function* () {
-      const [{ UploadEndpointMissing }, { uploadStage }, { takeSnapshot }] = yield* Effect.all([uploader, pipeline, snapshots])
+      const [{ UploadEndpointMissing }, { uploadStage }] = yield* Effect.all([uploader, pipeline])
       if (config.upload.endpoint === null) return yield* new UploadEndpointMissing()
       const summary = yield* uploadStage(config)
-      yield* takeSnapshot(workspacePaths(config.out))
+      yield* snapshotManifest(config)
       if (summary) yield* Console.log(formatUpload(summary))
       if (summary && summary.failed.length > 0) {
         return yield* new FinishedWithFailures({ count: summary.failed.length, what: "clips", hint: "run upload again to send them" })
@@ -313,10 +329,10 @@ const importCommand = Command.make("import", {
 }, (args) =>
   withConfig(args, (config) =>
     Effect.gen(function* () {
-      const [{ importLegacy, siblingUrlList }, { takeSnapshot }] = yield* Effect.all([legacyImport, snapshots])
+      const { importLegacy, siblingUrlList } = yield* legacyImport
       const urls = Option.isSome(args.urls) ? args.urls : yield* siblingUrlList(args.legacyManifest)
       const summary = yield* importLegacy(args.legacyManifest, urls)
-      yield* takeSnapshot(workspacePaths(config.out))
+      yield* snapshotManifest(config)
       yield* Console.log(
         `imported ${summary.imported} videos, ${summary.fromUrlList} more from the URL list; ${summary.alreadyKnown} already known (left as they were)` +
           summary.skipped.map((s) => `\n  skipped ${s.where}: ${s.reason}`).join("") +
@@ -366,14 +382,14 @@ const doctor = Command.make("doctor", {
       const paths = workspacePaths(config.out)
       const [{ diagnose, renderDoctorReport, renderRepairReport, repair }, { manifestOptions }] = yield* Effect.all([doctorChecks, manifestLayers])
       if (!args.repair) {
-        const report = yield* diagnose(paths, manifestOptions(config))
+        const report = yield* diagnose(paths, manifestOptions(config), yield* configuredManifest(config))
         yield* Console.log(renderDoctorReport(report).join("\n"))
         if (report.findings.length > 0 || report.manifest.status === "damaged") {
           return yield* new ProblemsRemain({ count: Math.max(1, report.findings.length), repaired: false })
         }
         return
       }
-      const repaired = yield* repair(paths, manifestOptions(config))
+      const repaired = yield* repair(paths, manifestOptions(config), yield* configuredManifest(config))
       yield* Console.log(renderRepairReport(repaired).join("\n"))
       if (repaired.blocked !== null || repaired.after.findings.length > 0) {
         return yield* new ProblemsRemain({ count: Math.max(1, repaired.after.findings.length), repaired: true })
@@ -411,14 +427,14 @@ const status = Command.make("status", {
     Effect.gen(function* () {
       const paths = workspacePaths(config.out)
       const { formatStatus, statusReport } = yield* statusText
-      const report = yield* statusReport(paths)
+      const report = yield* statusReport(paths, shownManifest(config))
       yield* Console.log(args.json ? JSON.stringify(report, null, 2) : formatStatus(report))
       if (!args.report) return
       const [{ gatherReport, renderReportHtml }, { writeTextAtomic }] = yield* Effect.all([reportPage, atomicWrite])
       const html = join(paths.root, "reports", "report.html")
       yield* writeTextAtomic(html, renderReportHtml(yield* gatherReport(report)))
       yield* Console.log(`report    ${html}`)
-    }).pipe(provideManifest(config, "only")), "read")).pipe(Command.withDescription("videos per state, hours of audio and speech, clips, failures by cause"))
+    }).pipe(provideManifest(config)), "read")).pipe(Command.withDescription("videos per state, hours of audio and speech, clips, failures by cause"))
 
 /** Why an export can be empty, said beside "wrote 0 lines". */
 const emptyExportReason: Record<ExportFormat, string> = {
@@ -451,7 +467,7 @@ const exportCommand = Command.make("export", {
     Effect.flatMap(exporters, ({ defaultExportPath, writeExport }) =>
       writeExport(args.format, Option.getOrElse(args.output, () => defaultExportPath(workspacePaths(config.out), args.format)), workspacePaths(config.out))).pipe(
       Effect.flatMap((written) => Console.log(`wrote ${written.lines} lines to ${written.path}${written.lines > 0 ? "" : ` (${emptyExportReason[args.format]})`}`)),
-      provideManifest(config, "only")
+      provideManifest(config)
     ), "read")).pipe(Command.withDescription("write a file derived from the manifest, atomically"))
 
 const evalCommand = Command.make("eval", {

@@ -1,7 +1,7 @@
 import { SqlClient } from "@effect/sql"
 import type { SqlError } from "@effect/sql/SqlError"
 import type { ParseError } from "effect/ParseResult"
-import { Clock, Context, Duration, Effect, Either, type Exit, Layer, Metric, Random, Schema } from "effect"
+import { Clock, Context, Duration, Effect, Either, Layer, Metric, Random, Schema } from "effect"
 import { Analysis, type Clip, DatasetClip } from "../domain/Analysis.js"
 import { type CaptionTrack, CaptionTracks } from "../domain/Captions.js"
 import type { Candidate } from "../domain/Candidate.js"
@@ -9,10 +9,9 @@ import { ManifestRow } from "../domain/ManifestRow.js"
 import type { RetryPolicy, StageFailure } from "../domain/RetryPolicy.js"
 import { ClaimingStage, claimingStates, transition, Transition, type VideoState } from "../domain/VideoState.js"
 import type { VideoId } from "../domain/VideoId.js"
-import { ManifestQueryError, VideoNotFound } from "./ManifestErrors.js"
+import { VideoNotFound } from "./ManifestErrors.js"
 import { isClaimStale, type ClaimOwner } from "./ClaimOwner.js"
-import { type HostWriterRole, makeHostWriter } from "./HostWriter.js"
-import { makeManifestWriter, type WriteReceipt } from "./ManifestWriter.js"
+import { makeManifestWriter } from "./ManifestWriter.js"
 import {
   type CommandResult,
   droppedClaim,
@@ -34,16 +33,16 @@ export interface RetrySelection {
 export interface ManifestOptions {
   /** Who this process is, written on every claim so a dead owner's claims can be told apart. */
   readonly owner: ClaimOwner
-  /** A claim older than this is taken back even when its owner looks alive (hung, or on another machine). */
+  /** A claim older than this is taken back even when its owner still renews its lease (a hung worker). */
   readonly staleClaimMs: number
+  /**
+   * How long a claim's lease lasts (default 60 s). A worker's heartbeat renews it every third of that while it works
+   * (`holdingClaim`); a lease that ran out is taken back by any process on any host.
+   */
+  readonly leaseMs?: number
   readonly retry: RetryPolicy
   /** Most writes committed in one transaction (group commit). */
   readonly maxWriteBatch?: number
-  /**
-   * Whether this host's kidvoice processes on the same manifest send their writes to one of them, which commits
-   * them together (HostWriter.ts). On unless turned off; needs the manifest's path (see `Manifest.layer`).
-   */
-  readonly shareWritesOnHost?: boolean
 }
 
 export interface DownloadedAudio {
@@ -97,14 +96,14 @@ const decodeDatasetClips = Schema.decodeUnknown(Schema.Array(DatasetClip))
 const encodeAnalysis = Schema.encode(Schema.parseJson(Analysis))
 const encodeCaptions = Schema.encode(Schema.parseJson(CaptionTracks))
 
-export const makeManifest = (options: ManifestOptions, manifestPath?: string) =>
+/** A claim's lease when the options set none: a crashed machine's rows wait this long before another takes them. */
+export const defaultLeaseMs = 60_000
+
+export const makeManifest = (options: ManifestOptions) =>
   Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
     const ownerId = options.owner.id
-    const hostWriterKey = sql<{ key: string }>`SELECT key FROM host_writer_key`.pipe(
-      Effect.map((rows) => rows[0]?.key ?? ""),
-      Effect.mapError((cause) => new ManifestQueryError({ operation: "read host writer key", cause }))
-    )
+    const leaseMs = options.leaseMs ?? defaultLeaseMs
     const writer = yield* makeManifestWriter({ maxBatch: options.maxWriteBatch ?? 256 })
     const prepareWrite = yield* makeWriteCommands
 
@@ -120,29 +119,16 @@ export const makeManifest = (options: ManifestOptions, manifestPath?: string) =>
     const query = (operation: string, videoId?: string) =>
       <A, R>(effect: Effect.Effect<A, SqlError | ParseError, R>) => effect.pipe(named(operation, videoId), timed(operation))
 
-    /** Runs a command on this process's writer, where it commits with the other writes queued meanwhile. */
-    const writeHere = (command: ManifestCommand, receipt?: WriteReceipt) => {
+    /**
+     * A write, on this process's writer, where it commits with the other writes queued meanwhile; answered once
+     * committed, timed from asking to answer.
+     */
+    const write = <C extends ManifestCommand>(command: C) => {
       const prepared = prepareWrite(command)
-      return writer.write(operationOf(command), prepared.statements, { oneChange: prepared.oneChange, receipt })
-    }
-    /** The same for a write another process sent: queued with its receipt, answered by callback. */
-    const commitForAnother = (command: ManifestCommand, receipt: WriteReceipt, answer: (exit: Exit.Exit<unknown, unknown>) => void) => {
-      const prepared = prepareWrite(command)
-      writer.enqueue(operationOf(command), prepared.statements, { oneChange: prepared.oneChange, receipt }, answer)
-    }
-    const hostWriter = manifestPath !== undefined && options.shareWritesOnHost !== false
-      ? yield* makeHostWriter({ manifestPath, key: yield* hostWriterKey, ownerId, writeHere, commitForAnother })
-      : undefined
-    const writeOnHost = hostWriter?.submit ?? writeHere
-    /** Who commits this process's writes: itself as the host's leader, the leader, or itself alone. */
-    const writerRole: Effect.Effect<HostWriterRole> = hostWriter?.role ?? Effect.succeed("alone")
-
-    /** A write, answered once committed (by this process or the host's leading one); timed from asking to answer. */
-    const write = <C extends ManifestCommand>(command: C) =>
-      writeOnHost(command).pipe(
-        Effect.catchTag("WriteExpired", (cause) => new ManifestQueryError({ operation: cause.operation, cause })),
+      return writer.write(operationOf(command), prepared.statements, { oneChange: prepared.oneChange, standalone: prepared.standalone }).pipe(
         timed(operationOf(command))
       ) as Effect.Effect<CommandResult<C>, WriteError>
+    }
 
     const get = (id: VideoId) =>
       sql`SELECT * FROM videos WHERE id = ${id}`.pipe(
@@ -211,10 +197,36 @@ export const makeManifest = (options: ManifestOptions, manifestPath?: string) =>
     const claim = (stage: ClaimingStage, limit: number) =>
       Effect.gen(function* () {
         const now = yield* Clock.currentTimeMillis
-        const claimed = yield* write({ _tag: "Claim", owner: ownerId, stage, limit, now })
+        const claimed = yield* write({ _tag: "Claim", owner: ownerId, stage, limit, now, leaseExpiresAt: now + leaseMs })
         // Rows are checked against the schema after the commit, not while holding the write lock.
         return yield* decodeRows(claimed).pipe(named(`claim ${stage}`))
       })
+
+    /** Pushes out the lease of a claim this process holds; answers whether it still held it. */
+    const renewLease = (stage: ClaimingStage, id: VideoId) =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        write({ _tag: "RenewLease", owner: ownerId, id, stage, now, leaseExpiresAt: now + leaseMs }))
+
+    /** Renews a claim's lease every third of its length until the claim is found gone. */
+    const heartbeat = (stage: ClaimingStage, id: VideoId) =>
+      Effect.sleep(Duration.millis(leaseMs / 3)).pipe(
+        Effect.zipRight(renewLease(stage, id).pipe(
+          // A failed renewal is not the work's failure: the next beat tries again, and if the lease runs out
+          // meanwhile the claim is taken back and the work's result is refused (ClaimLost).
+          Effect.catchAll((error) => Effect.logWarning(`could not renew the lease on ${id}: ${error.message}`).pipe(Effect.as(true)))
+        )),
+        Effect.repeat({ while: (held) => held }),
+        Effect.asVoid
+      )
+
+    /**
+     * Runs `work` on a claim of `id` this process holds, with a heartbeat renewing its lease meanwhile. The heartbeat
+     * is scoped to the work: it stops when the work ends, however it ends, and the lease then runs out by itself if
+     * the claim was not finished or handed back.
+     */
+    const holdingClaim = (stage: ClaimingStage, id: VideoId) =>
+      <A, E, R>(work: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+        Effect.scoped(Effect.zipRight(Effect.forkScoped(heartbeat(stage, id)), work))
 
     /** Puts failed or skipped rows back in the queue (all of the state, or of a tag, or the given ids); answers how many. */
     const retry = (selection: RetrySelection) =>
@@ -300,17 +312,17 @@ export const makeManifest = (options: ManifestOptions, manifestPath?: string) =>
       move(id, Transition.Skip(), { lastErrorTag: reason.tag, lastErrorMessage: reason.message, nextRetryAt: null, ...droppedClaim }, "anyone")
 
     /**
-     * Gives back claims whose owner died (same host, process gone) or that are older than the lease. Judged here,
+     * Gives back claims whose owner died (same host, process gone), whose lease ran out, or older than `staleClaimMs`. Judged here,
      * by this process's view of which processes live; the write gives back each claim only if it is unchanged.
      */
     const reclaimStale = Effect.gen(function* () {
       const now = yield* Clock.currentTimeMillis
-      const inFlight = yield* sql<{ id: VideoId; state: VideoState; claimedBy: string | null; claimedAt: number | null }>`
-        SELECT id, state, claimed_by, claimed_at FROM videos WHERE state IN ${sql.in(
+      const inFlight = yield* sql<{ id: VideoId; state: VideoState; claimedBy: string | null; claimedAt: number | null; leaseExpiresAt: number | null }>`
+        SELECT id, state, claimed_by, claimed_at, lease_expires_at FROM videos WHERE state IN ${sql.in(
           ClaimingStage.literals.map((s) => claimingStates[s].inFlight)
         )}`.pipe(query("find in-flight claims"))
       const stale = inFlight.filter((row) =>
-        row.claimedBy !== ownerId && isClaimStale(options.owner, row.claimedBy, row.claimedAt, now, options.staleClaimMs))
+        row.claimedBy !== ownerId && isClaimStale(options.owner, row, now, options.staleClaimMs))
       if (stale.length === 0) return 0
       return yield* write({
         _tag: "ReleaseClaims",
@@ -318,7 +330,8 @@ export const makeManifest = (options: ManifestOptions, manifestPath?: string) =>
           id: row.id,
           stage: ClaimingStage.literals.find((s) => claimingStates[s].inFlight === row.state)!,
           claimedBy: row.claimedBy,
-          claimedAt: row.claimedAt
+          claimedAt: row.claimedAt,
+          leaseExpiresAt: row.leaseExpiresAt
         })),
         now
       })
@@ -422,13 +435,14 @@ export const makeManifest = (options: ManifestOptions, manifestPath?: string) =>
 
     return {
       owner: options.owner,
-      writerRole,
       addCandidates,
       recordDiscovery,
       queueChannelsOfAccepted,
       queuedChannels,
       markChannelExplored,
       claim,
+      holdingClaim,
+      renewLease,
       release,
       retry,
       completeDownload,
@@ -458,6 +472,5 @@ export class Manifest extends Context.Tag("kidvoice/Manifest")<
   Manifest,
   Effect.Effect.Success<ReturnType<typeof makeManifest>>
 >() {
-  /** With `manifestPath`, the file's other processes on this host share one writer (unless `shareWritesOnHost: false`). */
-  static readonly layer = (options: ManifestOptions, manifestPath?: string) => Layer.scoped(Manifest, makeManifest(options, manifestPath))
+  static readonly layer = (options: ManifestOptions) => Layer.scoped(Manifest, makeManifest(options))
 }

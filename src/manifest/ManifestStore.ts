@@ -6,6 +6,7 @@ import { columnNames } from "./columnNames.js"
 import { Manifest, type ManifestOptions } from "./Manifest.js"
 import { checkManifestFile } from "./manifestFile.js"
 import { ManifestOpenError } from "./ManifestErrors.js"
+import type { ManifestLocation } from "./ManifestLocation.js"
 import { migrations } from "./migrations.js"
 import { busyTimeoutMs } from "./ManifestWriter.js"
 
@@ -43,7 +44,7 @@ const openFailure = (path: string, cause: Cause.Cause<unknown>) => {
 }
 
 /** The first readable reason inside an open failure: the driver's message, not a stack of wrappers. */
-const describeOpenFailure = (cause: Cause.Cause<unknown>): string => {
+export const describeOpenFailure = (cause: Cause.Cause<unknown>): string => {
   const reasons = [...Cause.failures(cause), ...Cause.defects(cause)].map((e) =>
     e instanceof ManifestOpenError
       ? e.reason
@@ -56,4 +57,15 @@ const describeOpenFailure = (cause: Cause.Cause<unknown>): string => {
 
 /** The manifest service over an SQLite file. */
 export const sqliteManifestLayer = (path: string, options: ManifestOptions) =>
-  Manifest.layer(options, path).pipe(Layer.provideMerge(sqliteLayer(path)))
+  Manifest.layer(options).pipe(Layer.provideMerge(sqliteLayer(path)))
+
+/** The manifest service where the setting puts it: an SQLite file, or a PostgreSQL database many processes share. */
+export const manifestStoreLayer = (location: ManifestLocation, options: ManifestOptions) =>
+  location._tag === "Sqlite"
+    ? sqliteManifestLayer(location.path, options)
+    // PostgreSQL's driver loads only when a run asks for it: SQLite users (and every start) never pay for it.
+    : Layer.unwrapEffect(
+      Effect.promise(() => import("./PostgresStore.js")).pipe(
+        Effect.map(({ postgresLayer }) => Manifest.layer(options).pipe(Layer.provideMerge(postgresLayer(location))))
+      )
+    )
