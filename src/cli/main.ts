@@ -9,7 +9,6 @@ import { workspacePaths } from "../domain/Workspace.js"
 import { ExportFormat } from "../domain/ExportFormat.js"
 import { parseQueryList } from "../source/youTubeTargets.js"
 import type { UploadSummary } from "../upload/Uploader.js"
-import { configuredManifest, shownLocation } from "../manifest/ManifestLocation.js"
 import { VideoId } from "../domain/VideoId.js"
 import {
   commonSettings, configFileOption, discoverySettings, loadConfig, pipelineSettings, type SettingGroup, settingHelp, settingOptions,
@@ -31,6 +30,7 @@ import { promises as fs } from "node:fs"
 const pipeline = onFirstUse(() => import("../pipeline/Pipeline.js"))
 const layers = onFirstUse(() => import("../pipeline/layers.js"))
 const manifestLayers = onFirstUse(() => import("../pipeline/manifestLayer.js"))
+const manifestLocations = onFirstUse(() => import("../manifest/ManifestLocation.js"))
 const discoveryText = onFirstUse(() => import("../pipeline/discovery.js"))
 const metricsExport = onFirstUse(() => import("../pipeline/metricsExport.js"))
 const sources = onFirstUse(() => import("../source/Source.js"))
@@ -166,6 +166,7 @@ const withConfig = <A, E, R>(args: CommonArgs, program: (config: KidvoiceConfig)
     const config = yield* loadConfig(flags, args.config)
     if (Array.isArray(args.input)) yield* checkLocalInputs(args.input as ReadonlyArray<string>)
     const paths = workspacePaths(config.out)
+    const { configuredManifest } = yield* manifestLocations
     const location = yield* configuredManifest(config)
     if (out === "write" || (out === "resume" && location._tag === "Postgres")) yield* prepareOutDirectory(paths.root)
     // A shared PostgreSQL manifest is there or not whatever this machine's --out holds: opening it says which.
@@ -188,7 +189,8 @@ const withConfig = <A, E, R>(args: CommonArgs, program: (config: KidvoiceConfig)
 
 /** The manifest as reports name it: its file, or its database URL without the password. */
 const shownManifest = (config: KidvoiceConfig) =>
-  Either.match(configuredManifest(config), { onLeft: () => workspacePaths(config.out).manifest, onRight: shownLocation })
+  Effect.map(manifestLocations, ({ configuredManifest, shownLocation }) =>
+    Either.match(configuredManifest(config), { onLeft: () => workspacePaths(config.out).manifest, onRight: shownLocation }))
 
 /**
  * Known-good copies of an SQLite manifest for `doctor --repair`; a PostgreSQL manifest is the database's to back up
@@ -202,7 +204,7 @@ const snapshotManifest = (config: KidvoiceConfig) =>
 /** Prints the status report, and returns it for the exit code to count the failed videos in it. */
 const printStatus = (config: KidvoiceConfig) =>
   Effect.flatMap(statusText, ({ formatStatus, statusReport }) =>
-    statusReport(workspacePaths(config.out), shownManifest(config)).pipe(Effect.tap((report) => Console.log(formatStatus(report)))))
+    Effect.flatMap(shownManifest(config), (shown) => statusReport(workspacePaths(config.out), shown)).pipe(Effect.tap((report) => Console.log(formatStatus(report)))))
 
 const failedVideos = (count: number, config: KidvoiceConfig) =>
   count === 0 ? Effect.void : Effect.fail(new FinishedWithFailures({
@@ -382,14 +384,14 @@ const doctor = Command.make("doctor", {
       const paths = workspacePaths(config.out)
       const [{ diagnose, renderDoctorReport, renderRepairReport, repair }, { manifestOptions }] = yield* Effect.all([doctorChecks, manifestLayers])
       if (!args.repair) {
-        const report = yield* diagnose(paths, manifestOptions(config), yield* configuredManifest(config))
+        const report = yield* diagnose(paths, manifestOptions(config), yield* Effect.flatMap(manifestLocations, (l) => l.configuredManifest(config)))
         yield* Console.log(renderDoctorReport(report).join("\n"))
         if (report.findings.length > 0 || report.manifest.status === "damaged") {
           return yield* new ProblemsRemain({ count: Math.max(1, report.findings.length), repaired: false })
         }
         return
       }
-      const repaired = yield* repair(paths, manifestOptions(config), yield* configuredManifest(config))
+      const repaired = yield* repair(paths, manifestOptions(config), yield* Effect.flatMap(manifestLocations, (l) => l.configuredManifest(config)))
       yield* Console.log(renderRepairReport(repaired).join("\n"))
       if (repaired.blocked !== null || repaired.after.findings.length > 0) {
         return yield* new ProblemsRemain({ count: Math.max(1, repaired.after.findings.length), repaired: true })
@@ -427,7 +429,7 @@ const status = Command.make("status", {
     Effect.gen(function* () {
       const paths = workspacePaths(config.out)
       const { formatStatus, statusReport } = yield* statusText
-      const report = yield* statusReport(paths, shownManifest(config))
+      const report = yield* statusReport(paths, yield* shownManifest(config))
       yield* Console.log(args.json ? JSON.stringify(report, null, 2) : formatStatus(report))
       if (!args.report) return
       const [{ gatherReport, renderReportHtml }, { writeTextAtomic }] = yield* Effect.all([reportPage, atomicWrite])
