@@ -32,11 +32,16 @@ export const manifestLayer = (config: KidvoiceConfig) => {
   return Layer.merge(Workspace.layer(config.out), manifest)
 }
 
-/** The Downloader with this process's request pace, over a working directory (and its manifest). */
-export const downloaderLayer = (config: KidvoiceConfig, base: ReturnType<typeof manifestLayer> = manifestLayer(config)) => {
-  const pacer = RequestPacer.layer(RequestPacer.policy(config.download.requestsPerMinute, config.download.rateLimitPauseSeconds))
-  return Downloader.layer.pipe(Layer.provide(Layer.mergeAll(base, NodeFileSystem.layer, pacer)))
-}
+/** This process's own request pace (one per process; a cluster runner shares one per egress address instead). */
+export const processPacerLayer = (config: KidvoiceConfig) =>
+  RequestPacer.layer(RequestPacer.policy(config.download.requestsPerMinute, config.download.rateLimitPauseSeconds))
+
+/** The Downloader with a request pace (default: this process's own), over a working directory (and its manifest). */
+export const downloaderLayer = (
+  config: KidvoiceConfig,
+  base: ReturnType<typeof manifestLayer> = manifestLayer(config),
+  pacer: Layer.Layer<RequestPacer> = processPacerLayer(config)
+) => Downloader.layer.pipe(Layer.provide(Layer.mergeAll(base, NodeFileSystem.layer, pacer)))
 
 /** YouTube listings through the Data API when there are keys for it, else through yt-dlp (no key, no quota). */
 export const youTubeCatalogLayer = (config: KidvoiceConfig, apiKeys: ReadonlyArray<Redacted.Redacted<string>>) =>
