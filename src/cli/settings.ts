@@ -16,6 +16,8 @@ export interface Setting {
   readonly type?: string
   /** What the help shows as the default when the config's default value would mislead (e.g. a computed one). */
   readonly defaultText?: string
+  /** The environment variable, when not KIDVOICE_<FLAG>. */
+  readonly env?: string
 }
 
 const setting = (
@@ -23,7 +25,7 @@ const setting = (
   path: string,
   kind: Setting["kind"],
   description: string,
-  extra: { readonly type?: string; readonly defaultText?: string } = {}
+  extra: { readonly type?: string; readonly defaultText?: string; readonly env?: string } = {}
 ): Setting => ({
   flag,
   path: path.split("."),
@@ -34,6 +36,9 @@ const setting = (
 
 export const commonSettings: ReadonlyArray<Setting> = [
   setting("out", "out", "text", "working directory: manifest, audio, dataset, exports"),
+  setting("manifest", "manifest", "text",
+    "a PostgreSQL database for a manifest shared by many processes and machines (postgres://user:password@host:5432/db); unset: <out>/manifest.sqlite",
+    { type: "url", defaultText: "<out>/manifest.sqlite", env: "KIDVOICE_DATABASE_URL" }),
   setting("log-format", "logFormat", "text", "pretty for people, json for one JSON object a line", { type: "pretty|json" })
 ]
 
@@ -45,6 +50,8 @@ export const pipelineSettings: ReadonlyArray<Setting> = [
   setting("max-attempts", "maxAttempts", "number", "tries per video before a retryable failure is final"),
   setting("retry-base-seconds", "retryBaseSeconds", "number", "first retry delay; doubles each attempt"),
   setting("stale-claim-minutes", "staleClaimMinutes", "number", "a claim older than this is taken back from a hung or remote worker"),
+  setting("lease-seconds", "leaseSeconds", "number",
+    "a claim's lease, renewed every third of it while its worker lives; a claim whose lease ran out is taken back by any process on any machine"),
   setting("min-child-speech-seconds", "rules.minChildSpeechSeconds", "number", "child speech a video needs to be accepted"),
   setting("min-child-share", "rules.minChildShare", "number", "share (0-1) of the speech that must be a child's"),
   setting("min-child-score", "rules.minChildScore", "number", "child-voice score (0-1) from which a segment counts as a child's"),
@@ -96,7 +103,7 @@ export const discoverySettings: ReadonlyArray<Setting> = [
   setting("region-code", "discovery.regionCode", "text", "Data API searches: results for this region (ISO 3166-1, e.g. VN)")
 ]
 
-export const envName = (s: Setting) => `KIDVOICE_${s.flag.toUpperCase().replace(/-/g, "_")}`
+export const envName = (s: Setting) => s.env ?? `KIDVOICE_${s.flag.toUpperCase().replace(/-/g, "_")}`
 
 const getPath = (object: unknown, path: ReadonlyArray<string>): unknown =>
   path.reduce<unknown>((at, key) => (at !== null && typeof at === "object" ? (at as Record<string, unknown>)[key] : undefined), object)
@@ -127,7 +134,7 @@ export const settingGroups = ["workspace and logs", "workers and retries", "disc
 export type SettingGroup = (typeof settingGroups)[number]
 
 const groupOfPath: ReadonlyArray<readonly [RegExp, SettingGroup]> = [
-  [/^(out|logFormat|progress)$/, "workspace and logs"],
+  [/^(out|logFormat|progress|manifest)$/, "workspace and logs"],
   [/^(discovery\.|rules\.(min|max)DurationSeconds$)/, "discovery"],
   [/^(download\.|ytDlpPath$|downloadConcurrency$)/, "download"],
   [/^(analysisConcurrency$|vad\.|models\.)/, "analysis"],

@@ -113,6 +113,10 @@ export class KidvoiceConfig extends Schema.Class<KidvoiceConfig>("KidvoiceConfig
   maxAttempts: PositiveInt,
   retryBaseSeconds: NonNegative,
   staleClaimMinutes: Schema.Number.pipe(Schema.positive()),
+  /** A claim's lease: renewed while its worker lives; one run out is taken back by any process on any host. */
+  leaseSeconds: Schema.Number.pipe(Schema.greaterThanOrEqualTo(3)),
+  /** A PostgreSQL URL for a manifest shared by many processes and machines; null: the SQLite file under `out`. */
+  manifest: Schema.NullOr(Schema.NonEmptyTrimmedString),
   rules: CurateRules,
   clips: ClipRules,
   vad: VadSettings,
@@ -134,6 +138,8 @@ export const defaultConfig = {
   maxAttempts: 3,
   retryBaseSeconds: 30,
   staleClaimMinutes: 360,
+  leaseSeconds: 60,
+  manifest: null,
   rules: {
     // minChildScore and minChildSpeechSeconds: as models/child-voice-acoustic.json chose them on held-out speakers.
     minChildSpeechSeconds: 1,

@@ -160,6 +160,7 @@ export interface ClaimRow {
   readonly state: VideoState
   readonly claimedBy: string | null
   readonly claimedAt: number | null
+  readonly leaseExpiresAt?: number | null
 }
 
 const inFlightStates: ReadonlyArray<VideoState> = ClaimingStage.literals.map((s) => claimingStates[s].inFlight)
@@ -168,7 +169,7 @@ const inFlightStates: ReadonlyArray<VideoState> = ClaimingStage.literals.map((s)
 export const findStaleClaims = (rows: ReadonlyArray<ClaimRow>, owner: ClaimOwner, nowMs: number, staleClaimMs: number) =>
   rows.filter((row) =>
     inFlightStates.includes(row.state) && row.claimedBy !== owner.id &&
-    isClaimStale(owner, row.claimedBy, row.claimedAt, nowMs, staleClaimMs)
+    isClaimStale(owner, row, nowMs, staleClaimMs)
   )
 
 export interface AudioRow {
@@ -344,7 +345,7 @@ const inspectTemps = (paths: WorkspacePaths, owner: ClaimOwner) =>
 /** The rows doctor checks, read with the manifest's client. */
 const readManifestFacts = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
-  const claims = yield* sql<ClaimRow>`SELECT id, state, claimed_by, claimed_at FROM videos WHERE state IN ${sql.in(inFlightStates)}`
+  const claims = yield* sql<ClaimRow>`SELECT id, state, claimed_by, claimed_at, lease_expires_at FROM videos WHERE state IN ${sql.in(inFlightStates)}`
   const withAudio = yield* sql<{ id: string; state: VideoState; audioPath: string; claimedBy: string | null; claimedAt: number | null }>`
     SELECT id, state, audio_path, claimed_by, claimed_at FROM videos
     WHERE audio_path IS NOT NULL AND decision_rule IS NOT ${legacyDecisionRule} ORDER BY id` // an imported row's path is the old crawler's history

@@ -34,8 +34,13 @@ export interface RetrySelection {
 export interface ManifestOptions {
   /** Who this process is, written on every claim so a dead owner's claims can be told apart. */
   readonly owner: ClaimOwner
-  /** A claim older than this is taken back even when its owner looks alive (hung, or on another machine). */
+  /** A claim older than this is taken back even when its owner still renews its lease (a hung worker). */
   readonly staleClaimMs: number
+  /**
+   * How long a claim's lease lasts (default 60 s). A worker's heartbeat renews it every third of that while it works
+   * (`holdingClaim`); a lease that ran out is taken back by any process on any host.
+   */
+  readonly leaseMs?: number
   readonly retry: RetryPolicy
   /** Most writes committed in one transaction (group commit). */
   readonly maxWriteBatch?: number
@@ -97,10 +102,14 @@ const decodeDatasetClips = Schema.decodeUnknown(Schema.Array(DatasetClip))
 const encodeAnalysis = Schema.encode(Schema.parseJson(Analysis))
 const encodeCaptions = Schema.encode(Schema.parseJson(CaptionTracks))
 
+/** A claim's lease when the options set none: a crashed machine's rows wait this long before another takes them. */
+export const defaultLeaseMs = 60_000
+
 export const makeManifest = (options: ManifestOptions, manifestPath?: string) =>
   Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
     const ownerId = options.owner.id
+    const leaseMs = options.leaseMs ?? defaultLeaseMs
     const hostWriterKey = sql<{ key: string }>`SELECT key FROM host_writer_key`.pipe(
       Effect.map((rows) => rows[0]?.key ?? ""),
       Effect.mapError((cause) => new ManifestQueryError({ operation: "read host writer key", cause }))
@@ -211,10 +220,36 @@ export const makeManifest = (options: ManifestOptions, manifestPath?: string) =>
     const claim = (stage: ClaimingStage, limit: number) =>
       Effect.gen(function* () {
         const now = yield* Clock.currentTimeMillis
-        const claimed = yield* write({ _tag: "Claim", owner: ownerId, stage, limit, now })
+        const claimed = yield* write({ _tag: "Claim", owner: ownerId, stage, limit, now, leaseExpiresAt: now + leaseMs })
         // Rows are checked against the schema after the commit, not while holding the write lock.
         return yield* decodeRows(claimed).pipe(named(`claim ${stage}`))
       })
+
+    /** Pushes out the lease of a claim this process holds; answers whether it still held it. */
+    const renewLease = (stage: ClaimingStage, id: VideoId) =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        write({ _tag: "RenewLease", owner: ownerId, id, stage, now, leaseExpiresAt: now + leaseMs }))
+
+    /** Renews a claim's lease every third of its length until the claim is found gone. */
+    const heartbeat = (stage: ClaimingStage, id: VideoId) =>
+      Effect.sleep(Duration.millis(leaseMs / 3)).pipe(
+        Effect.zipRight(renewLease(stage, id).pipe(
+          // A failed renewal is not the work's failure: the next beat tries again, and if the lease runs out
+          // meanwhile the claim is taken back and the work's result is refused (ClaimLost).
+          Effect.catchAll((error) => Effect.logWarning(`could not renew the lease on ${id}: ${error.message}`).pipe(Effect.as(true)))
+        )),
+        Effect.repeat({ while: (held) => held }),
+        Effect.asVoid
+      )
+
+    /**
+     * Runs `work` on a claim of `id` this process holds, with a heartbeat renewing its lease meanwhile. The heartbeat
+     * is scoped to the work: it stops when the work ends, however it ends, and the lease then runs out by itself if
+     * the claim was not finished or handed back.
+     */
+    const holdingClaim = (stage: ClaimingStage, id: VideoId) =>
+      <A, E, R>(work: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+        Effect.scoped(Effect.zipRight(Effect.forkScoped(heartbeat(stage, id)), work))
 
     /** Puts failed or skipped rows back in the queue (all of the state, or of a tag, or the given ids); answers how many. */
     const retry = (selection: RetrySelection) =>
@@ -298,17 +333,17 @@ export const makeManifest = (options: ManifestOptions, manifestPath?: string) =>
       move(id, Transition.Skip(), { lastErrorTag: reason.tag, lastErrorMessage: reason.message, nextRetryAt: null, ...droppedClaim }, "anyone")
 
     /**
-     * Gives back claims whose owner died (same host, process gone) or that are older than the lease. Judged here,
+     * Gives back claims whose owner died (same host, process gone), whose lease ran out, or older than `staleClaimMs`. Judged here,
      * by this process's view of which processes live; the write gives back each claim only if it is unchanged.
      */
     const reclaimStale = Effect.gen(function* () {
       const now = yield* Clock.currentTimeMillis
-      const inFlight = yield* sql<{ id: VideoId; state: VideoState; claimedBy: string | null; claimedAt: number | null }>`
-        SELECT id, state, claimed_by, claimed_at FROM videos WHERE state IN ${sql.in(
+      const inFlight = yield* sql<{ id: VideoId; state: VideoState; claimedBy: string | null; claimedAt: number | null; leaseExpiresAt: number | null }>`
+        SELECT id, state, claimed_by, claimed_at, lease_expires_at FROM videos WHERE state IN ${sql.in(
           ClaimingStage.literals.map((s) => claimingStates[s].inFlight)
         )}`.pipe(query("find in-flight claims"))
       const stale = inFlight.filter((row) =>
-        row.claimedBy !== ownerId && isClaimStale(options.owner, row.claimedBy, row.claimedAt, now, options.staleClaimMs))
+        row.claimedBy !== ownerId && isClaimStale(options.owner, row, now, options.staleClaimMs))
       if (stale.length === 0) return 0
       return yield* write({
         _tag: "ReleaseClaims",
@@ -316,7 +351,8 @@ export const makeManifest = (options: ManifestOptions, manifestPath?: string) =>
           id: row.id,
           stage: ClaimingStage.literals.find((s) => claimingStates[s].inFlight === row.state)!,
           claimedBy: row.claimedBy,
-          claimedAt: row.claimedAt
+          claimedAt: row.claimedAt,
+          leaseExpiresAt: row.leaseExpiresAt
         })),
         now
       })
@@ -417,6 +453,8 @@ export const makeManifest = (options: ManifestOptions, manifestPath?: string) =>
       queuedChannels,
       markChannelExplored,
       claim,
+      holdingClaim,
+      renewLease,
       release,
       retry,
       completeDownload,

@@ -1,11 +1,14 @@
 import { SqlClient } from "@effect/sql"
 import * as Migrator from "@effect/sql/Migrator"
+import { PgClient } from "@effect/sql-pg"
 import { SqliteClient } from "@effect/sql-sqlite-node"
-import { Cause, Effect, Layer } from "effect"
+import { Cause, Duration, Effect, Layer, Schedule } from "effect"
+import * as pgTypes from "pg-types"
 import { columnNames } from "./columnNames.js"
 import { Manifest, type ManifestOptions } from "./Manifest.js"
 import { checkManifestFile } from "./manifestFile.js"
 import { ManifestOpenError } from "./ManifestErrors.js"
+import { hidePasswordsIn, type ManifestLocation } from "./ManifestLocation.js"
 import { migrations } from "./migrations.js"
 import { busyTimeoutMs } from "./ManifestWriter.js"
 
@@ -57,3 +60,53 @@ const describeOpenFailure = (cause: Cause.Cause<unknown>): string => {
 /** The manifest service over an SQLite file. */
 export const sqliteManifestLayer = (path: string, options: ManifestOptions) =>
   Manifest.layer(options, path).pipe(Layer.provideMerge(sqliteLayer(path)))
+
+/**
+ * PostgreSQL's 64-bit integers (times in milliseconds, COUNT(*)) and SUM's numerics come back as text by default, to
+ * keep precision beyond 2^53; the manifest's values are far below that, so they are read as numbers like SQLite's.
+ */
+const numberTypes = {
+  getTypeParser: (oid: number, format?: "text" | "binary") =>
+    oid === pgTypes.builtins.INT8 || oid === pgTypes.builtins.NUMERIC
+      ? (value: string) => Number(value)
+      : pgTypes.getTypeParser(oid, (format ?? "text") as "text")
+} as unknown as PgClient.PgClientConfig["types"]
+
+/**
+ * Migrates a PostgreSQL manifest. Processes starting together on an empty database race to create the migrations'
+ * own table (the migrator then locks it, so the migrations themselves run once): the loser of that race tries again.
+ */
+const migratePostgres = Migrator.make({})({ loader: Migrator.fromRecord(migrations) }).pipe(
+  Effect.retry({ times: 4, schedule: Schedule.spaced(Duration.millis(250)) })
+)
+
+/** The PostgreSQL client for a shared manifest, connected and migrated; a failure names the URL without its password. */
+export const postgresLayer = (location: Extract<ManifestLocation, { _tag: "Postgres" }>) => {
+  const client = PgClient.layer({
+    url: location.url,
+    transformResultNames: columnNames.fromSql,
+    transformQueryNames: columnNames.toSql,
+    types: numberTypes,
+    applicationName: "kidvoice",
+    connectTimeout: Duration.seconds(10)
+  })
+  return Layer.effectDiscard(migratePostgres).pipe(
+    Layer.provideMerge(client),
+    Layer.catchAllCause((cause) =>
+      Layer.fail(
+        new ManifestOpenError({
+          path: location.shown,
+          reason: hidePasswordsIn(describeOpenFailure(cause)),
+          advice: "Check that the server runs and accepts this user from this host (pg_hba.conf), that the database exists " +
+            "(createdb), and the URL's host, port, user and password."
+        })
+      )
+    )
+  )
+}
+
+/** The manifest service where the setting puts it: an SQLite file, or a PostgreSQL database many processes share. */
+export const manifestStoreLayer = (location: ManifestLocation, options: ManifestOptions) =>
+  location._tag === "Sqlite"
+    ? sqliteManifestLayer(location.path, options)
+    : Manifest.layer(options).pipe(Layer.provideMerge(postgresLayer(location)))

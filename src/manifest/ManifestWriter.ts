@@ -5,6 +5,7 @@ import * as Statement from "@effect/sql/Statement"
 import { Clock, Data, Effect, Exit, Fiber, Metric, Queue } from "effect"
 import { columnNames } from "./columnNames.js"
 import { ManifestQueryError } from "./ManifestErrors.js"
+import { driverCode, isPostgres, isPostgresConflict } from "./dialect.js"
 import { commitBatchSize, lockWaitSeconds } from "./metrics.js"
 
 /** One write: statements on the manifest, run inside the writer's transaction. */
@@ -57,8 +58,10 @@ export const executeCompiled = ([text, params]: CompiledStatement) =>
 /** How long a statement waits for another process's write lock before it fails (set where the manifest is opened). */
 export const busyTimeoutMs = 30_000
 
-const isBusy = (error: unknown) =>
-  error instanceof SqlError && (error.cause as { code?: string } | undefined)?.code?.startsWith("SQLITE_BUSY") === true
+const isBusy = (error: unknown) => error instanceof SqlError && driverCode(error)?.startsWith("SQLITE_BUSY") === true
+
+/** Times a write that PostgreSQL aborted for another transaction's sake (a deadlock) is run again in its batch. */
+const conflictRetries = 3
 
 /** Another process kept the manifest's write lock for the whole wait. */
 export class WriteLockTimeout extends Data.TaggedError("WriteLockTimeout")<{ readonly waitedMs: number }> {
@@ -97,6 +100,7 @@ const closed = (operation: string) =>
 export const makeManifestWriter = (options: ManifestWriterOptions) =>
   Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
+    const postgres = isPostgres(sql)
     const queue = yield* Queue.unbounded<WriteRequest>()
 
     /**
@@ -104,10 +108,12 @@ export const makeManifestWriter = (options: ManifestWriterOptions) =>
      * it. SQLite sometimes answers busy long before that timeout (seen after half a second with ten processes under
      * load), so a busy answer is only final once kidvoice's own deadline has passed. (Polling for it from Effect
      * instead, so the event loop runs meanwhile, measured 2.5-4x fewer commits a second with 10 processes
-     * contending: see the manifest benchmark.)
+     * contending: see the manifest benchmark.) PostgreSQL has no database-wide write lock: a plain BEGIN, and
+     * row locks taken by the statements themselves.
      */
     const takeWriteLock = (connection: Connection) =>
       Effect.gen(function* () {
+        if (postgres) return yield* connection.executeUnprepared("BEGIN", [], undefined)
         const started = yield* Clock.currentTimeMillis
         while (true) {
           const begun = yield* connection.executeUnprepared("BEGIN IMMEDIATE", [], undefined).pipe(Effect.either)
@@ -129,7 +135,11 @@ export const makeManifestWriter = (options: ManifestWriterOptions) =>
           // The transaction is provided once for the whole batch: providing a service copies the fiber's context,
           // which cost five times a statement's own time when done per write.
           const exits = yield* Effect.forEach(batch, (request) => {
-            const statements = request.oneChange ? request.statements : sql.withTransaction(request.statements)
+            const statements = postgres
+              // In PostgreSQL any failed statement spoils the whole transaction: every write goes under a savepoint,
+              // and one aborted for a deadlock with another process's batch runs again.
+              ? sql.withTransaction(request.statements).pipe(Effect.retry({ times: conflictRetries, while: isPostgresConflict }))
+              : request.oneChange ? request.statements : sql.withTransaction(request.statements)
             return (request.receipt ? withReceipt(request, request.receipt, statements, receipts) : statements).pipe(Effect.exit)
           }).pipe(Effect.provideService(SqlClient.TransactionConnection, [connection, 0] as const))
           const committed = yield* keepReceipts(connection, receipts).pipe(

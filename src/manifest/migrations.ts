@@ -1,10 +1,26 @@
 import { Effect } from "effect"
 import { SqlClient } from "@effect/sql"
+import { isPostgres } from "./dialect.js"
 
-/** Schema history of the manifest. Append only: a shipped migration is never edited. */
+/**
+ * The column types that must differ between the two stores, so one migration text serves both: PostgreSQL's INTEGER
+ * is 32 bits (milliseconds since 1970 need 64) and its REAL is single precision; SQLite takes the same words as
+ * before (its affinity rules would accept the PostgreSQL names too, but a shipped schema's text stays as it was).
+ */
+const typesFor = (sql: SqlClient.SqlClient) => ({
+  /** Milliseconds since 1970. */
+  time: sql.literal(sql.onDialectOrElse({ pg: () => "BIGINT", orElse: () => "INTEGER" })),
+  real: sql.literal(sql.onDialectOrElse({ pg: () => "DOUBLE PRECISION", orElse: () => "REAL" }))
+})
+
+/**
+ * Schema history of the manifest, for SQLite and PostgreSQL alike. Append only: a shipped migration is never edited
+ * (a dialect variant is added only where the SQL must differ).
+ */
 export const migrations = {
   "0001_videos": Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
+    const { time, real } = typesFor(sql)
     yield* sql`
       CREATE TABLE videos (
         id TEXT PRIMARY KEY,
@@ -12,42 +28,43 @@ export const migrations = {
         source_url TEXT NOT NULL,
         title TEXT,
         channel TEXT,
-        declared_duration_seconds REAL,
-        measured_duration_seconds REAL,
+        declared_duration_seconds ${real},
+        measured_duration_seconds ${real},
         state TEXT NOT NULL,
         failed_stage TEXT,
         attempts INTEGER NOT NULL DEFAULT 0,
         last_error_tag TEXT,
         last_error_message TEXT,
-        next_retry_at INTEGER,
+        next_retry_at ${time},
         claimed_by TEXT,
-        claimed_at INTEGER,
+        claimed_at ${time},
         audio_path TEXT,
         analysis TEXT,
-        speech_seconds REAL,
-        child_speech_seconds REAL,
-        child_share REAL,
+        speech_seconds ${real},
+        child_speech_seconds ${real},
+        child_share ${real},
         language TEXT,
-        language_confidence REAL,
+        language_confidence ${real},
         decision_rule TEXT,
         decision_detail TEXT,
-        created_at INTEGER NOT NULL,
-        updated_at INTEGER NOT NULL
+        created_at ${time} NOT NULL,
+        updated_at ${time} NOT NULL
       )`
     yield* sql`CREATE INDEX videos_state ON videos (state, next_retry_at)`
     yield* sql`
       CREATE TABLE clips (
         video_id TEXT NOT NULL REFERENCES videos (id),
         file_name TEXT NOT NULL PRIMARY KEY,
-        start_seconds REAL NOT NULL,
-        end_seconds REAL NOT NULL,
-        child_score REAL NOT NULL,
+        start_seconds ${real} NOT NULL,
+        end_seconds ${real} NOT NULL,
+        child_score ${real} NOT NULL,
         language TEXT NOT NULL
       )`
     yield* sql`CREATE INDEX clips_video ON clips (video_id)`
   }),
   "0002_uploads": Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
+    const { time } = typesFor(sql)
     // One row per clip and target once the target holds it; what is not here is still to send.
     yield* sql`
       CREATE TABLE uploads (
@@ -55,7 +72,7 @@ export const migrations = {
         target TEXT NOT NULL,
         sha256 TEXT NOT NULL,
         remote TEXT NOT NULL,
-        uploaded_at INTEGER NOT NULL,
+        uploaded_at ${time} NOT NULL,
         PRIMARY KEY (file_name, target)
       )`
   }),
@@ -71,6 +88,7 @@ export const migrations = {
   }),
   "0005_discovery": Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
+    const { time } = typesFor(sql)
     // What discovery learns about a video before downloading it: language detection reads the text fields,
     // channel exploration the channel.
     yield* sql`ALTER TABLE videos ADD COLUMN channel_id TEXT`
@@ -82,14 +100,16 @@ export const migrations = {
         id TEXT PRIMARY KEY,
         title TEXT,
         state TEXT NOT NULL CHECK (state IN ('queued', 'explored')),
-        queued_at INTEGER NOT NULL,
-        explored_at INTEGER,
+        queued_at ${time} NOT NULL,
+        explored_at ${time},
         found INTEGER
       )`
     yield* sql`CREATE INDEX channels_queued ON channels (state, queued_at)`
   }),
   "0006_host_writer": Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
+    // Only for SQLite files shared by processes of one host; PostgreSQL never had them.
+    if (isPostgres(sql)) return
     // Results of writes sent from another process, by request id, so a write sent again is not applied twice
     // (HostWriter.ts). Kept minutes, not for ever.
     yield* sql`
@@ -106,6 +126,7 @@ export const migrations = {
   }),
   "0007_transcripts": Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
+    const { real } = typesFor(sql)
     // Caption tracks fetched with the media (or a local file's sidecar), as JSON: curate cuts clips on their cues.
     yield* sql`ALTER TABLE videos ADD COLUMN captions TEXT`
     // The folder a local file was found under: the dataset names local sources relative to it, never absolutely.
@@ -114,8 +135,8 @@ export const migrations = {
     yield* sql`ALTER TABLE videos ADD COLUMN accepted_under TEXT`
     yield* sql`ALTER TABLE clips ADD COLUMN text TEXT NOT NULL DEFAULT ''`
     yield* sql`ALTER TABLE clips ADD COLUMN text_source TEXT NOT NULL DEFAULT 'none'`
-    yield* sql`ALTER TABLE clips ADD COLUMN cue_start REAL`
-    yield* sql`ALTER TABLE clips ADD COLUMN cue_end REAL`
+    yield* sql`ALTER TABLE clips ADD COLUMN cue_start ${real}`
+    yield* sql`ALTER TABLE clips ADD COLUMN cue_end ${real}`
   }),
   "0008_decode_warnings": Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
@@ -128,5 +149,12 @@ export const migrations = {
     // last id instead of sorting every row of the state for each page of 100: measured 27 ms a page with 8k rows
     // analyzed on a 100k-row manifest, so a curate of a large backlog was quadratic.
     yield* sql`CREATE INDEX videos_state_id ON videos (state, id)`
+  }),
+  "0010_leases": Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    const { time } = typesFor(sql)
+    // A claim's lease: its holder renews it while it works (a heartbeat); once it has run out, any host may take the
+    // claim back. A pid says whether a holder lives only on its own host; the lease says it everywhere.
+    yield* sql`ALTER TABLE videos ADD COLUMN lease_expires_at ${time}`
   })
 }

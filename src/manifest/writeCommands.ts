@@ -14,6 +14,7 @@ import {
 } from "../domain/VideoState.js"
 import { VideoId } from "../domain/VideoId.js"
 import { ClaimLost, ManifestQueryError, VideoNotFound } from "./ManifestErrors.js"
+import { isPostgres } from "./dialect.js"
 import { type CompiledStatement, executeCompiled } from "./ManifestWriter.js"
 
 /*
@@ -52,8 +53,10 @@ export const transitionFromData = (t: typeof TransitionData.Type): Transition =>
 }
 
 export const ManifestCommand = Schema.Union(
-  /** Takes up to `limit` rows waiting for `stage` for `owner`. */
-  Schema.TaggedStruct("Claim", { owner: Owner, stage: ClaimingStage, limit: Schema.Int, now: Now }),
+  /** Takes up to `limit` rows waiting for `stage` for `owner`, each with a lease that runs out at `leaseExpiresAt`. */
+  Schema.TaggedStruct("Claim", { owner: Owner, stage: ClaimingStage, limit: Schema.Int, now: Now, leaseExpiresAt: Now }),
+  /** The heartbeat of a claim `owner` still works on: its lease is pushed out to `leaseExpiresAt`. */
+  Schema.TaggedStruct("RenewLease", { owner: Owner, id: VideoId, stage: ClaimingStage, now: Now, leaseExpiresAt: Now }),
   /** One state transition of one row, with the fields it sets; `heldBy: "owner"` only while `owner` holds its claim. */
   Schema.TaggedStruct("Move", {
     owner: Owner,
@@ -95,7 +98,9 @@ export const ManifestCommand = Schema.Union(
       id: VideoId,
       stage: ClaimingStage,
       claimedBy: Schema.NullOr(Schema.String),
-      claimedAt: Schema.NullOr(Schema.Number)
+      claimedAt: Schema.NullOr(Schema.Number),
+      /** The lease as judged: a holder that renewed it since is alive, and keeps its claim. */
+      leaseExpiresAt: Schema.optional(Schema.NullOr(Schema.Number))
     })),
     now: Now
   }),
@@ -125,6 +130,8 @@ type CommandOf<Tag extends ManifestCommand["_tag"]> = Extract<ManifestCommand, {
 /** What each command answers once committed. All of it is plain JSON, so it can cross a socket as it is. */
 export interface CommandResults {
   readonly Claim: ReadonlyArray<unknown>
+  /** Whether the owner still held the claim (false: it was taken back, and the lease was not renewed). */
+  readonly RenewLease: boolean
   readonly Move: null
   readonly RecordFailure: { readonly attempts: number; readonly nextRetryAt: number | null }
   readonly Decide: null
@@ -170,7 +177,7 @@ const legalSourcesByTransition = new Map<string, ReadonlyArray<Position>>()
 const targetOf = (t: Transition): Position => Either.getOrThrow(transition(legalSources(t)[0]!, t))
 
 /** Fields cleared when a worker lets go of a row. */
-export const droppedClaim = { claimedBy: null, claimedAt: null } as const
+export const droppedClaim = { claimedBy: null, claimedAt: null, leaseExpiresAt: null } as const
 
 /** Rows per INSERT statement, well under SQLite's bound-variable limit. */
 const insertChunk = 500
@@ -179,6 +186,7 @@ const insertChunk = 500
 export const operationOf = (command: ManifestCommand): string => {
   switch (command._tag) {
     case "Claim": return `claim ${command.stage}`
+    case "RenewLease": return "renew lease"
     case "Move": return `transition ${command.transition._tag}`
     case "RecordFailure": return "transition Fail"
     case "Decide": return "decide"
@@ -200,6 +208,9 @@ export const named = (operation: string, videoId?: string) =>
 export const makeWriteCommands =
   Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
+    // PostgreSQL: a claim skips rows another transaction is claiming right now instead of waiting for them and then
+    // finding them taken. SQLite has one writer at a time, so there is nothing to skip.
+    const skipLocked = sql.literal(isPostgres(sql) ? "FOR UPDATE SKIP LOCKED" : "")
 
     const positionClause = (positions: ReadonlyArray<Position>) =>
       sql.or(positions.map((p) =>
@@ -254,21 +265,31 @@ export const makeWriteCommands =
       const fresh = positionClause(legalSources(t).filter((p) => p.state !== "failed"))
       // Two index walks merged, rather than one OR that makes SQLite sort every waiting row under the write lock:
       // fresh rows oldest first (videos_claim), due retries earliest due first (videos_state). A claim then costs
-      // the same at ten thousand rows and at a million.
+      // the same at ten thousand rows and at a million. In PostgreSQL each walk locks what it picks, skipping rows
+      // other processes are claiming at the same moment, so two claims never get one row and neither waits.
       const update = sql`
-        UPDATE videos SET state = ${to.state}, failed_stage = NULL, claimed_by = ${c.owner}, claimed_at = ${c.now}, updated_at = ${c.now}
+        UPDATE videos SET state = ${to.state}, failed_stage = NULL, claimed_by = ${c.owner}, claimed_at = ${c.now},
+          lease_expires_at = ${c.leaseExpiresAt}, updated_at = ${c.now}
         WHERE id IN (
           SELECT id FROM (
-            SELECT * FROM (SELECT id, created_at FROM videos WHERE ${fresh} ORDER BY created_at, id LIMIT ${c.limit})
+            SELECT * FROM (SELECT id, created_at FROM videos WHERE ${fresh} ORDER BY created_at, id LIMIT ${c.limit} ${skipLocked}) AS fresh
             UNION ALL
             SELECT * FROM (
               SELECT id, created_at FROM videos
               WHERE state = 'failed' AND next_retry_at IS NOT NULL AND next_retry_at <= ${c.now} AND failed_stage = ${c.stage}
-              ORDER BY next_retry_at LIMIT ${c.limit})
-          ) ORDER BY created_at, id LIMIT ${c.limit})
+              ORDER BY next_retry_at LIMIT ${c.limit} ${skipLocked}) AS due
+          ) AS waiting ORDER BY created_at, id LIMIT ${c.limit})
         RETURNING *`.compile()
       return { statements: executeCompiled(update).pipe(named(`claim ${c.stage}`)), oneChange: true }
     }
+
+    const renewLease = (c: CommandOf<"RenewLease">): PreparedWrite => ({
+      statements: sql`
+        UPDATE videos SET lease_expires_at = ${c.leaseExpiresAt}
+        WHERE id = ${c.id} AND state = ${claimingStates[c.stage].inFlight} AND claimed_by = ${c.owner}
+        RETURNING id`.pipe(Effect.map((rows) => rows.length === 1), named("renew lease", c.id)),
+      oneChange: true
+    })
 
     /** Counts the attempt and sets the retry time from the row's own count, read in the same transaction. */
     const recordFailure = (c: CommandOf<"RecordFailure">): PreparedWrite => ({
@@ -333,9 +354,11 @@ export const makeWriteCommands =
     const releaseClaims = (c: CommandOf<"ReleaseClaims">): PreparedWrite => ({
       statements: Effect.reduce(c.claims, 0, (released, claim) =>
         sql`
-          UPDATE videos SET state = ${claimingStates[claim.stage].input}, claimed_by = NULL, claimed_at = NULL, updated_at = ${c.now}
+          UPDATE videos SET state = ${claimingStates[claim.stage].input}, claimed_by = NULL, claimed_at = NULL, lease_expires_at = NULL,
+            updated_at = ${c.now}
           WHERE id = ${claim.id} AND state = ${claimingStates[claim.stage].inFlight}
-            AND claimed_by IS ${claim.claimedBy} AND claimed_at IS ${claim.claimedAt}
+            AND claimed_by IS NOT DISTINCT FROM ${claim.claimedBy} AND claimed_at IS NOT DISTINCT FROM ${claim.claimedAt}
+            ${claim.leaseExpiresAt === undefined ? sql`` : sql`AND lease_expires_at IS NOT DISTINCT FROM ${claim.leaseExpiresAt}`}
           RETURNING id`.pipe(
           Effect.map((rows) => released + rows.length),
           named("reclaim stale claim", claim.id)
@@ -387,6 +410,7 @@ export const makeWriteCommands =
     const prepareWrite = (command: ManifestCommand): PreparedWrite => {
       switch (command._tag) {
         case "Claim": return claim(command)
+        case "RenewLease": return renewLease(command)
         case "Move": return move(command)
         case "RecordFailure": return recordFailure(command)
         case "Decide": return decide(command)

@@ -1,5 +1,5 @@
 import { NodeFileSystem, NodeHttpClient } from "@effect/platform-node"
-import { Effect, Layer, type Redacted } from "effect"
+import { Effect, Either, Layer, type Redacted } from "effect"
 import { promises as fs } from "node:fs"
 import { Analyzer } from "../analyze/Analyzer.js"
 import { selectedModelsLayer } from "../analyze/installedModels.js"
@@ -11,7 +11,9 @@ import { Downloader } from "../download/Downloader.js"
 import { RequestPacer } from "../download/RequestPacer.js"
 import { currentProcessOwner } from "../manifest/ClaimOwner.js"
 import type { ManifestOptions } from "../manifest/Manifest.js"
-import { sqliteManifestLayer } from "../manifest/ManifestStore.js"
+import { manifestLocation } from "../manifest/ManifestLocation.js"
+import { ManifestOpenError } from "../manifest/ManifestErrors.js"
+import { manifestStoreLayer } from "../manifest/ManifestStore.js"
 import { Source } from "../source/Source.js"
 import { defaultApiRetry, youTubeDataApiLayer } from "../source/YouTubeDataApi.js"
 import { ytDlpCatalogLayer } from "../source/YtDlpSearch.js"
@@ -21,14 +23,23 @@ import { Uploader } from "../upload/Uploader.js"
 export const manifestOptions = (config: KidvoiceConfig): ManifestOptions => ({
   owner: currentProcessOwner(),
   staleClaimMs: config.staleClaimMinutes * 60_000,
+  leaseMs: config.leaseSeconds * 1000,
   retry: { maxAttempts: config.maxAttempts, baseDelayMs: config.retryBaseSeconds * 1000, maxDelayMs: 3_600_000 }
 })
+
+/** Where the settings put the manifest: the SQLite file under `--out`, or the PostgreSQL database `--manifest` names. */
+export const configuredManifest = (config: KidvoiceConfig) =>
+  manifestLocation(config.manifest, config.out).pipe(
+    Either.mapLeft((problem) => new ManifestOpenError({ path: problem.given, reason: problem.reason, advice: "Fix --manifest (or KIDVOICE_DATABASE_URL)." }))
+  )
 
 /** The working directory and its manifest: all that `status` and `export` need. */
 export const manifestLayer = (config: KidvoiceConfig) => {
   const paths = workspacePaths(config.out)
   const ensureOut = Layer.effectDiscard(Effect.promise(() => fs.mkdir(paths.root, { recursive: true })))
-  const manifest = sqliteManifestLayer(paths.manifest, manifestOptions(config)).pipe(Layer.provide(ensureOut))
+  const manifest = Layer.unwrapEffect(Effect.map(configuredManifest(config), (location) => manifestStoreLayer(location, manifestOptions(config)))).pipe(
+    Layer.provide(ensureOut)
+  )
   return Layer.merge(Workspace.layer(config.out), manifest)
 }
 

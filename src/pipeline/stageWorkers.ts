@@ -125,7 +125,8 @@ export const runClaimingStage = <A, E, R>(spec: ClaimingStageSpec<A, E, R>) =>
         Effect.flatMap(([row]) =>
           row === undefined
             ? Effect.succeed("nothing" as const)
-            : restore(processRow(row)).pipe(
+            // The claim's lease is renewed while the row is worked on, and no longer: a worker gone is a lease run out.
+            : restore(manifest.holdingClaim(spec.stage, row.id)(processRow(row))).pipe(
               Effect.onInterrupt(() => handBack(row)),
               Effect.as("processed" as const),
               Effect.catchAllDefect((defect) => recordCrash(row, defect).pipe(Effect.as("crashed" as const)))

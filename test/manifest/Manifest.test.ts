@@ -6,7 +6,8 @@ import { writeFileSync } from "node:fs"
 import { Analysis, Clip } from "../../src/domain/Analysis.js"
 import { ClaimingStage, transition, Transition, VideoState } from "../../src/domain/VideoState.js"
 import { Manifest } from "../../src/manifest/Manifest.js"
-import { candidate, freshManifest, manifestAt, owner, scopedTempDir } from "../support/manifest.js"
+import { candidate, manifestAt, owner, scopedTempDir } from "../support/manifest.js"
+import { freshManifestIn, manifestIn, postgresStoreForFile, sqliteStore } from "../support/manifestStores.js"
 
 const analysis = Analysis.make({
   durationSeconds: 10,
@@ -20,7 +21,12 @@ const analysis = Analysis.make({
   segments: []
 })
 
-describe("Manifest", () => {
+/** The same contract, the same tests, on both stores. */
+const stores = [sqliteStore, postgresStoreForFile()]
+
+describe.each(stores)("Manifest on $name", (store) => {
+  const freshManifest = () => freshManifestIn(store)
+
   it.scoped("adds candidates once, however often they are discovered", () =>
     Effect.gen(function* () {
       const manifest = yield* Manifest
@@ -129,39 +135,37 @@ describe("Manifest", () => {
     }).pipe(Effect.provide(freshManifest())))
 })
 
-describe("stale claims", () => {
+describe.each(stores)("stale claims on $name", (store) => {
   const crashed = owner("host-a:111")
   const restarted = owner("host-a:222", new Set([222]))
 
   it.scoped("a claim left by a dead process on this host is reclaimed on the next run", () =>
     Effect.gen(function* () {
-      const dir = yield* scopedTempDir("reclaim")
-      const path = join(dir, "manifest.sqlite")
+      const place = yield* store.place
       yield* Effect.gen(function* () {
         const manifest = yield* Manifest
         yield* manifest.addCandidates([candidate(1), candidate(2)])
         yield* manifest.claim("download", 2)
-      }).pipe(Effect.provide(manifestAt(path, crashed)))
+      }).pipe(Effect.provide(manifestIn(place, crashed)))
       const reclaimed = yield* Effect.gen(function* () {
         const manifest = yield* Manifest
         const count = yield* manifest.reclaimStale
         return { count, claims: yield* manifest.claim("download", 10) }
-      }).pipe(Effect.provide(manifestAt(path, restarted)))
+      }).pipe(Effect.provide(manifestIn(place, restarted)))
       expect(reclaimed.count).toBe(2)
       expect(reclaimed.claims.map((r) => r.claimedBy)).toEqual([restarted.id, restarted.id])
     }))
 
   it.scoped("a live owner's fresh claim is left alone, and reclaimed once its lease runs out", () =>
     Effect.gen(function* () {
-      const dir = yield* scopedTempDir("lease")
-      const path = join(dir, "manifest.sqlite")
+      const place = yield* store.place
       const otherMachine = owner("host-b:5", new Set([5]))
       yield* Effect.gen(function* () {
         const manifest = yield* Manifest
         yield* manifest.addCandidates([candidate(1)])
         yield* manifest.claim("download", 1)
-      }).pipe(Effect.provide(manifestAt(path, otherMachine)))
-      const layer = manifestAt(path, restarted, 60_000)
+      }).pipe(Effect.provide(manifestIn(place, otherMachine, 3_600_000, 60_000)))
+      const layer = manifestIn(place, restarted)
       const before = yield* Effect.flatMap(Manifest, (m) => m.reclaimStale).pipe(Effect.provide(layer))
       yield* TestClock.adjust("61 seconds")
       const after = yield* Effect.flatMap(Manifest, (m) => m.reclaimStale).pipe(Effect.provide(layer))
@@ -195,7 +199,7 @@ describe("stale claims", () => {
       }
       const counts = yield* manifest.counts
       expect(counts.reduce((sum, c) => sum + c.count, 0)).toBe(6)
-    }).pipe(Effect.provide(freshManifest())), { fastCheck: { numRuns: 25 } })
+    }).pipe(Effect.provide(freshManifestIn(store))), { fastCheck: { numRuns: store.name === "SQLite" ? 25 : 10 } })
 })
 
 describe("opening a manifest", () => {

@@ -132,9 +132,11 @@ describe("doctor: pure classification", () => {
       { id: "live", state: "analyzing" as const, claimedBy: "here:2", claimedAt: 0 },
       { id: "dead", state: "downloading" as const, claimedBy: "here:3", claimedAt: 0 },
       { id: "expired", state: "analyzing" as const, claimedBy: "elsewhere:2", claimedAt: -10_000 },
-      { id: "remote", state: "analyzing" as const, claimedBy: "elsewhere:3", claimedAt: 0 }
+      { id: "remote", state: "analyzing" as const, claimedBy: "elsewhere:3", claimedAt: 0 },
+      { id: "leaseRunOut", state: "analyzing" as const, claimedBy: "elsewhere:4", claimedAt: 0, leaseExpiresAt: 0 },
+      { id: "leaseRenewed", state: "analyzing" as const, claimedBy: "elsewhere:5", claimedAt: 0, leaseExpiresAt: 1 }
     ]
-    expect(findStaleClaims(rows, self, 0, 5_000).map((r) => r.id)).toEqual(["dead", "expired"])
+    expect(findStaleClaims(rows, self, 0, 5_000).map((r) => r.id)).toEqual(["dead", "expired", "leaseRunOut"])
   })
 
   it("sends rows back to discovered only before curate, and only without a live claim", () => {
