@@ -28,6 +28,7 @@ import { gatherReport, renderReportHtml } from "./report.js"
 import { formatStatus, statusReport } from "./status.js"
 import { besideProgressLine, showProgress } from "./progress.js"
 import { modelsCommand } from "./models.js"
+import { workerOptions, workerProgram } from "./worker.js"
 import { readinessTable, renderReadiness, requireReady } from "./ready.js"
 import { helpFooter, helpOf, helpRequest, renderCommandHelp } from "./help.js"
 import { writeTextAtomic } from "../files/atomicWrite.js"
@@ -455,6 +456,14 @@ const configCommand = Command.make("config", {
     yield* Console.log(args.format === "json" ? JSON.stringify(rows, null, 2) : formatSettingsTable(rows))
   })).pipe(Command.withDescription("show the settings in force (defaults, config file, KIDVOICE_* variables, flags) and where each came from"))
 
+const worker = Command.make("worker", { ...pipelineOptions, ...youTubeOptions, ...workerOptions, input: inputsOption }, (args) =>
+  withConfig(args, (config) =>
+    discoveryRequest(args).pipe(Effect.flatMap(({ request, apiKeys }) =>
+      workerProgram(args, config, request, apiKeys)
+    )))).pipe(Command.withDescription(
+      "run a cluster runner on this machine (needs --manifest postgres://…): runners share discovery and the work of the manifest, until stopped"
+    ))
+
 const kidvoice = Command.make("kidvoice").pipe(
   Command.withDescription("mine children's speech from videos and audio into a documented dataset"),
   Command.withSubcommands([
@@ -471,7 +480,8 @@ const kidvoice = Command.make("kidvoice").pipe(
     exportCommand,
     modelsCommand,
     evalCommand,
-    configCommand
+    configCommand,
+    worker
   ])
 )
 

@@ -43,8 +43,14 @@ const requirePostgres = (config: KidvoiceConfig) =>
  * of this runner's egress entity instead of a per-process one), the cluster's sharding, and the entities and
  * singletons this runner can host. Built as one layer, so the manifest and the sharding are made once.
  */
-export const runnerLayer = (config: KidvoiceConfig, identity: RunnerIdentity, apiKeys: ReadonlyArray<Redacted.Redacted<string>>) => {
-  const base = manifestLayer(config)
+export const runnerLayer = (
+  config: KidvoiceConfig,
+  identity: RunnerIdentity,
+  apiKeys: ReadonlyArray<Redacted.Redacted<string>>,
+  sharedOut: boolean
+) => {
+  // Rows downloaded here record this machine, unless every runner reads the same --out.
+  const base = manifestLayer(config, sharedOut ? {} : { audioHost: identity.node })
   const checked = requirePostgres(config).pipe(Layer.provide(base))
   const sharding = clusterRunnerLayer(identity.endpoint).pipe(Layer.provide(base), Layer.provide(checked))
   const pacer = clusterRequestPacerLayer(identity.egress, RequestPacer.policy(config.download.requestsPerMinute, config.download.rateLimitPauseSeconds)).pipe(

@@ -33,11 +33,11 @@ export const configuredManifest = (config: KidvoiceConfig) =>
     Either.mapLeft((problem) => new ManifestOpenError({ path: problem.given, reason: problem.reason, advice: "Fix --manifest (or KIDVOICE_DATABASE_URL)." }))
   )
 
-/** The working directory and its manifest: all that `status` and `export` need. */
-export const manifestLayer = (config: KidvoiceConfig) => {
+/** The working directory and its manifest: all that `status` and `export` need; `audioHost` for a cluster runner. */
+export const manifestLayer = (config: KidvoiceConfig, machine: Pick<ManifestOptions, "audioHost"> = {}) => {
   const paths = workspacePaths(config.out)
   const ensureOut = Layer.effectDiscard(Effect.promise(() => fs.mkdir(paths.root, { recursive: true })))
-  const manifest = Layer.unwrapEffect(Effect.map(configuredManifest(config), (location) => manifestStoreLayer(location, manifestOptions(config)))).pipe(
+  const manifest = Layer.unwrapEffect(Effect.map(configuredManifest(config), (location) => manifestStoreLayer(location, { ...manifestOptions(config), ...machine }))).pipe(
     Layer.provide(ensureOut)
   )
   return Layer.merge(Workspace.layer(config.out), manifest)
