@@ -12,13 +12,12 @@ export interface RunnerEndpoint {
 }
 
 /**
- * How fast a dead runner's shards move: a runner refreshes its shard locks every 2 s and a lock not refreshed for
- * 10 s is free (the defaults, 10 s and 35 s, leave singletons of a killed runner orphaned for over half a minute).
- * PostgreSQL also holds the shard locks as advisory locks of the runner's session, freed when its connection drops.
+ * How fast a dead runner's work moves. PostgreSQL holds each shard lock as an advisory lock of the runner's session,
+ * freed the moment a killed runner's connection drops, and the others look for free shards every second. The lock
+ * refresh keeps @effect/cluster's pace (a refresh that times out marks the storage unhealthy, and 2 s is too short on
+ * a busy machine); the health check and the message polls are quicker than its defaults, for prompt takeover.
  */
 const takeoverTimings = {
-  shardLockRefreshInterval: "2 seconds",
-  shardLockExpiration: "10 seconds",
   refreshAssignmentsInterval: "1 second",
   runnerHealthCheckInterval: "5 seconds",
   entityMessagePollInterval: "2 seconds",

@@ -4,6 +4,11 @@ import { Clock, Duration, Effect, Layer, Ref, Schema } from "effect"
 import { HostKeepsRefusing, RequestPacer } from "../download/RequestPacer.js"
 import { answered, initialPace, type PacePolicy, refused, reserveStart } from "../download/requestPace.js"
 
+/** How long a download waits for its egress's pace before going on without it. */
+const entityWait = Duration.seconds(10)
+
+const describe = (error: unknown) => (error as { _tag?: string })?._tag ?? String(error)
+
 const Policy = Schema.Struct({ intervalMs: Schema.Number, firstPauseMs: Schema.Number, maxPauseMs: Schema.Number })
 
 const Verdict = Schema.Union(
@@ -43,10 +48,20 @@ export const EgressPaceLive = EgressPace.toLayer(Effect.gen(function* () {
 export const clusterRequestPacerLayer = (egress: string, policy: PacePolicy) =>
   Layer.effect(RequestPacer, Effect.gen(function* () {
     const pace = (yield* EgressPace.client)(egress)
+    // While the egress moves to another runner (its owner died), a request waits for it at most this long, then
+    // goes at this runner's own spacing: politeness, not correctness, so a download never hangs on it.
+    const unreachable = (what: string) => <A, E, R>(ask: Effect.Effect<A, E, R>, fallback: Effect.Effect<A>) =>
+      ask.pipe(
+        Effect.timeout(entityWait),
+        Effect.catchAll((e) => Effect.logWarning(`the pace of ${egress} did not answer ${what} (${describe(e)}); going on without it`).pipe(Effect.zipRight(fallback)))
+      )
     // A pause decided while this request waits is not seen here (the in-process pacer re-checks): a start already
     // reserved goes ahead, and its refusal, if any, counts as the same refusal (requestPace.ts).
     const take = Effect.gen(function* () {
-      const startAt = yield* pace.Take({ policy }).pipe(Effect.orDie)
+      const startAt = yield* unreachable("a start")(
+        pace.Take({ policy }),
+        Effect.sleep(Duration.millis(policy.intervalMs)).pipe(Effect.zipRight(Clock.currentTimeMillis))
+      )
       const now = yield* Clock.currentTimeMillis
       if (startAt > now) yield* Effect.sleep(Duration.millis(startAt - now))
       return startAt
@@ -55,12 +70,15 @@ export const clusterRequestPacerLayer = (egress: string, policy: PacePolicy) =>
       take,
       refused: (startedAt: number, reason: string) =>
         Effect.gen(function* () {
-          const verdict = yield* pace.Refused({ policy, startedAt }).pipe(Effect.orDie)
+          const verdict = yield* unreachable("a refusal")(
+            pace.Refused({ policy, startedAt }),
+            Effect.succeed({ _tag: "Pause" as const, untilMs: startedAt + policy.firstPauseMs, pauseMs: policy.firstPauseMs })
+          )
           if (verdict._tag === "GiveUp") return yield* new HostKeepsRefusing({ reason, pausedSeconds: Math.round(verdict.pausedMs / 1000) })
           yield* Effect.logWarning(
             `the host refused a request through ${egress} (${reason}): every runner on it pauses until ${new Date(verdict.untilMs).toISOString()}`
           )
         }),
-      answered: (startedAt: number) => pace.Answered({ startedAt }).pipe(Effect.orDie)
+      answered: (startedAt: number) => unreachable("an answer")(pace.Answered({ startedAt }), Effect.void)
     }
   }))
