@@ -11,6 +11,8 @@
  *                  through the bundle (--rows, --runs)
  *   pipeline       orchestration per video with instant stages at 1k/10k/100k videos, and CPU of 300 short local
  *                  files through `kidvoice run` ÷ a bare ffmpeg shell loop (--sizes, --files, --runs, --only)
+ *   cluster        videos/s downloaded by 1, 2, 3 `kidvoice worker` runners on one PostgreSQL manifest from a server
+ *                  that paces each connection (--files, --runners, --seconds-per-file, --per-runner)
  */
 import { execa } from "execa"
 import { join } from "node:path"
@@ -21,7 +23,8 @@ const harnesses: Record<string, string> = {
   analyze: "analyze.ts",
   download: "download.ts",
   startup: "startup.ts",
-  pipeline: "pipeline.ts"
+  pipeline: "pipeline.ts",
+  cluster: "cluster.ts"
 }
 
 const [name = "analyze", ...rest] = process.argv.slice(2)
