@@ -1,6 +1,6 @@
 import { Args, Command, Options, ValidationError } from "@effect/cli"
 import { NodeContext, NodeRuntime } from "@effect/platform-node"
-import { Cause, Console, Data, Deferred, Effect, Logger, LogLevel, Option, type Redacted, Schema } from "effect"
+import { Cause, Console, Data, Deferred, Effect, Either, Logger, LogLevel, Option, type Redacted, Schema } from "effect"
 import type { KidvoiceConfig } from "../domain/Config.js"
 import { workspacePaths } from "../domain/Workspace.js"
 import { defaultExportPath, ExportFormat, writeExport } from "../manifest/exports.js"
@@ -10,7 +10,8 @@ import { parseQueryList } from "../source/youTubeTargets.js"
 import { youTubeApiKeys } from "../source/YouTubeDataApi.js"
 import { SourceNotFound } from "../source/Source.js"
 import { UploadEndpointMissing, type UploadSummary } from "../upload/Uploader.js"
-import { manifestLayer, manifestOptions, pipelineLayer } from "../pipeline/layers.js"
+import { configuredManifest, manifestLayer, manifestOptions, pipelineLayer } from "../pipeline/layers.js"
+import { shownLocation } from "../manifest/ManifestLocation.js"
 import { evalBackends, evaluateLabels, formatEval, readLabels, renderEvalCsv, renderEvalHtml } from "./evaluate.js"
 import { diagnose, renderDoctorReport, renderRepairReport, repair } from "../manifest/Doctor.js"
 import { takeSnapshot } from "../manifest/snapshots.js"
@@ -146,9 +147,12 @@ const withConfig = <A, E, R>(args: CommonArgs, program: (config: KidvoiceConfig)
     const config = yield* loadConfig(flags, args.config)
     if (Array.isArray(args.input)) yield* checkLocalInputs(args.input as ReadonlyArray<string>)
     const paths = workspacePaths(config.out)
-    if (out === "write") yield* prepareOutDirectory(paths.root)
-    if (out === "read") yield* requireManifest(paths.root, paths.manifest)
-    if (out === "resume") {
+    const location = yield* configuredManifest(config)
+    if (out === "write" || (out === "resume" && location._tag === "Postgres")) yield* prepareOutDirectory(paths.root)
+    // A shared PostgreSQL manifest is there or not whatever this machine's --out holds: opening it says which.
+    const localFile = location._tag === "Sqlite"
+    if (localFile && out === "read") yield* requireManifest(paths.root, paths.manifest)
+    if (localFile && out === "resume") {
       yield* requireManifest(paths.root, paths.manifest).pipe(Effect.mapError(() => new NothingToDo({ command: "run", manifest: paths.manifest })))
     }
     // Logs go to stderr, so stdout carries only results (a status report, a path) for scripts to read.
@@ -162,9 +166,20 @@ const withConfig = <A, E, R>(args: CommonArgs, program: (config: KidvoiceConfig)
     )
   })
 
+/** The manifest as reports name it: its file, or its database URL without the password. */
+const shownManifest = (config: KidvoiceConfig) =>
+  Either.match(configuredManifest(config), { onLeft: () => workspacePaths(config.out).manifest, onRight: shownLocation })
+
+/**
+ * Known-good copies of an SQLite manifest for `doctor --repair`; a PostgreSQL manifest is the database's to back up
+ * (pg_dump, its own replication), not kidvoice's.
+ */
+const snapshotManifest = (config: KidvoiceConfig) =>
+  config.manifest === null ? takeSnapshot(workspacePaths(config.out)).pipe(Effect.asVoid) : Effect.void
+
 /** Prints the status report, and returns it for the exit code to count the failed videos in it. */
 const printStatus = (config: KidvoiceConfig) =>
-  statusReport(workspacePaths(config.out)).pipe(Effect.tap((report) => Console.log(formatStatus(report))))
+  statusReport(workspacePaths(config.out), shownManifest(config)).pipe(Effect.tap((report) => Console.log(formatStatus(report))))
 
 const failedVideos = (count: number, config: KidvoiceConfig) =>
   count === 0 ? Effect.void : Effect.fail(new FinishedWithFailures({
@@ -194,10 +209,10 @@ const run = Command.make("run", { ...pipelineOptions, ...youTubeOptions, input: 
       const { discovered, dataset, uploaded } = yield* Effect.gen(function* () {
         yield* publishMetrics(workspacePaths(config.out), config.metricsPort)
         // Known-good copies before any change and after the work, for `doctor --repair` to fall back on.
-        yield* takeSnapshot(workspacePaths(config.out))
+        yield* snapshotManifest(config)
         yield* showProgress(config.logFormat, config.progress)
         const result = yield* runAll(request, config)
-        yield* takeSnapshot(workspacePaths(config.out))
+        yield* snapshotManifest(config)
         return result
       }).pipe(Effect.scoped) // closing the scope writes this run's final metrics, which the status below shows
       const failed = (yield* printStatus(config)).byState.failed
@@ -264,7 +279,7 @@ const upload = Command.make("upload", stageOptions(["upload"]), (args) =>
     Effect.gen(function* () {
       if (config.upload.endpoint === null) return yield* new UploadEndpointMissing()
       const summary = yield* uploadStage(config)
-      yield* takeSnapshot(workspacePaths(config.out))
+      yield* snapshotManifest(config)
       if (summary) yield* Console.log(formatUpload(summary))
       if (summary && summary.failed.length > 0) {
         return yield* new FinishedWithFailures({ count: summary.failed.length, what: "clips", hint: "run upload again to send them" })
@@ -285,7 +300,7 @@ const importCommand = Command.make("import", {
     Effect.gen(function* () {
       const urls = Option.isSome(args.urls) ? args.urls : yield* siblingUrlList(args.legacyManifest)
       const summary = yield* importLegacy(args.legacyManifest, urls)
-      yield* takeSnapshot(workspacePaths(config.out))
+      yield* snapshotManifest(config)
       yield* Console.log(
         `imported ${summary.imported} videos, ${summary.fromUrlList} more from the URL list; ${summary.alreadyKnown} already known (left as they were)` +
           summary.skipped.map((s) => `\n  skipped ${s.where}: ${s.reason}`).join("") +
@@ -333,14 +348,14 @@ const doctor = Command.make("doctor", {
       }
       const paths = workspacePaths(config.out)
       if (!args.repair) {
-        const report = yield* diagnose(paths, manifestOptions(config))
+        const report = yield* diagnose(paths, manifestOptions(config), yield* configuredManifest(config))
         yield* Console.log(renderDoctorReport(report).join("\n"))
         if (report.findings.length > 0 || report.manifest.status === "damaged") {
           return yield* new ProblemsRemain({ count: Math.max(1, report.findings.length), repaired: false })
         }
         return
       }
-      const repaired = yield* repair(paths, manifestOptions(config))
+      const repaired = yield* repair(paths, manifestOptions(config), yield* configuredManifest(config))
       yield* Console.log(renderRepairReport(repaired).join("\n"))
       if (repaired.blocked !== null || repaired.after.findings.length > 0) {
         return yield* new ProblemsRemain({ count: Math.max(1, repaired.after.findings.length), repaired: true })
@@ -377,7 +392,7 @@ const status = Command.make("status", {
   withConfig(args, (config) =>
     Effect.gen(function* () {
       const paths = workspacePaths(config.out)
-      const report = yield* statusReport(paths)
+      const report = yield* statusReport(paths, shownManifest(config))
       yield* Console.log(args.json ? JSON.stringify(report, null, 2) : formatStatus(report))
       if (!args.report) return
       const html = join(paths.root, "reports", "report.html")

@@ -61,7 +61,8 @@ const readLastRun = (paths: WorkspacePaths) =>
     fs.readFile(metricsFiles(paths).summary, "utf8").then((text) => JSON.parse(text) as MetricsSummary).catch(() => null)
   )
 
-export const statusReport = (paths: WorkspacePaths) =>
+/** `shown`: how the report names the manifest (its file by default; a PostgreSQL URL without its password). */
+export const statusReport = (paths: WorkspacePaths, shown: string = paths.manifest) =>
   Effect.gen(function* () {
     const manifest = yield* Manifest
     const counts = yield* manifest.counts
@@ -72,7 +73,7 @@ export const statusReport = (paths: WorkspacePaths) =>
     for (const c of counts) byState[c.state] += c.count
     const hours = (seconds: number | null) => (seconds ?? 0) / 3600
     return {
-      manifest: paths.manifest,
+      manifest: shown,
       total: counts.reduce((sum, c) => sum + c.count, 0),
       byState,
       unfinished: counts.filter((c) => !isFinal(c.state)).reduce((sum, c) => sum + c.count, 0) + retriesPending,

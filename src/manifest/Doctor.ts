@@ -10,7 +10,8 @@ import { atomicTempOwnerPid } from "../files/atomicWrite.js"
 import { type ClaimOwner, isClaimStale } from "./ClaimOwner.js"
 import { Manifest, type ManifestOptions } from "./Manifest.js"
 import { ManifestQueryError } from "./ManifestErrors.js"
-import { sqliteManifestLayer } from "./ManifestStore.js"
+import type { ManifestLocation } from "./ManifestLocation.js"
+import { manifestStoreLayer, sqliteManifestLayer } from "./ManifestStore.js"
 import { checkSqliteFile, findGoodSnapshot, type Snapshot, snapshotStamp } from "./snapshots.js"
 import { legacyDecisionRule } from "./legacyImport.js"
 
@@ -348,28 +349,32 @@ const readManifestFacts = Effect.gen(function* () {
   const claims = yield* sql<ClaimRow>`SELECT id, state, claimed_by, claimed_at, lease_expires_at FROM videos WHERE state IN ${sql.in(inFlightStates)}`
   const withAudio = yield* sql<{ id: string; state: VideoState; audioPath: string; claimedBy: string | null; claimedAt: number | null }>`
     SELECT id, state, audio_path, claimed_by, claimed_at FROM videos
-    WHERE audio_path IS NOT NULL AND decision_rule IS NOT ${legacyDecisionRule} ORDER BY id` // an imported row's path is the old crawler's history
+    WHERE audio_path IS NOT NULL AND decision_rule IS DISTINCT FROM ${legacyDecisionRule} ORDER BY id` // an imported row's path is the old crawler's history
   const ids = yield* sql<{ id: string }>`SELECT id FROM videos`
   const clips = yield* sql<{ fileName: string; videoId: string; state: VideoState }>`
     SELECT c.file_name, c.video_id, v.state FROM clips c JOIN videos v ON v.id = c.video_id ORDER BY c.video_id, c.file_name`
   return { claims, withAudio, ids, clips }
 }).pipe(Effect.mapError(queryFailed("read rows for doctor")))
 
-/** Everything the open, sound manifest and the files say; needs the manifest's `SqlClient`. */
-const inspectOpenManifest = (paths: WorkspacePaths, options: ManifestOptions) =>
+/**
+ * Everything the open, sound manifest and the files say; needs the manifest's `SqlClient`. `localFiles`: every row's
+ * audio and clips belong to this working directory (an SQLite manifest); with a shared PostgreSQL manifest another
+ * machine may hold them, so their absence here says nothing and is not checked.
+ */
+const inspectOpenManifest = (paths: WorkspacePaths, options: ManifestOptions, localFiles = true) =>
   Effect.gen(function* () {
     const now = yield* Clock.currentTimeMillis
     const facts = yield* readManifestFacts
     const temps = yield* inspectTemps(paths, options.owner)
     const stale = findStaleClaims(facts.claims, options.owner, now, options.staleClaimMs)
     const staleIds = new Set(stale.map((row) => row.id))
-    const audio = facts.withAudio.flatMap((row) => {
+    const audio = (localFiles ? facts.withAudio : []).flatMap((row) => {
       const heldLive = inFlightStates.includes(row.state) && !staleIds.has(row.id) && row.claimedBy !== null
       const verdict = classifyAudio({ ...row, heldLive }, existsSync, join(paths.audio, `${row.id}.wav`))
       return verdict ? [verdict] : []
     })
     const missingClips = new Map<string, { state: VideoState; missing: Array<string> }>()
-    for (const clip of facts.clips) {
+    for (const clip of localFiles ? facts.clips : []) {
       if (clip.state !== "accepted" && clip.state !== "uploaded") continue
       const path = join(paths.dataset, clip.fileName)
       if (existsSync(path)) continue
@@ -402,6 +407,23 @@ const describeSnapshot = (snapshot: Snapshot) => `${snapshot.path} (taken ${new 
 const withManifest = <A, E, R>(paths: WorkspacePaths, options: ManifestOptions, effect: Effect.Effect<A, E, R>) =>
   effect.pipe(Effect.provide(sqliteManifestLayer(paths.manifest, options)))
 
+type PostgresLocation = Extract<ManifestLocation, { _tag: "Postgres" }>
+
+const sharedManifestNote = "the manifest is a shared PostgreSQL database: audio and clip files are not checked against its rows " +
+  "(another machine may hold them); files here with no row at all, temp leftovers and stale claims are"
+
+/** `diagnose` for a PostgreSQL manifest: no file to check or snapshot to restore; the rows and this --out's files. */
+const diagnoseShared = (paths: WorkspacePaths, options: ManifestOptions, location: PostgresLocation) =>
+  inspectOpenManifest(paths, options, false).pipe(
+    Effect.provide(manifestStoreLayer(location, options)),
+    Effect.map((inspected): DoctorReport => ({
+      root: paths.root,
+      manifest: { path: location.shown, status: "ok", integrityCheck: [], reason: null },
+      findings: findingsOf(paths, inspected),
+      notes: [sharedManifestNote]
+    }))
+  )
+
 /**
  * Looks at a working directory and says what is wrong and what `repair` would do; changes nothing
  * (beyond what opening a sound manifest always does: WAL recovery, pending migrations).
@@ -409,8 +431,9 @@ const withManifest = <A, E, R>(paths: WorkspacePaths, options: ManifestOptions, 
  * Needs no layer: the manifest is checked as a file first (a damaged one cannot be opened by the normal layer),
  * and only a sound one is opened, with `sqliteManifestLayer(paths.manifest, options)`.
  */
-export const diagnose = (paths: WorkspacePaths, options: ManifestOptions) =>
+export const diagnose = (paths: WorkspacePaths, options: ManifestOptions, location?: ManifestLocation) =>
   Effect.gen(function* () {
+    if (location?._tag === "Postgres") return yield* diagnoseShared(paths, options, location)
     const health = yield* Effect.sync(() => checkSqliteFile(paths.manifest, { readonly: false }))
     if (health._tag !== "Healthy") {
       const temps = yield* inspectTemps(paths, options.owner)
@@ -544,7 +567,7 @@ const rediscover = (rows: ReadonlyArray<AudioRow>) =>
       for (const row of rows) {
         const updated = yield* sql`
           UPDATE videos SET state = 'discovered', failed_stage = NULL, audio_path = NULL, claimed_by = NULL, claimed_at = NULL, updated_at = ${now}
-          WHERE id = ${row.id} AND state = ${row.state} AND audio_path = ${row.audioPath} AND claimed_by IS ${row.claimedBy}
+          WHERE id = ${row.id} AND state = ${row.state} AND audio_path = ${row.audioPath} AND claimed_by IS NOT DISTINCT FROM ${row.claimedBy}
           RETURNING id`
         if (updated.length === 1) changed.push(row.id)
       }
@@ -569,14 +592,14 @@ const repoint = (moves: ReadonlyArray<{ readonly id: string; readonly from: stri
   }).pipe(Effect.mapError(queryFailed("point rows at moved audio")))
 
 /** Fixes what a fresh look at the open manifest finds; every change becomes an action. */
-const repairOpenManifest = (paths: WorkspacePaths, options: ManifestOptions) =>
+const repairOpenManifest = (paths: WorkspacePaths, options: ManifestOptions, localFiles = true) =>
   Effect.gen(function* () {
     const manifest = yield* Manifest
     const sql = yield* SqlClient.SqlClient
     const actions: Array<RepairAction> = []
 
     // Claims first: a stale analyzing row goes back to downloaded, and then counts as a row whose audio may be gone.
-    const before = yield* inspectOpenManifest(paths, options)
+    const before = yield* inspectOpenManifest(paths, options, localFiles)
     if (before.stale.length > 0) {
       const reclaimed = yield* manifest.reclaimStale
       const stillHeld = yield* sql<ClaimRow>`SELECT id, state, claimed_by, claimed_at FROM videos WHERE id IN ${sql.in(before.stale.map((r) => r.id))}`.pipe(
@@ -596,7 +619,7 @@ const repairOpenManifest = (paths: WorkspacePaths, options: ManifestOptions) =>
     const removedDirs = yield* removeAbandonedTempDirs(paths.tmp, options.owner.isAlive)
     for (const dir of removedDirs) actions.push({ kind: "AbandonedTempDir", did: "removed the temp directory of a process that is gone", paths: [dir], ids: [] })
 
-    const inspected = yield* inspectOpenManifest(paths, options)
+    const inspected = yield* inspectOpenManifest(paths, options, localFiles)
     for (const file of inspected.temps.tempFiles) {
       // Checked again just before removal: the pid could be reused, never by this process though.
       if (!ownerIsGone(atomicTempOwnerPid(basename(file)), options.owner.isAlive)) continue
@@ -647,10 +670,14 @@ const repairOpenManifest = (paths: WorkspacePaths, options: ManifestOptions) =>
  *
  * Needs no layer (see `diagnose`). Do not run it while a `kidvoice run` works on the same directory.
  */
-export const repair = (paths: WorkspacePaths, options: ManifestOptions) =>
+export const repair = (paths: WorkspacePaths, options: ManifestOptions, location?: ManifestLocation) =>
   Effect.gen(function* () {
-    const before = yield* diagnose(paths, options)
+    const before = yield* diagnose(paths, options, location)
     const actions: Array<RepairAction> = []
+    if (location?._tag === "Postgres") {
+      actions.push(...(yield* repairOpenManifest(paths, options, false).pipe(Effect.provide(manifestStoreLayer(location, options)))))
+      return { before, actions, blocked: null, after: yield* diagnose(paths, options, location) } satisfies RepairReport
+    }
     if (before.manifest.status !== "ok") {
       const { good } = yield* findGoodSnapshot(paths)
       if (before.manifest.status === "damaged" && Option.isNone(good)) {
@@ -702,7 +729,7 @@ export const repair = (paths: WorkspacePaths, options: ManifestOptions) =>
 export const renderDoctorReport = (report: DoctorReport): ReadonlyArray<string> => {
   const lines = [
     `manifest ${report.manifest.path}: ${report.manifest.status}` +
-    (report.manifest.status === "ok" ? " (integrity_check ok)" : report.manifest.reason ? ` (${report.manifest.reason})` : "")
+    (report.manifest.status === "ok" ? (report.manifest.integrityCheck.length > 0 ? " (integrity_check ok)" : "") : report.manifest.reason ? ` (${report.manifest.reason})` : "")
   ]
   if (report.manifest.status === "damaged" && report.manifest.integrityCheck.length > 0) {
     lines.push(...report.manifest.integrityCheck.map((line) => `  integrity_check: ${line}`))

@@ -137,7 +137,7 @@ export const makeManifest = (options: ManifestOptions, manifestPath?: string) =>
     /** Runs a command on this process's writer, where it commits with the other writes queued meanwhile. */
     const writeHere = (command: ManifestCommand, receipt?: WriteReceipt) => {
       const prepared = prepareWrite(command)
-      return writer.write(operationOf(command), prepared.statements, { oneChange: prepared.oneChange, receipt })
+      return writer.write(operationOf(command), prepared.statements, { oneChange: prepared.oneChange, standalone: prepared.standalone, receipt })
     }
     /** The same for a write another process sent: queued with its receipt, answered by callback. */
     const commitForAnother = (command: ManifestCommand, receipt: WriteReceipt, answer: (exit: Exit.Exit<unknown, unknown>) => void) => {

@@ -2,7 +2,7 @@ import { SqlClient } from "@effect/sql"
 import type { Connection } from "@effect/sql/SqlConnection"
 import { SqlError } from "@effect/sql/SqlError"
 import * as Statement from "@effect/sql/Statement"
-import { Clock, Data, Effect, Exit, Fiber, Metric, Queue } from "effect"
+import { Clock, Data, Effect, Exit, Fiber, Metric, Option, Queue } from "effect"
 import { columnNames } from "./columnNames.js"
 import { ManifestQueryError } from "./ManifestErrors.js"
 import { driverCode, isPostgres, isPostgresConflict } from "./dialect.js"
@@ -14,6 +14,8 @@ interface WriteRequest {
   readonly statements: Effect.Effect<unknown, unknown, SqlClient.TransactionConnection>
   /** At most one statement changes anything: SQLite undoes a failed statement by itself, so no savepoint is needed. */
   readonly oneChange: boolean
+  /** One statement whose reads, if any, need no transaction around it: PostgreSQL may run it as its own transaction. */
+  readonly standalone: boolean
   readonly receipt: WriteReceipt | undefined
   /** Called once, by the writer, with the write's outcome after its batch committed (or failed). */
   readonly answer: (exit: Exit.Exit<unknown, unknown>) => void
@@ -124,7 +126,24 @@ export const makeManifestWriter = (options: ManifestWriterOptions) =>
         }
       })
 
+    /**
+     * PostgreSQL, a lone one-statement write (the common case for a process with few workers): the statement is its
+     * own transaction, one round trip instead of five (BEGIN, SAVEPOINT, statement, COMMIT, and the connection's).
+     * Measured on this busy 2-core machine: a claim went from 20 ms to about 5.
+     */
+    const commitAlone = (request: WriteRequest) =>
+      Effect.scoped(Effect.flatMap(sql.reserve, (connection) =>
+        request.statements.pipe(
+          Effect.retry({ times: conflictRetries, while: isPostgresConflict }),
+          Effect.provideService(SqlClient.TransactionConnection, [connection, 0] as const)
+        ))).pipe(Effect.exit, Effect.map((exit) => [[request, exit] as const]))
+
     const commitBatch = (first: WriteRequest) =>
+      postgres && first.standalone && first.receipt === undefined && Option.getOrElse(queue.unsafeSize(), () => 0) === 0
+        ? commitAlone(first)
+        : commitInTransaction(first)
+
+    const commitInTransaction = (first: WriteRequest) =>
       Effect.scoped(
         Effect.gen(function* () {
           const connection = yield* sql.reserve
@@ -228,10 +247,17 @@ export const makeManifestWriter = (options: ManifestWriterOptions) =>
     const enqueue = (
       operation: string,
       statements: Effect.Effect<unknown, unknown, SqlClient.TransactionConnection>,
-      options: { readonly oneChange?: boolean; readonly receipt?: WriteReceipt },
+      options: { readonly oneChange?: boolean; readonly standalone?: boolean; readonly receipt?: WriteReceipt },
       answer: (exit: Exit.Exit<unknown, unknown>) => void
     ) => {
-      const request = { operation, statements, oneChange: options.oneChange ?? false, receipt: options.receipt, answer }
+      const request = {
+        operation,
+        statements,
+        oneChange: options.oneChange ?? false,
+        standalone: options.standalone ?? false,
+        receipt: options.receipt,
+        answer
+      }
       if (closing || !Queue.unsafeOffer(queue, request)) answer(Exit.fail(closed(operation)))
     }
 
@@ -242,7 +268,7 @@ export const makeManifestWriter = (options: ManifestWriterOptions) =>
     const write = <A, E>(
       operation: string,
       statements: Effect.Effect<A, E, SqlClient.TransactionConnection>,
-      options: { readonly oneChange?: boolean; readonly receipt?: WriteReceipt } = {}
+      options: { readonly oneChange?: boolean; readonly standalone?: boolean; readonly receipt?: WriteReceipt } = {}
     ): Effect.Effect<A, E | ManifestQueryError | WriteExpired> =>
       Effect.uninterruptible(
         Effect.async<unknown, unknown>((resume) => enqueue(operation, statements, options, resume))

@@ -159,6 +159,8 @@ export interface PreparedWrite {
   readonly statements: Effect.Effect<unknown, WriteError, SqlClient.TransactionConnection>
   /** At most one statement changes anything, so the writer needs no savepoint for it. */
   readonly oneChange: boolean
+  /** A single statement (any read after it only explains a failure): PostgreSQL may commit it on its own. */
+  readonly standalone?: boolean
 }
 
 const allPositions: ReadonlyArray<Position> = [
@@ -263,7 +265,8 @@ export const makeWriteCommands =
       const t = transitionFromData(c.transition)
       return {
         statements: runMove(c.id, t, compileMove(c.owner, c.id, t, c.fields, c.heldBy, c.now)),
-        oneChange: true
+        oneChange: true,
+        standalone: true
       }
     }
 
@@ -292,7 +295,7 @@ export const makeWriteCommands =
               ORDER BY next_retry_at LIMIT ${c.limit} ${skipLocked}) AS due
           ) AS waiting ORDER BY created_at, id LIMIT ${c.limit})
         RETURNING *`.compile()
-      return { statements: executeCompiled(update).pipe(named(`claim ${c.stage}`)), oneChange: true }
+      return { statements: executeCompiled(update).pipe(named(`claim ${c.stage}`)), oneChange: true, standalone: true }
     }
 
     const renewLease = (c: CommandOf<"RenewLease">): PreparedWrite => ({
@@ -300,7 +303,8 @@ export const makeWriteCommands =
         UPDATE videos SET lease_expires_at = ${c.leaseExpiresAt}
         WHERE id = ${c.id} AND state = ${claimingStates[c.stage].inFlight} AND claimed_by = ${c.owner}
         RETURNING id`.pipe(Effect.map((rows) => rows.length === 1), named("renew lease", c.id)),
-      oneChange: true
+      oneChange: true,
+      standalone: true
     })
 
     /** Counts the attempt and sets the retry time from the row's own count, read in the same transaction. */

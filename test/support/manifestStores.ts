@@ -57,5 +57,5 @@ export const manifestIn = (
 ) => manifestStoreLayer(location, { owner: claimOwner, staleClaimMs, retry: testRetry, ...(leaseMs === undefined ? {} : { leaseMs }) })
 
 /** A manifest in a place of its own on `store`, for one test. */
-export const freshManifestIn = (store: ManifestStoreUnderTest, claimOwner?: ClaimOwner) =>
-  Layer.unwrapScoped(store.place.pipe(Effect.map((location) => manifestIn(location, claimOwner))))
+export const freshManifestIn = (store: ManifestStoreUnderTest, claimOwner?: ClaimOwner, leaseMs?: number) =>
+  Layer.unwrapScoped(store.place.pipe(Effect.map((location) => manifestIn(location, claimOwner, 3_600_000, leaseMs))))

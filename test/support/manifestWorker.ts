@@ -12,10 +12,13 @@ import { Analysis } from "../../src/domain/Analysis.js"
 import { workspacePaths } from "../../src/domain/Workspace.js"
 import { currentProcessOwner } from "../../src/manifest/ClaimOwner.js"
 import { Manifest } from "../../src/manifest/Manifest.js"
-import { sqliteManifestLayer } from "../../src/manifest/ManifestStore.js"
+import { manifestLocation } from "../../src/manifest/ManifestLocation.js"
+import { manifestStoreLayer } from "../../src/manifest/ManifestStore.js"
+import { Either } from "effect"
 import { writeExport } from "../../src/manifest/exports.js"
 
 export interface WorkerOptions {
+  /** An SQLite file, or a postgres:// URL. */
   readonly database: string
   /** Written by the worker once its manifest is open. */
   readonly readyFile: string
@@ -132,11 +135,14 @@ const work = (options: WorkerOptions) =>
 const options = JSON.parse(process.argv[2]!) as WorkerOptions
 const owner = currentProcessOwner()
 const program = work(options).pipe(
-  Effect.provide(sqliteManifestLayer(options.database, {
+  Effect.provide(manifestStoreLayer(
+    options.database.startsWith("postgres") ? Either.getOrThrow(manifestLocation(options.database, ".")) : { _tag: "Sqlite", path: options.database },
+    {
     owner,
     staleClaimMs: 3_600_000,
     retry: { maxAttempts: 3, baseDelayMs: 1000, maxDelayMs: 60_000 }
-  }))
+  }
+  ))
 )
 const exit = await Effect.runPromiseExit(program)
 const metrics = await Effect.runPromise(storeSecondsByOperation)
