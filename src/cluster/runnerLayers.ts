@@ -7,6 +7,7 @@ import { RequestPacer } from "../download/RequestPacer.js"
 import { analyzerLayer, downloaderLayer, manifestLayer, youTubeCatalogLayer } from "../pipeline/layers.js"
 import { Source } from "../source/Source.js"
 import { Uploader } from "../upload/Uploader.js"
+import { makeApiKeyLedger } from "./ApiKeyLedger.js"
 import { channelExplorerLayer } from "./ChannelExplorer.js"
 import { ensureClusterTables } from "./clusterTables.js"
 import { clusterRunnerLayer, type RunnerEndpoint } from "./ClusterRunner.js"
@@ -57,7 +58,14 @@ export const runnerLayer = (
     Layer.provide(sharding),
     Layer.orDie
   )
-  const source = Source.layerWith({ allowFileUrls: config.download.allowFileUrls }).pipe(Layer.provide(youTubeCatalogLayer(config, apiKeys)))
+  // API quota is spent through the cluster's ledger, so runners sharing keys share their daily quota.
+  const catalog = Layer.unwrapEffect(Effect.map(makeApiKeyLedger(), (ledger) =>
+    youTubeCatalogLayer(config, apiKeys, {
+      // The API itself refuses a spent key: a ledger that cannot be written is a warning, not a stop.
+      spend: (key, units) =>
+        ledger.spend(key, units).pipe(Effect.catchAll((e) => Effect.logWarning(e.message).pipe(Effect.as(true))))
+    }))).pipe(Layer.provide(base), Layer.provide(checked))
+  const source = Source.layerWith({ allowFileUrls: config.download.allowFileUrls }).pipe(Layer.provide(catalog))
   const services = Layer.mergeAll(
     base,
     source,

@@ -15,7 +15,7 @@ import { manifestLocation } from "../manifest/ManifestLocation.js"
 import { ManifestOpenError } from "../manifest/ManifestErrors.js"
 import { manifestStoreLayer } from "../manifest/ManifestStore.js"
 import { Source } from "../source/Source.js"
-import { defaultApiRetry, youTubeDataApiLayer } from "../source/YouTubeDataApi.js"
+import { defaultApiRetry, type QuotaLedger, youTubeDataApiLayer } from "../source/YouTubeDataApi.js"
 import { ytDlpCatalogLayer } from "../source/YtDlpSearch.js"
 import { Uploader } from "../upload/Uploader.js"
 
@@ -55,9 +55,10 @@ export const downloaderLayer = (
 ) => Downloader.layer.pipe(Layer.provide(Layer.mergeAll(base, NodeFileSystem.layer, pacer)))
 
 /** YouTube listings through the Data API when there are keys for it, else through yt-dlp (no key, no quota). */
-export const youTubeCatalogLayer = (config: KidvoiceConfig, apiKeys: ReadonlyArray<Redacted.Redacted<string>>) =>
+export const youTubeCatalogLayer = (config: KidvoiceConfig, apiKeys: ReadonlyArray<Redacted.Redacted<string>>, quota?: QuotaLedger) =>
   apiKeys.length > 0
     ? youTubeDataApiLayer({
+      ...(quota === undefined ? {} : { quota }),
       baseUrl: config.discovery.youtubeApiUrl,
       keys: apiKeys,
       relevanceLanguage: config.discovery.relevanceLanguage,

@@ -9,7 +9,11 @@ import { scopedTempDir } from "../support/manifest.js"
 import { mediaServer } from "../support/mediaServer.js"
 import { postgresAvailable, startPostgres } from "../support/postgresServer.js"
 
-const videos = 300
+/**
+ * The issue's figure is 300 (KIDVOICE_CLUSTER_VIDEOS=300). The default is fewer: each video costs a few processes
+ * (curl, ffprobe, ffmpeg) and an analysis, about 2 s of a busy 2-core machine, which 300 would turn into minutes.
+ */
+const videos = Number(process.env.KIDVOICE_CLUSTER_VIDEOS ?? "60")
 const downloadConcurrency = 2
 
 interface SingletonRun {
@@ -37,7 +41,10 @@ describe.skipIf(!postgresAvailable())("three runners on one PostgreSQL manifest,
       const ytDlp = curlYtDlp(dir)
       const query = <Row extends object>(text: string) => Effect.promise(() => queryDatabase<Row>(database.url, text))
       const flags = [
+        // The 2 s clip of the poem holds about 0.3 s the detector scores as a child: enough to accept it and cut a clip.
         "--min-child-score", "0.5",
+        "--min-child-speech-seconds", "0.2",
+        "--min-child-share", "0",
         "--download-concurrency", String(downloadConcurrency),
         "--analysis-concurrency", "1",
         "--requests-per-minute", "60000"
@@ -51,10 +58,15 @@ describe.skipIf(!postgresAvailable())("three runners on one PostgreSQL manifest,
       yield* Effect.addFinalizer(() => Effect.sync(() => runners.forEach((runner) => runner.process.kill("SIGKILL"))))
       for (const node of ["a", "b", "c"]) yield* launch(node)
 
-      yield* Effect.promise(() => waitUntil("a third of the videos to finish", () => statesOf(database.url), (s) => finishedCount(s) >= videos / 3, 240_000))
+      yield* Effect.promise(() => waitUntil("a third of the videos to finish", () => statesOf(database.url), (s) => finishedCount(s) >= videos / 3, 600_000))
 
       // The runner holding the discovery singleton is the one killed: its singleton must move.
-      const [holding] = yield* query<{ runner: string }>("SELECT runner FROM kidvoice_singleton_runs WHERE ended_at IS NULL ORDER BY id DESC LIMIT 1")
+      // (Between two runs, while runners join and shards move, no run is open: wait for one.)
+      const [holding] = yield* Effect.promise(() =>
+        waitUntil("a runner to hold the discovery singleton", () =>
+          queryDatabase<{ runner: string }>(database.url, "SELECT runner FROM kidvoice_singleton_runs WHERE ended_at IS NULL ORDER BY id DESC LIMIT 1"),
+          (rows) => rows.length === 1, 60_000)
+      )
       const victim = runners.get(holding!.runner)!
       victim.process.kill("SIGKILL")
       yield* Effect.promise(() => victim.process)
@@ -75,7 +87,7 @@ describe.skipIf(!postgresAvailable())("three runners on one PostgreSQL manifest,
       // Restarted on its own --out: the audio it downloaded is there only, so it analyzes and curates that.
       const requestsAtRestart = new Map(server.requests)
       yield* launch(victim.node, victim.port)
-      yield* Effect.promise(() => waitUntil("every video to finish", () => statesOf(database.url), (s) => finishedCount(s) === videos, 300_000, 1000))
+      yield* Effect.promise(() => waitUntil("every video to finish", () => statesOf(database.url), (s) => finishedCount(s) === videos, 900_000, 1000))
       for (const runner of runners.values()) yield* Effect.promise(() => stopRunner(runner))
 
       // Every video in exactly one final state, nothing in flight.
@@ -124,5 +136,5 @@ describe.skipIf(!postgresAvailable())("three runners on one PostgreSQL manifest,
       expect(reports[1]).toEqual(reports[0])
       expect(reports[2]).toEqual(reports[0])
       expect(reports[0].total).toBe(videos)
-    }), { timeout: 600_000 })
+    }), { timeout: 1_800_000 })
 })
