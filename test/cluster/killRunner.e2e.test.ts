@@ -34,14 +34,14 @@ describe.skipIf(!postgresAvailable())("three runners on one PostgreSQL manifest,
     Effect.gen(function* () {
       const dir = yield* scopedTempDir("cluster")
       const database = yield* Effect.acquireRelease(Effect.promise(() => startPostgres()), (server) => Effect.sync(server.stop))
-      const poem = shortPoem(dir, 2)
+      const poem = shortPoem(dir, 3)
       const paths = Array.from({ length: videos }, (_, i) => `/v${i}.mp3`)
       const server = yield* mediaServer(Object.fromEntries(paths.map((path) => [path, { status: 200, file: poem, delayMs: 30 }])))
       const list = urlList(dir, paths.map(server.url))
       const ytDlp = curlYtDlp(dir)
       const query = <Row extends object>(text: string) => Effect.promise(() => queryDatabase<Row>(database.url, text))
       const flags = [
-        // The 2 s clip of the poem holds about 0.3 s the detector scores as a child: enough to accept it and cut a clip.
+        // The first 3 s of the poem hold about 0.3 s the detector scores as a child: enough to accept them and cut a clip.
         "--min-child-score", "0.5",
         "--min-child-speech-seconds", "0.2",
         "--min-child-share", "0",
@@ -71,7 +71,6 @@ describe.skipIf(!postgresAvailable())("three runners on one PostgreSQL manifest,
       victim.process.kill("SIGKILL")
       yield* Effect.promise(() => victim.process)
       const killedAt = Date.now()
-      const [inFlightAtKill] = yield* query<{ n: string }>("SELECT COUNT(*) AS n FROM videos WHERE state IN ('downloading', 'analyzing')")
       yield* Effect.promise(() =>
         waitUntil("another runner to take the discovery singleton over", () =>
           queryDatabase<SingletonRun>(database.url, `SELECT * FROM kidvoice_singleton_runs WHERE runner <> '${victim.node}' AND started_at > ${killedAt - 5000}`),
@@ -94,7 +93,6 @@ describe.skipIf(!postgresAvailable())("three runners on one PostgreSQL manifest,
       const states = yield* Effect.promise(() => statesOf(database.url))
       expect(finishedCount(states)).toBe(videos)
       expect(states["accepted"] ?? 0).toBeGreaterThan(0)
-      expect(Number(inFlightAtKill!.n)).toBeGreaterThanOrEqual(0)
 
       // Downloaded once after the last restart; before it, only the killed runner's own downloads ran twice.
       for (const path of paths) {
