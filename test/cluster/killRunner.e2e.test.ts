@@ -45,6 +45,7 @@ describe.skipIf(!postgresAvailable())("three runners on one PostgreSQL manifest,
         "--min-child-score", "0.5",
         "--min-child-speech-seconds", "0.2",
         "--min-child-share", "0",
+        "--clip-min-seconds", "0.2",
         "--download-concurrency", String(downloadConcurrency),
         "--analysis-concurrency", "1",
         "--requests-per-minute", "60000"
