@@ -157,7 +157,7 @@ export const migrations = {
     // claim back. A pid says whether a holder lives only on its own host; the lease says it everywhere.
     yield* sql`ALTER TABLE videos ADD COLUMN lease_expires_at ${time}`
   }),
-  "0011_audio_host": Effect.gen(function* () {
+  "0012_audio_host": Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
     // The machine whose --out holds a row's audio (a cluster runner's node name): analysis and curation of the row
     // run there. NULL: any process of the one --out (a single machine, or runners sharing one filesystem).
