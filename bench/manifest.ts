@@ -8,26 +8,31 @@
  *
  * An update is one committed UPDATE at the manifest's durability (WAL, synchronous=FULL). Setups:
  *   kidvoice       the real Manifest layer: claim("download", 1) then completeDownload, two updates a row, from
- *                  --fibers loops per process; the processes elect one whose writer commits every process's
- *                  writes that meet in one transaction (HostWriter.ts)
- *   kidvoice own writer  the same with shareWritesOnHost: false: each process commits its own writes, and
- *                  SQLite's lock passes between them (how kidvoice wrote before the host writer)
+ *                  --fibers loops per process; each process commits its own writes (group commit inside it),
+ *                  and SQLite's lock passes between them
  *   kidvoice 1 proc  the same loops as --old-processes kidvoice processes have (say 10 × 4), in one process:
  *                  what running one process with more workers, instead of several, gives
  *   raw same SQL   the same two statements through better-sqlite3, no Effect (what Effect costs)
  *   raw by id      UPDATE ... WHERE id = ? through better-sqlite3 (the ceiling at this durability)
  *   old pattern    the whole manifest in one JSON file behind a touch-file lock (bench/oldPattern.ts)
+ *   postgres       the real Manifest layer on a private PostgreSQL 15 server (fsync on, synchronous_commit on: as
+ *                  durable as SQLite's FULL), same loops; each process commits its own writes, claims lock with
+ *                  FOR UPDATE SKIP LOCKED. Seeded with one INSERT ... SELECT generate_series.
+ *   --stores sqlite,postgres   which stores to measure (the old pattern runs with sqlite)
  * Each writer is its own process, started and opened before a start file releases them all together. Rows
  * are seeded straight into a migrated manifest in one transaction; between runs claimed rows are reset.
  * Figures are printed, never asserted.
  */
+import { SqlClient } from "@effect/sql"
 import Database from "better-sqlite3"
-import { Effect, Layer } from "effect"
+import { Effect, Either, Layer } from "effect"
 import { execa, type ResultPromise } from "execa"
 import { closeSync, fdatasyncSync, mkdirSync, mkdtempSync, openSync, readdirSync, rmSync, writeFileSync, writeSync } from "node:fs"
 import { cpus, tmpdir } from "node:os"
 import { join } from "node:path"
-import { sqliteLayer } from "../src/manifest/ManifestStore.js"
+import { manifestLocation } from "../src/manifest/ManifestLocation.js"
+import { postgresLayer, sqliteLayer } from "../src/manifest/ManifestStore.js"
+import { startPostgres } from "../test/support/postgresServer.js"
 import { rowId, sleepSync, type WorkerArgs, type WorkerReport } from "./manifestShared.js"
 import { writeOldManifest } from "./oldPattern.js"
 import { bundleWorker } from "../scripts/bundleWorker.js"
@@ -45,8 +50,9 @@ const fibers = Number(option("fibers", "4"))
 const oldSeconds = Number(option("old-seconds", "20"))
 const oldProcesses = Number(option("old-processes", "10"))
 const oldRows = Number(option("old-rows", "10000"))
+const stores = option("stores", "sqlite,postgres").split(",")
 
-type Setup = "kidvoice" | "kidvoice own writer" | "kidvoice 1 proc" | "raw same SQL" | "raw by id" | "old pattern"
+type Setup = "kidvoice" | "kidvoice 1 proc" | "raw same SQL" | "raw by id" | "old pattern" | "postgres"
 
 interface Result {
   readonly setup: Setup
@@ -61,13 +67,8 @@ interface Result {
   readonly exhausted: boolean
   readonly storeSeconds: Record<string, { count: number; sum: number }>
   readonly commits: { count: number; writes: number }
-  /** How many kidvoice processes led, followed or wrote alone (HostWriter.ts). */
-  readonly roles: string
   /** CPU time of all writers together while measured (kidvoice only). */
   readonly cpuMs: number
-  /** CPU time of the leading process alone, and of the following ones together (kidvoice sharing one writer). */
-  readonly leaderCpuMs: number
-  readonly followers: { readonly cpuMs: number; readonly updates: number }
 }
 
 const perSecond = (r: Result) => r.updates / r.seconds
@@ -127,6 +128,32 @@ const seed = async (path: string, rows: number) => {
   db.close()
 }
 
+/** Runs statements on a PostgreSQL manifest (migrated on the way). */
+const onPostgres = <A>(url: string, effect: Effect.Effect<A, unknown, SqlClient.SqlClient>) =>
+  Effect.runPromise(effect.pipe(Effect.provide(postgresLayer(Either.getOrThrow(manifestLocation(url, ".")) as never)), Effect.scoped) as Effect.Effect<A>)
+
+/** A migrated PostgreSQL manifest with `rows` discovered videos, made by the server itself in one statement. */
+const seedPostgres = (url: string, rows: number) =>
+  onPostgres(url, Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    yield* sql`DELETE FROM videos`
+    yield* sql`
+      INSERT INTO videos (id, kind, source_url, title, channel, declared_duration_seconds, state, attempts, created_at, updated_at)
+      SELECT 'v' || lpad(n::text, 10, '0'), 'youtube', 'https://www.youtube.com/watch?v=v' || lpad(n::text, 10, '0'),
+             'Bedtime story number ' || n || ' read by a six year old', 'Family Channel ' || (n % 997), 60 + (n % 900),
+             'discovered', 0, 1700000000000 + n, 1700000000000 + n
+      FROM generate_series(0, ${rows - 1}) AS n`
+    yield* sql`VACUUM ANALYZE videos`
+  }))
+
+const resetPostgres = (url: string) =>
+  onPostgres(url, Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    yield* sql`UPDATE videos SET state = 'discovered', claimed_by = NULL, claimed_at = NULL, lease_expires_at = NULL, audio_path = NULL,
+      measured_duration_seconds = NULL WHERE state IN ('downloading', 'downloaded')`
+    yield* sql`VACUUM videos`
+  }))
+
 /** Gives claimed rows back, so every run starts from the same manifest. */
 const reset = (path: string) => {
   const db = new Database(path)
@@ -145,8 +172,7 @@ const runWorkers = async (
   rows: number,
   processes: number,
   forSeconds: number,
-  loops = fibers,
-  shareWritesOnHost = true
+  loops = fibers
 ): Promise<Result> => {
   const tag = `run-${++runs}`
   const readyDir = join(dir, `${tag}-ready`)
@@ -155,7 +181,7 @@ const runWorkers = async (
   const workers: Array<ResultPromise> = []
   try {
     for (let index = 0; index < processes; index++) {
-      const workerArgs: WorkerArgs = { target, rows, index, processes, seconds: forSeconds, readyFile: join(readyDir, String(index)), startFile, fibers: loops, shareWritesOnHost }
+      const workerArgs: WorkerArgs = { target, rows, index, processes, seconds: forSeconds, readyFile: join(readyDir, String(index)), startFile, fibers: loops }
       workers.push(execa(process.execPath, [...command, JSON.stringify(workerArgs)], { stdin: "ignore", timeout: (forSeconds + 120) * 1000 }))
     }
     for (const worker of workers) worker.catch(() => undefined) // surfaced by Promise.all below
@@ -181,17 +207,7 @@ const runWorkers = async (
       exhausted: reports.some((r) => r.exhausted),
       storeSeconds,
       commits: reports.reduce((sum, r) => ({ count: sum.count + (r.commits?.count ?? 0), writes: sum.writes + (r.commits?.writes ?? 0) }), { count: 0, writes: 0 }),
-      cpuMs: reports.reduce((sum, r) => sum + (r.cpuMs ?? 0), 0),
-      leaderCpuMs: reports.filter((r) => r.role === "leader").reduce((sum, r) => sum + (r.cpuMs ?? 0), 0),
-      followers: reports.filter((r) => r.role === "follower").reduce(
-        (sum, r) => ({ cpuMs: sum.cpuMs + (r.cpuMs ?? 0), updates: sum.updates + r.updates }),
-        { cpuMs: 0, updates: 0 }
-      ),
-      roles: (["leader", "follower", "alone"] as const)
-        .map((role) => [role, reports.filter((r) => r.role === role).length] as const)
-        .filter(([, n]) => n > 0)
-        .map(([role, n]) => `${n} ${role}`)
-        .join(", ")
+      cpuMs: reports.reduce((sum, r) => sum + (r.cpuMs ?? 0), 0)
     }
   } finally {
     for (const worker of workers) if (worker.exitCode === null) worker.kill()
@@ -221,7 +237,7 @@ try {
     printRow(r)
   }
 
-  for (const rows of rowCounts) {
+  for (const rows of stores.includes("sqlite") ? rowCounts : []) {
     const path = join(dir, `manifest-${rows}.sqlite`)
     const seeding = performance.now()
     await seed(path, rows)
@@ -237,10 +253,6 @@ try {
         record(await runWorkers(setup, command, path, rows, processes, seconds))
       }
       if (setup === "kidvoice") {
-        for (const processes of processCounts.filter((n) => n > 1)) {
-          reset(path)
-          record(await runWorkers("kidvoice own writer", command, path, rows, processes, seconds, fibers, false))
-        }
         reset(path)
         record(await runWorkers("kidvoice 1 proc", command, path, rows, 1, seconds, fibers * oldProcesses))
       }
@@ -248,11 +260,30 @@ try {
     for (const suffix of ["", "-wal", "-shm"]) rmSync(`${path}${suffix}`, { force: true })
   }
 
-  const oldDir = join(dir, "old")
-  mkdirSync(oldDir)
-  const bytes = writeOldManifest(oldDir, oldRows)
-  process.stderr.write(`(old manifest.json: ${oldRows.toLocaleString("en")} records, ${(bytes / 1e6).toFixed(1)} MB, ${(bytes / oldRows).toFixed(0)} bytes a record)\n`)
-  record(await runWorkers("old pattern", [oldWorker], oldDir, oldRows, oldProcesses, oldSeconds))
+  if (stores.includes("postgres")) {
+    const server = await startPostgres("bench", { durable: true })
+    try {
+      for (const rows of rowCounts) {
+        const seeding = performance.now()
+        await seedPostgres(server.url, rows)
+        process.stderr.write(`(PostgreSQL: seeded ${rows.toLocaleString("en")} rows in ${((performance.now() - seeding) / 1000).toFixed(1)} s)\n`)
+        for (const processes of processCounts) {
+          await resetPostgres(server.url)
+          record(await runWorkers("postgres", [kidvoiceWorker], server.url, rows, processes, seconds))
+        }
+      }
+    } finally {
+      server.stop()
+    }
+  }
+
+  if (stores.includes("sqlite")) {
+    const oldDir = join(dir, "old")
+    mkdirSync(oldDir)
+    const bytes = writeOldManifest(oldDir, oldRows)
+    process.stderr.write(`(old manifest.json: ${oldRows.toLocaleString("en")} records, ${(bytes / 1e6).toFixed(1)} MB, ${(bytes / oldRows).toFixed(0)} bytes a record)\n`)
+    record(await runWorkers("old pattern", [oldWorker], oldDir, oldRows, oldProcesses, oldSeconds))
+  }
 
   const find = (setup: Setup, rows: number, processes: number) =>
     results.find((r) => r.setup === setup && r.rows === rows && r.processes === processes)
@@ -279,7 +310,7 @@ try {
   }
   if (rowCounts.length > 1) {
     const [small, large] = [Math.min(...rowCounts), Math.max(...rowCounts)]
-    for (const setup of ["kidvoice", "raw same SQL", "raw by id"] as const) {
+    for (const setup of ["kidvoice", "raw same SQL", "raw by id", "postgres"] as const) {
       const ratios = processCounts.map((p) => {
         const a = find(setup, small, p)
         const b = find(setup, large, p)
@@ -289,7 +320,7 @@ try {
     }
   }
   process.stdout.write("\nwhere a kidvoice writer's time goes (mean ms per statement, from its storeSeconds histogram, lock waits included):\n")
-  for (const r of results.filter((r) => r.setup.startsWith("kidvoice"))) {
+  for (const r of results.filter((r) => r.setup.startsWith("kidvoice") || r.setup === "postgres")) {
     const claim = r.storeSeconds["claim download"]
     const complete = r.storeSeconds["transition Complete"]
     const inStore = Object.values(r.storeSeconds).reduce((sum, h) => sum + h.sum, 0)
@@ -298,11 +329,7 @@ try {
       `  ${pad(r.rows.toLocaleString("en"), 9)} rows ${pad(String(r.processes), 2)} writers × ${pad(String(r.loops), 2)} loops: claim ${claim ? ((1000 * claim.sum) / claim.count).toFixed(2) : "-"} ms, ` +
         `complete ${complete ? ((1000 * complete.sum) / complete.count).toFixed(2) : "-"} ms, outside the store ${(1000 * outside).toFixed(2)} ms per update and loop, ` +
         `${(r.commits.writes / Math.max(1, r.commits.count)).toFixed(1)} writes per commit, ` +
-        `${(r.cpuMs / r.updates).toFixed(2)} ms CPU per update (${r.roles}` +
-        (r.followers.updates > 0
-          ? `; the leader ${(r.leaderCpuMs / r.updates).toFixed(2)} ms per update it committed, a follower ` +
-            `${(r.followers.cpuMs / r.followers.updates).toFixed(2)} ms per update of its own`
-          : "") + ")\n"
+        `${(r.cpuMs / r.updates).toFixed(2)} ms CPU per update\n`
     )
   }
   process.stdout.write("ms/update = the writers' own seconds added up ÷ updates: the time one writer spends per committed update.\n")

@@ -6,7 +6,7 @@ import { existsSync, writeFileSync } from "node:fs"
 
 /** Options every worker gets as its one JSON argument. */
 export interface WorkerArgs {
-  /** The manifest file (SQLite) or the old pattern's directory. */
+  /** The manifest file (SQLite), a postgres:// URL, or the old pattern's directory. */
   readonly target: string
   readonly rows: number
   /** This worker's number, 0..processes-1, and how many there are. */
@@ -17,8 +17,6 @@ export interface WorkerArgs {
   readonly startFile: string
   /** Concurrent claim-and-complete loops inside one kidvoice writer process (its stage workers). */
   readonly fibers: number
-  /** Whether the kidvoice processes send their writes to one of them (HostWriter.ts), or each commits its own. */
-  readonly shareWritesOnHost?: boolean
 }
 
 /** The last stdout line of every worker. Times are epoch milliseconds. */
@@ -32,8 +30,6 @@ export interface WorkerReport {
   readonly storeSeconds?: Readonly<Record<string, { readonly count: number; readonly sum: number }>>
   /** Transactions the writer committed and the writes in them (kidvoice only). */
   readonly commits?: { readonly count: number; readonly writes: number }
-  /** Who committed this kidvoice process's writes: itself leading the host's processes, the leader, or itself alone. */
-  readonly role?: "leader" | "follower" | "alone"
   /** CPU time (user + system) the process used while measured. */
   readonly cpuMs?: number
 }

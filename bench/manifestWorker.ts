@@ -4,10 +4,12 @@
  * each completion is a durable write, answered after its commit; the manifest writer commits those that
  * arrive together in one transaction. Argument: WorkerArgs as JSON.
  */
-import { Effect, Metric, MetricState, Schedule } from "effect"
+import { Effect, Metric, MetricState } from "effect"
 import { currentProcessOwner } from "../src/manifest/ClaimOwner.js"
 import { Manifest } from "../src/manifest/Manifest.js"
-import { sqliteManifestLayer } from "../src/manifest/ManifestStore.js"
+import { Either } from "effect"
+import { manifestLocation } from "../src/manifest/ManifestLocation.js"
+import { manifestStoreLayer } from "../src/manifest/ManifestStore.js"
 import { awaitStartAsync, printReport, type WorkerArgs } from "./manifestShared.js"
 
 const cpuMsSince = (start: NodeJS.CpuUsage) => {
@@ -19,16 +21,7 @@ const args = JSON.parse(process.argv[2]!) as WorkerArgs
 
 const run = Effect.gen(function* () {
   const manifest = yield* Manifest
-  // The processes settle who commits the host's writes before the clock starts.
-  if (args.shareWritesOnHost !== false) {
-    yield* manifest.writerRole.pipe(
-      Effect.filterOrFail((role) => role !== "alone"),
-      Effect.retry(Schedule.spaced("10 millis").pipe(Schedule.upTo("10 seconds"))),
-      Effect.ignore
-    )
-  }
   yield* Effect.promise(() => awaitStartAsync(args))
-  const role = yield* manifest.writerRole
   const cpuAtStart = process.cpuUsage()
   const startedAt = Date.now()
   const deadline = startedAt + args.seconds * 1000
@@ -47,16 +40,18 @@ const run = Effect.gen(function* () {
     }
   })
   yield* Effect.forEach(Array.from({ length: args.fibers }), () => loop, { concurrency: "unbounded", discard: true })
-  return { updates, startedAt, endedAt: Date.now(), exhausted, role, cpuMs: cpuMsSince(cpuAtStart) }
+  return { updates, startedAt, endedAt: Date.now(), exhausted, cpuMs: cpuMsSince(cpuAtStart) }
 })
 
 const result = await Effect.runPromise(run.pipe(
-  Effect.provide(sqliteManifestLayer(args.target, {
+  Effect.provide(manifestStoreLayer(
+    args.target.startsWith("postgres://") ? Either.getOrThrow(manifestLocation(args.target, ".")) : { _tag: "Sqlite", path: args.target },
+    {
     owner: currentProcessOwner(),
     staleClaimMs: 3_600_000,
-    retry: { maxAttempts: 3, baseDelayMs: 1000, maxDelayMs: 60_000 },
-    shareWritesOnHost: args.shareWritesOnHost ?? true
-  }))
+    retry: { maxAttempts: 3, baseDelayMs: 1000, maxDelayMs: 60_000 }
+  }
+  ))
 ))
 const storeSeconds: Record<string, { count: number; sum: number }> = {}
 let commits = { count: 0, writes: 0 }

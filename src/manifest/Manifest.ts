@@ -1,7 +1,7 @@
 import { SqlClient } from "@effect/sql"
 import type { SqlError } from "@effect/sql/SqlError"
 import type { ParseError } from "effect/ParseResult"
-import { Clock, Context, Duration, Effect, Either, type Exit, Layer, Metric, Random, Schema } from "effect"
+import { Clock, Context, Duration, Effect, Either, Layer, Metric, Random, Schema } from "effect"
 import { Analysis, type Clip, DatasetClip } from "../domain/Analysis.js"
 import { type CaptionTrack, CaptionTracks } from "../domain/Captions.js"
 import type { Candidate } from "../domain/Candidate.js"
@@ -9,10 +9,9 @@ import { ManifestRow } from "../domain/ManifestRow.js"
 import type { RetryPolicy, StageFailure } from "../domain/RetryPolicy.js"
 import { ClaimingStage, claimingStates, transition, Transition, type VideoState } from "../domain/VideoState.js"
 import type { VideoId } from "../domain/VideoId.js"
-import { ManifestQueryError, VideoNotFound } from "./ManifestErrors.js"
+import { VideoNotFound } from "./ManifestErrors.js"
 import { isClaimStale, type ClaimOwner } from "./ClaimOwner.js"
-import { type HostWriterRole, makeHostWriter } from "./HostWriter.js"
-import { makeManifestWriter, type WriteReceipt } from "./ManifestWriter.js"
+import { makeManifestWriter } from "./ManifestWriter.js"
 import {
   type CommandResult,
   droppedClaim,
@@ -49,11 +48,6 @@ export interface ManifestOptions {
   readonly audioHost?: string
   /** Most writes committed in one transaction (group commit). */
   readonly maxWriteBatch?: number
-  /**
-   * Whether this host's kidvoice processes on the same manifest send their writes to one of them, which commits
-   * them together (HostWriter.ts). On unless turned off; needs the manifest's path (see `Manifest.layer`).
-   */
-  readonly shareWritesOnHost?: boolean
 }
 
 export interface DownloadedAudio {
@@ -110,15 +104,11 @@ const encodeCaptions = Schema.encode(Schema.parseJson(CaptionTracks))
 /** A claim's lease when the options set none: a crashed machine's rows wait this long before another takes them. */
 export const defaultLeaseMs = 60_000
 
-export const makeManifest = (options: ManifestOptions, manifestPath?: string) =>
+export const makeManifest = (options: ManifestOptions) =>
   Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
     const ownerId = options.owner.id
     const leaseMs = options.leaseMs ?? defaultLeaseMs
-    const hostWriterKey = sql<{ key: string }>`SELECT key FROM host_writer_key`.pipe(
-      Effect.map((rows) => rows[0]?.key ?? ""),
-      Effect.mapError((cause) => new ManifestQueryError({ operation: "read host writer key", cause }))
-    )
     const writer = yield* makeManifestWriter({ maxBatch: options.maxWriteBatch ?? 256 })
     const prepareWrite = yield* makeWriteCommands
 
@@ -134,29 +124,16 @@ export const makeManifest = (options: ManifestOptions, manifestPath?: string) =>
     const query = (operation: string, videoId?: string) =>
       <A, R>(effect: Effect.Effect<A, SqlError | ParseError, R>) => effect.pipe(named(operation, videoId), timed(operation))
 
-    /** Runs a command on this process's writer, where it commits with the other writes queued meanwhile. */
-    const writeHere = (command: ManifestCommand, receipt?: WriteReceipt) => {
+    /**
+     * A write, on this process's writer, where it commits with the other writes queued meanwhile; answered once
+     * committed, timed from asking to answer.
+     */
+    const write = <C extends ManifestCommand>(command: C) => {
       const prepared = prepareWrite(command)
-      return writer.write(operationOf(command), prepared.statements, { oneChange: prepared.oneChange, standalone: prepared.standalone, receipt })
-    }
-    /** The same for a write another process sent: queued with its receipt, answered by callback. */
-    const commitForAnother = (command: ManifestCommand, receipt: WriteReceipt, answer: (exit: Exit.Exit<unknown, unknown>) => void) => {
-      const prepared = prepareWrite(command)
-      writer.enqueue(operationOf(command), prepared.statements, { oneChange: prepared.oneChange, receipt }, answer)
-    }
-    const hostWriter = manifestPath !== undefined && options.shareWritesOnHost !== false
-      ? yield* makeHostWriter({ manifestPath, key: yield* hostWriterKey, ownerId, writeHere, commitForAnother })
-      : undefined
-    const writeOnHost = hostWriter?.submit ?? writeHere
-    /** Who commits this process's writes: itself as the host's leader, the leader, or itself alone. */
-    const writerRole: Effect.Effect<HostWriterRole> = hostWriter?.role ?? Effect.succeed("alone")
-
-    /** A write, answered once committed (by this process or the host's leading one); timed from asking to answer. */
-    const write = <C extends ManifestCommand>(command: C) =>
-      writeOnHost(command).pipe(
-        Effect.catchTag("WriteExpired", (cause) => new ManifestQueryError({ operation: cause.operation, cause })),
+      return writer.write(operationOf(command), prepared.statements, { oneChange: prepared.oneChange, standalone: prepared.standalone }).pipe(
         timed(operationOf(command))
       ) as Effect.Effect<CommandResult<C>, WriteError>
+    }
 
     const get = (id: VideoId) =>
       sql`SELECT * FROM videos WHERE id = ${id}`.pipe(
@@ -452,7 +429,6 @@ export const makeManifest = (options: ManifestOptions, manifestPath?: string) =>
 
     return {
       owner: options.owner,
-      writerRole,
       addCandidates,
       recordDiscovery,
       queueChannelsOfAccepted,
@@ -489,6 +465,5 @@ export class Manifest extends Context.Tag("kidvoice/Manifest")<
   Manifest,
   Effect.Effect.Success<ReturnType<typeof makeManifest>>
 >() {
-  /** With `manifestPath`, the file's other processes on this host share one writer (unless `shareWritesOnHost: false`). */
-  static readonly layer = (options: ManifestOptions, manifestPath?: string) => Layer.scoped(Manifest, makeManifest(options, manifestPath))
+  static readonly layer = (options: ManifestOptions) => Layer.scoped(Manifest, makeManifest(options))
 }

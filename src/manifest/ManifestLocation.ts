@@ -29,7 +29,7 @@ export const hidePassword = (url: URL): string => {
 }
 
 /** Text that may hold a URL with a password (a driver's message), with every password hidden. Pure. */
-export const hidePasswordsIn = (text: string): string => text.replace(/(postgres(?:ql)?:\/\/[^:/@\s]*:)[^@\s]*@/gi, "$1***@")
+export const hidePasswordsIn = (text: string): string => text.replace(/([a-z][a-z0-9+.-]*:\/\/[^:/@\s]*:)[^@\s]*@/gi, "$1***@")
 
 /**
  * The manifest a setting names. Null (the default): `<out>/manifest.sqlite`. A `postgres://` or `postgresql://` URL:

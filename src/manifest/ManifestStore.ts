@@ -59,7 +59,7 @@ const describeOpenFailure = (cause: Cause.Cause<unknown>): string => {
 
 /** The manifest service over an SQLite file. */
 export const sqliteManifestLayer = (path: string, options: ManifestOptions) =>
-  Manifest.layer(options, path).pipe(Layer.provideMerge(sqliteLayer(path)))
+  Manifest.layer(options).pipe(Layer.provideMerge(sqliteLayer(path)))
 
 /**
  * PostgreSQL's 64-bit integers (times in milliseconds, COUNT(*)) and SUM's numerics come back as text by default, to

@@ -16,27 +16,10 @@ interface WriteRequest {
   readonly oneChange: boolean
   /** One statement whose reads, if any, need no transaction around it: PostgreSQL may run it as its own transaction. */
   readonly standalone: boolean
-  readonly receipt: WriteReceipt | undefined
   /** Called once, by the writer, with the write's outcome after its batch committed (or failed). */
   readonly answer: (exit: Exit.Exit<unknown, unknown>) => void
 }
 
-/**
- * A write sent from another process (HostWriter.ts) carries its request id. Its result is kept with that id in the
- * same commit, so a write whose answer was lost when a process died is not applied twice when it is sent again:
- * the second time finds the receipt and answers with the kept result.
- */
-export interface WriteReceipt {
-  readonly id: string
-  /** Wall-clock time the asking process sent it. */
-  readonly sentAt: number
-  /** Older than this and not yet committed, the write is refused (WriteExpired) rather than run late. */
-  readonly maxAgeMs: number
-}
-
-/** How long receipts are kept: far longer than any write may wait to be committed (see `maxAgeMs`). */
-export const receiptRetentionMs = 10 * 60_000
-const receiptPruneEveryMs = 10_000
 
 export interface ManifestWriterOptions {
   /** Most writes committed together; a bound on how long one transaction holds the write lock. */
@@ -73,14 +56,6 @@ export class WriteLockTimeout extends Data.TaggedError("WriteLockTimeout")<{ rea
   }
 }
 
-/** A write with a receipt waited longer than its `maxAgeMs` and was not run; nothing was written. */
-export class WriteExpired extends Data.TaggedError("WriteExpired")<{ readonly operation: string; readonly ageMs: number }> {
-  override get message() {
-    return `manifest ${this.operation} was not run: it waited ${Math.round(this.ageMs / 1000)} s for the process committing ` +
-      `this host's manifest writes, which stopped answering; whether an earlier attempt was recorded cannot be told any more. ` +
-      `Run again: claims left behind are reclaimed`
-  }
-}
 
 /** Resumes after Node's next poll for I/O (setImmediate), by which time pending microtasks have run too. */
 const yieldToEventLoop = Effect.async<void>((resume) => {
@@ -139,7 +114,7 @@ export const makeManifestWriter = (options: ManifestWriterOptions) =>
         ))).pipe(Effect.exit, Effect.map((exit) => [[request, exit] as const]))
 
     const commitBatch = (first: WriteRequest) =>
-      postgres && first.standalone && first.receipt === undefined && Option.getOrElse(queue.unsafeSize(), () => 0) === 0
+      postgres && first.standalone && Option.getOrElse(queue.unsafeSize(), () => 0) === 0
         ? commitAlone(first)
         : commitInTransaction(first)
 
@@ -150,7 +125,6 @@ export const makeManifestWriter = (options: ManifestWriterOptions) =>
           yield* takeWriteLock(connection)
           const batch = [first, ...(yield* Queue.takeUpTo(queue, options.maxBatch - 1))]
           yield* Metric.update(commitBatchSize, batch.length)
-          const receipts: Array<readonly [id: string, result: string]> = []
           // The transaction is provided once for the whole batch: providing a service copies the fiber's context,
           // which cost five times a statement's own time when done per write.
           const exits = yield* Effect.forEach(batch, (request) => {
@@ -159,10 +133,9 @@ export const makeManifestWriter = (options: ManifestWriterOptions) =>
               // and one aborted for a deadlock with another process's batch runs again.
               ? sql.withTransaction(request.statements).pipe(Effect.retry({ times: conflictRetries, while: isPostgresConflict }))
               : request.oneChange ? request.statements : sql.withTransaction(request.statements)
-            return (request.receipt ? withReceipt(request, request.receipt, statements, receipts) : statements).pipe(Effect.exit)
+            return Effect.exit(statements)
           }).pipe(Effect.provideService(SqlClient.TransactionConnection, [connection, 0] as const))
-          const committed = yield* keepReceipts(connection, receipts).pipe(
-            Effect.zipRight(connection.executeUnprepared("COMMIT", [], undefined)),
+          const committed = yield* connection.executeUnprepared("COMMIT", [], undefined).pipe(
             Effect.tapError(() => connection.executeUnprepared("ROLLBACK", [], undefined).pipe(Effect.ignore)),
             Effect.either
           )
@@ -177,48 +150,12 @@ export const makeManifestWriter = (options: ManifestWriterOptions) =>
         Effect.catchAll((cause) => Effect.succeed([[first, Exit.fail(new ManifestQueryError({ operation: first.operation, cause }))] as const]))
       )
 
-    /** Answers a write sent again from its receipt, or runs it and notes its result for `keepReceipts`. */
-    const withReceipt = (
-      request: WriteRequest,
-      receipt: WriteReceipt,
-      statements: Effect.Effect<unknown, unknown, SqlClient.TransactionConnection>,
-      receipts: Array<readonly [string, string]>
-    ) =>
-      Effect.gen(function* () {
-        const [kept] = yield* executeCompiled(["SELECT result FROM write_receipts WHERE request_id = ?", [receipt.id]])
-        if (kept) return JSON.parse((kept as { result: string }).result) as unknown
-        const ageMs = Date.now() - receipt.sentAt
-        if (ageMs > receipt.maxAgeMs) return yield* new WriteExpired({ operation: request.operation, ageMs })
-        const result = yield* statements
-        receipts.push([receipt.id, JSON.stringify(result ?? null)])
-        return result
-      })
-
-    let prunedAt = 0
-    /**
-     * Keeps the batch's receipts in one statement, and now and then drops those past `receiptRetentionMs`. If this
-     * fails the whole batch is rolled back: no write of a sent-again kind commits without its receipt.
-     */
-    const keepReceipts = (connection: Connection, receipts: ReadonlyArray<readonly [string, string]>) =>
-      Effect.gen(function* () {
-        if (receipts.length === 0) return
-        const now = Date.now()
-        yield* connection.execute(
-          `INSERT INTO write_receipts (request_id, result, committed_at) VALUES ${receipts.map(() => "(?, ?, ?)").join(", ")}`,
-          receipts.flatMap(([id, result]) => [id, result, now]),
-          undefined
-        )
-        if (now - prunedAt < receiptPruneEveryMs) return
-        prunedAt = now
-        yield* connection.execute("DELETE FROM write_receipts WHERE committed_at < ?", [now - receiptRetentionMs], undefined)
-      })
 
     const loop = Effect.gen(function* () {
       while (true) {
         const first = yield* Queue.take(queue)
         // Let every fiber already woken (say, by the last commit's answers) queue its next write first, and let the
-        // event loop read its sockets: writes sent by other processes (HostWriter.ts) arrive that way, and Effect's
-        // scheduler alone would keep a busy writer off I/O for seconds.
+        // event loop run: Effect's scheduler alone would keep a busy writer off I/O for seconds.
         yield* yieldToEventLoop
         // A batch begun is committed and answered even when the manifest is closing.
         yield* Effect.uninterruptible(
@@ -240,14 +177,11 @@ export const makeManifestWriter = (options: ManifestWriterOptions) =>
         Effect.zipRight(Queue.shutdown(queue))
       ))
 
-    /**
-     * Queues `statements`; `answer` is called with their outcome once their batch is committed. For a caller that
-     * is not a fiber: the leader answering another process's write over its socket (HostWriter.ts).
-     */
+    /** Queues `statements`; `answer` is called with their outcome once their batch is committed. */
     const enqueue = (
       operation: string,
       statements: Effect.Effect<unknown, unknown, SqlClient.TransactionConnection>,
-      options: { readonly oneChange?: boolean; readonly standalone?: boolean; readonly receipt?: WriteReceipt },
+      options: { readonly oneChange?: boolean; readonly standalone?: boolean },
       answer: (exit: Exit.Exit<unknown, unknown>) => void
     ) => {
       const request = {
@@ -255,7 +189,6 @@ export const makeManifestWriter = (options: ManifestWriterOptions) =>
         statements,
         oneChange: options.oneChange ?? false,
         standalone: options.standalone ?? false,
-        receipt: options.receipt,
         answer
       }
       if (closing || !Queue.unsafeOffer(queue, request)) answer(Exit.fail(closed(operation)))
@@ -268,11 +201,11 @@ export const makeManifestWriter = (options: ManifestWriterOptions) =>
     const write = <A, E>(
       operation: string,
       statements: Effect.Effect<A, E, SqlClient.TransactionConnection>,
-      options: { readonly oneChange?: boolean; readonly standalone?: boolean; readonly receipt?: WriteReceipt } = {}
-    ): Effect.Effect<A, E | ManifestQueryError | WriteExpired> =>
+      options: { readonly oneChange?: boolean; readonly standalone?: boolean } = {}
+    ): Effect.Effect<A, E | ManifestQueryError> =>
       Effect.uninterruptible(
         Effect.async<unknown, unknown>((resume) => enqueue(operation, statements, options, resume))
-      ) as Effect.Effect<A, E | ManifestQueryError | WriteExpired>
+      ) as Effect.Effect<A, E | ManifestQueryError>
 
-    return { write, enqueue } as const
+    return { write } as const
   })

@@ -23,14 +23,3 @@ export const lockWaitSeconds = Metric.histogram(
   MetricBoundaries.exponential({ start: 0.0001, factor: 2, count: 20 }),
   "seconds the manifest writer waited for the write lock before a batch"
 )
-
-/** 1 while this process commits the manifest writes of every kidvoice process on its host (HostWriter.ts), else 0. */
-export const hostWriterLeads = Metric.gauge("kidvoice_host_writer_leads", {
-  description: "1 while this process commits the manifest writes of the other processes on its host"
-})
-
-/** Writes this process sent to the host's leading process to commit. */
-export const writesSentToLeader = Metric.counter("kidvoice_writes_sent_to_leader_total", {
-  description: "manifest writes sent to the process committing this host's writes",
-  incremental: true
-})

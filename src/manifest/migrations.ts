@@ -157,6 +157,12 @@ export const migrations = {
     // claim back. A pid says whether a holder lives only on its own host; the lease says it everywhere.
     yield* sql`ALTER TABLE videos ADD COLUMN lease_expires_at ${time}`
   }),
+  "0011_retire_host_writer": Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    // The host writer is gone (docs/manifest.md says which measurements retired it): its tables with it.
+    yield* sql`DROP TABLE IF EXISTS write_receipts`
+    yield* sql`DROP TABLE IF EXISTS host_writer_key`
+  }),
   "0012_audio_host": Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
     // The machine whose --out holds a row's audio (a cluster runner's node name): analysis and curation of the row

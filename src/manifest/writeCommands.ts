@@ -19,8 +19,8 @@ import { type CompiledStatement, executeCompiled } from "./ManifestWriter.js"
 
 /*
  * Every change to the manifest as data: a command says what to write, and `prepareWrite` turns it into the
- * statements the manifest writer runs. Being data, a command can be written by one process and committed by
- * another (HostWriter.ts): the time, the owner and any randomness are fixed by whoever asks.
+ * statements the manifest writer runs. The time, the owner and any randomness are fixed by whoever asks, so
+ * running a command's statements again (a batch retried after a deadlock) writes the same thing.
  */
 
 const Owner = Schema.String
@@ -135,7 +135,7 @@ export const ManifestCommand = Schema.Union(
 export type ManifestCommand = typeof ManifestCommand.Type
 type CommandOf<Tag extends ManifestCommand["_tag"]> = Extract<ManifestCommand, { _tag: Tag }>
 
-/** What each command answers once committed. All of it is plain JSON, so it can cross a socket as it is. */
+/** What each command answers once committed. */
 export interface CommandResults {
   readonly Claim: ReadonlyArray<unknown>
   /** Whether the owner still held the claim (false: it was taken back, and the lease was not renewed). */

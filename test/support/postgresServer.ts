@@ -32,7 +32,11 @@ const asServerUser = (program: string, args: ReadonlyArray<string>) => {
   return execFileSync(file, argv, { stdio: ["ignore", "pipe", "pipe"], encoding: "utf8" })
 }
 
-export const startPostgres = async (database = "kidvoice"): Promise<PostgresServer> => {
+/**
+ * `durable`: fsync on, as a real server runs (for benchmarks of durable commits); tests leave it off, since a
+ * crash of the test machine loses nothing they need.
+ */
+export const startPostgres = async (database = "kidvoice", settings: { readonly durable?: boolean } = {}): Promise<PostgresServer> => {
   const home = mkdtempSync(join(tmpdir(), "kidvoice-pg-"))
   // The server user must reach its data directory and socket folder inside root's temp folder.
   chmodSync(home, 0o777)
@@ -43,7 +47,7 @@ export const startPostgres = async (database = "kidvoice"): Promise<PostgresServ
     `-p ${port}`,
     "-c listen_addresses=127.0.0.1",
     `-c unix_socket_directories=${home}`,
-    "-c fsync=off",
+    settings.durable === true ? "-c fsync=on" : "-c fsync=off",
     "-c max_connections=200",
   ].join(" ")
   asServerUser("pg_ctl", ["-D", data, "-o", options, "-l", join(home, "server.log"), "-w", "-t", "60", "start"])
