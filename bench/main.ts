@@ -13,6 +13,8 @@
  *                  files through `kidvoice run` ÷ a bare ffmpeg shell loop (--sizes, --files, --runs, --only)
  *   transcribe     per-clip cost of the Whisper transcription loop on the tiny test model, and of its log-mel
  *                  features alone (--clips, --seconds)
+ *   cluster        videos/s downloaded by 1, 2, 3 `kidvoice worker` runners on one PostgreSQL manifest from a server
+ *                  that paces each connection (--files, --runners, --seconds-per-file, --per-runner)
  */
 import { execa } from "execa"
 import { join } from "node:path"
@@ -24,7 +26,8 @@ const harnesses: Record<string, string> = {
   download: "download.ts",
   startup: "startup.ts",
   pipeline: "pipeline.ts",
-  transcribe: "transcribe.ts"
+  transcribe: "transcribe.ts",
+  cluster: "cluster.ts"
 }
 
 const [name = "analyze", ...rest] = process.argv.slice(2)

@@ -16,6 +16,7 @@ import {
 } from "./settings.js"
 import { formatSettingsTable } from "./settingsTable.js"
 import { modelsCommand } from "./models.js"
+import { workerOptions } from "./workerOptions.js"
 import { helpFooter, helpOf, helpRequest, renderCommandHelp } from "./help.js"
 import { prepareOutDirectory, requireManifest } from "../files/outDirectory.js"
 import { youTubeTargetOfUrl } from "../source/youTubeTargets.js"
@@ -48,6 +49,7 @@ const reportPage = onFirstUse(() => import("./report.js"))
 const statusText = onFirstUse(() => import("./status.js"))
 const progress = onFirstUse(() => import("./progress.js"))
 const readiness = onFirstUse(() => import("./ready.js"))
+const workerRun = onFirstUse(() => import("./worker.js"))
 
 /** Every stage's service over the working directory of `config`, built when a command first runs. */
 const providePipeline = (config: KidvoiceConfig, apiKeys?: ReadonlyArray<Redacted.Redacted<string>>) =>
@@ -513,6 +515,14 @@ const configCommand = Command.make("config", {
     yield* Console.log(args.format === "json" ? JSON.stringify(rows, null, 2) : formatSettingsTable(rows))
   })).pipe(Command.withDescription("show the settings in force (defaults, config file, KIDVOICE_* variables, flags) and where each came from"))
 
+const worker = Command.make("worker", { ...pipelineOptions, ...youTubeOptions, ...workerOptions, input: inputsOption }, (args) =>
+  withConfig(args, (config) =>
+    discoveryRequest(args).pipe(Effect.flatMap(({ request, apiKeys }) =>
+      Effect.flatMap(workerRun, ({ workerProgram }) => workerProgram(args, config, request, apiKeys))
+    )))).pipe(Command.withDescription(
+      "run a cluster runner on this machine (needs --manifest postgres://…): runners share discovery and the work of the manifest, until stopped"
+    ))
+
 const kidvoice = Command.make("kidvoice").pipe(
   Command.withDescription("mine children's speech from videos and audio into a documented dataset"),
   Command.withSubcommands([
@@ -529,7 +539,8 @@ const kidvoice = Command.make("kidvoice").pipe(
     exportCommand,
     modelsCommand,
     evalCommand,
-    configCommand
+    configCommand,
+    worker
   ])
 )
 

@@ -38,6 +38,8 @@ export class ManifestRow extends Schema.Class<ManifestRow>("ManifestRow")({
   captions: Schema.optional(Schema.NullOr(Schema.parseJson(CaptionTracks))),
   sourceRoot: Schema.optional(Schema.NullOr(Schema.String)),
   acceptedUnder: Schema.optional(Schema.NullOr(Schema.String)),
+  /** The machine whose --out holds the audio (a cluster runner's node name); null: any process of this --out. */
+  audioHost: Schema.optional(Schema.NullOr(Schema.String)),
   createdAt: Schema.Number,
   updatedAt: Schema.Number
 }) {}

@@ -41,6 +41,11 @@ export interface ManifestOptions {
    */
   readonly leaseMs?: number
   readonly retry: RetryPolicy
+  /**
+   * This machine's name when its --out is its own (a cluster runner): recorded on every row it downloads, and its
+   * analyze claims take only rows whose audio is here. Unset: nothing recorded, any row claimed.
+   */
+  readonly audioHost?: string
   /** Most writes committed in one transaction (group commit). */
   readonly maxWriteBatch?: number
 }
@@ -197,7 +202,7 @@ export const makeManifest = (options: ManifestOptions) =>
     const claim = (stage: ClaimingStage, limit: number) =>
       Effect.gen(function* () {
         const now = yield* Clock.currentTimeMillis
-        const claimed = yield* write({ _tag: "Claim", owner: ownerId, stage, limit, now, leaseExpiresAt: now + leaseMs })
+        const claimed = yield* write({ _tag: "Claim", owner: ownerId, stage, limit, now, leaseExpiresAt: now + leaseMs, audioHost: options.audioHost ?? null })
         // Rows are checked against the schema after the commit, not while holding the write lock.
         return yield* decodeRows(claimed).pipe(named(`claim ${stage}`))
       })
@@ -243,6 +248,7 @@ export const makeManifest = (options: ManifestOptions) =>
           : null
         yield* move(id, Transition.Complete({ stage: "download" }), {
           audioPath: result.audioPath,
+          audioHost: options.audioHost ?? null,
           measuredDurationSeconds: result.measuredDurationSeconds,
           decodeWarnings: result.decodeWarnings !== undefined && result.decodeWarnings.length > 0 ? result.decodeWarnings.join(" | ") : null,
           ...Object.fromEntries(Object.entries(result.reported ?? {}).filter((entry): entry is [string, string] => typeof entry[1] === "string")),

@@ -163,7 +163,13 @@ export const migrations = {
     yield* sql`DROP TABLE IF EXISTS write_receipts`
     yield* sql`DROP TABLE IF EXISTS host_writer_key`
   }),
-  "0012_asr_text": Effect.gen(function* () {
+  "0012_audio_host": Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    // The machine whose --out holds a row's audio (a cluster runner's node name): analysis and curation of the row
+    // run there. NULL: any process of the one --out (a single machine, or runners sharing one filesystem).
+    yield* sql`ALTER TABLE videos ADD COLUMN audio_host TEXT`
+  }),
+  "0013_asr_text": Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
     // The speech recogniser that wrote a clip's text (text_source 'asr'), and why it could not when it failed
     // (`Tag: message`): the clip is kept without text, the failure stays beside it instead of failing the video.

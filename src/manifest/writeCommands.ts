@@ -54,7 +54,15 @@ export const transitionFromData = (t: typeof TransitionData.Type): Transition =>
 
 export const ManifestCommand = Schema.Union(
   /** Takes up to `limit` rows waiting for `stage` for `owner`, each with a lease that runs out at `leaseExpiresAt`. */
-  Schema.TaggedStruct("Claim", { owner: Owner, stage: ClaimingStage, limit: Schema.Int, now: Now, leaseExpiresAt: Now }),
+  Schema.TaggedStruct("Claim", {
+    owner: Owner,
+    stage: ClaimingStage,
+    limit: Schema.Int,
+    now: Now,
+    leaseExpiresAt: Now,
+    /** Only rows whose audio is on this machine (or on none in particular); absent: any row. Ignored for download. */
+    audioHost: Schema.optional(Schema.NullOr(Schema.String))
+  }),
   /** The heartbeat of a claim `owner` still works on: its lease is pushed out to `leaseExpiresAt`. */
   Schema.TaggedStruct("RenewLease", { owner: Owner, id: VideoId, stage: ClaimingStage, now: Now, leaseExpiresAt: Now }),
   /** One state transition of one row, with the fields it sets; `heldBy: "owner"` only while `owner` holds its claim. */
@@ -266,6 +274,10 @@ export const makeWriteCommands =
       const t = Transition.Claim({ stage: c.stage })
       const to = targetOf(t)
       const fresh = positionClause(legalSources(t).filter((p) => p.state !== "failed"))
+      // A cluster runner analyzes only the audio its own --out holds.
+      const here = c.audioHost === undefined || c.audioHost === null || c.stage === "download"
+        ? sql``
+        : sql`AND (audio_host IS NULL OR audio_host = ${c.audioHost})`
       // Two index walks merged, rather than one OR that makes SQLite sort every waiting row under the write lock:
       // fresh rows oldest first (videos_claim), due retries earliest due first (videos_state). A claim then costs
       // the same at ten thousand rows and at a million. In PostgreSQL each walk locks what it picks, skipping rows
@@ -275,11 +287,11 @@ export const makeWriteCommands =
           lease_expires_at = ${c.leaseExpiresAt}, updated_at = ${c.now}
         WHERE id IN (
           SELECT id FROM (
-            SELECT * FROM (SELECT id, created_at FROM videos WHERE ${fresh} ORDER BY created_at, id LIMIT ${c.limit} ${skipLocked}) AS fresh
+            SELECT * FROM (SELECT id, created_at FROM videos WHERE ${fresh} ${here} ORDER BY created_at, id LIMIT ${c.limit} ${skipLocked}) AS fresh
             UNION ALL
             SELECT * FROM (
               SELECT id, created_at FROM videos
-              WHERE state = 'failed' AND next_retry_at IS NOT NULL AND next_retry_at <= ${c.now} AND failed_stage = ${c.stage}
+              WHERE state = 'failed' AND next_retry_at IS NOT NULL AND next_retry_at <= ${c.now} AND failed_stage = ${c.stage} ${here}
               ORDER BY next_retry_at LIMIT ${c.limit} ${skipLocked}) AS due
           ) AS waiting ORDER BY created_at, id LIMIT ${c.limit})
         RETURNING *`.compile()

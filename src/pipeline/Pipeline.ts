@@ -3,6 +3,7 @@ import { Analyzer } from "../analyze/Analyzer.js"
 import { Curator } from "../curate/Curator.js"
 import { commandLine, writeDatasetFiles } from "../curate/datasetFiles.js"
 import type { KidvoiceConfig } from "../domain/Config.js"
+import type { ManifestRow } from "../domain/ManifestRow.js"
 import type { StageFailure } from "../domain/RetryPolicy.js"
 import { Workspace } from "../domain/Workspace.js"
 import { removeAbandonedTempDirs } from "../download/abandonedTemp.js"
@@ -128,14 +129,25 @@ const curateConcurrency = 8
  * Decides every analyzed row. A row that cannot be curated now (its audio vanished, say) is logged and left
  * analyzed for `doctor`; the stage ends after a full sweep that decided nothing once upstream is done.
  */
-export const curateStage = (config: KidvoiceConfig, upstreamDone: Deferred.Deferred<void>, producedBy = cardCommandLine()) =>
+export const curateStage = (
+  config: KidvoiceConfig,
+  upstreamDone: Deferred.Deferred<void>,
+  producedBy = cardCommandLine(),
+  /** Whether this process can read a row's audio (a cluster runner curates only the rows downloaded on its host). */
+  audioIsHere: (row: ManifestRow) => boolean = () => true
+) =>
   Effect.gen(function* () {
     const curator = yield* Curator
     const manifest = yield* Manifest
     let afterId = ""
     let decidedThisSweep = 0
     while (true) {
-      const rows = yield* manifest.page(afterId, 100, ["analyzed"])
+      const page = yield* manifest.page(afterId, 100, ["analyzed"])
+      const rows = page.filter(audioIsHere)
+      if (page.length > 0 && rows.length === 0) {
+        afterId = page.at(-1)!.id
+        continue
+      }
       if (rows.length > 0) {
         // Several rows at once, so their verdicts share a commit (one fsync) instead of waiting for one each.
         yield* Effect.forEach(rows, (row) => Effect.gen(function* () {
@@ -150,7 +162,7 @@ export const curateStage = (config: KidvoiceConfig, upstreamDone: Deferred.Defer
           )
           if (verdict) decidedThisSweep++
         }), { concurrency: curateConcurrency, discard: true })
-        afterId = rows.at(-1)!.id
+        afterId = page.at(-1)!.id
         continue
       }
       const upstreamFinished = yield* Deferred.isDone(upstreamDone)

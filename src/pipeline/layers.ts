@@ -11,22 +11,28 @@ import { Downloader } from "../download/Downloader.js"
 import { RequestPacer } from "../download/RequestPacer.js"
 import { YtDlpInspector } from "../download/ytDlpSetup.js"
 import { Source } from "../source/Source.js"
-import { defaultApiRetry, youTubeDataApiLayer } from "../source/YouTubeDataApi.js"
+import { defaultApiRetry, type QuotaLedger, youTubeDataApiLayer } from "../source/YouTubeDataApi.js"
 import { ytDlpCatalogLayer } from "../source/YtDlpSearch.js"
 import { Uploader } from "../upload/Uploader.js"
 
 export { manifestLayer, manifestOptions } from "./manifestLayer.js"
 
-/** The Downloader with this process's request pace, over a working directory (and its manifest). */
-export const downloaderLayer = (config: KidvoiceConfig, base: ReturnType<typeof manifestLayer> = manifestLayer(config)) => {
-  const pacer = RequestPacer.layer(RequestPacer.policy(config.download.requestsPerMinute, config.download.rateLimitPauseSeconds))
-  return Downloader.layer.pipe(Layer.provide(Layer.mergeAll(base, NodeFileSystem.layer, pacer, YtDlpInspector.layer)))
-}
+/** This process's own request pace (one per process; a cluster runner shares one per egress address instead). */
+export const processPacerLayer = (config: KidvoiceConfig) =>
+  RequestPacer.layer(RequestPacer.policy(config.download.requestsPerMinute, config.download.rateLimitPauseSeconds))
+
+/** The Downloader with a request pace (default: this process's own), over a working directory (and its manifest). */
+export const downloaderLayer = (
+  config: KidvoiceConfig,
+  base: ReturnType<typeof manifestLayer> = manifestLayer(config),
+  pacer: Layer.Layer<RequestPacer> = processPacerLayer(config)
+) => Downloader.layer.pipe(Layer.provide(Layer.mergeAll(base, NodeFileSystem.layer, pacer, YtDlpInspector.layer)))
 
 /** YouTube listings through the Data API when there are keys for it, else through yt-dlp (no key, no quota). */
-export const youTubeCatalogLayer = (config: KidvoiceConfig, apiKeys: ReadonlyArray<Redacted.Redacted<string>>) =>
+export const youTubeCatalogLayer = (config: KidvoiceConfig, apiKeys: ReadonlyArray<Redacted.Redacted<string>>, quota?: QuotaLedger) =>
   apiKeys.length > 0
     ? youTubeDataApiLayer({
+      ...(quota === undefined ? {} : { quota }),
       baseUrl: config.discovery.youtubeApiUrl,
       keys: apiKeys,
       relevanceLanguage: config.discovery.relevanceLanguage,

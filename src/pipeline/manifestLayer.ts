@@ -18,11 +18,14 @@ export const manifestOptions = (config: KidvoiceConfig): ManifestOptions => ({
   retry: { maxAttempts: config.maxAttempts, baseDelayMs: config.retryBaseSeconds * 1000, maxDelayMs: 3_600_000 }
 })
 
-/** The working directory and its manifest (the SQLite file under `--out`, or `--manifest`'s database): all that `status` and `export` need. */
-export const manifestLayer = (config: KidvoiceConfig) => {
+/**
+ * The working directory and its manifest (the SQLite file under `--out`, or `--manifest`'s database): all that `status`
+ * and `export` need; `audioHost` for a cluster runner.
+ */
+export const manifestLayer = (config: KidvoiceConfig, machine: Pick<ManifestOptions, "audioHost"> = {}) => {
   const paths = workspacePaths(config.out)
   const ensureOut = Layer.effectDiscard(Effect.promise(() => fs.mkdir(paths.root, { recursive: true })))
-  const manifest = Layer.unwrapEffect(Effect.map(configuredManifest(config), (location) => manifestStoreLayer(location, manifestOptions(config)))).pipe(
+  const manifest = Layer.unwrapEffect(Effect.map(configuredManifest(config), (location) => manifestStoreLayer(location, { ...manifestOptions(config), ...machine }))).pipe(
     Layer.provide(ensureOut)
   )
   return Layer.merge(Workspace.layer(config.out), manifest)

@@ -20,7 +20,22 @@ export interface YouTubeApiSettings {
   readonly retryBase: Duration.DurationInput
   readonly maxBackoff: Duration.DurationInput
   readonly requestTimeout: Duration.DurationInput
+  /**
+   * A quota ledger shared with other processes (a cluster's `kidvoice_api_quota`): each request first spends its
+   * cost there, and a key with not enough left today is set aside as if the API had refused it. Unset: the API alone
+   * says when a key is spent.
+   */
+  readonly quota?: QuotaLedger
 }
+
+/** Where processes sharing API keys account for the units they spend. */
+export interface QuotaLedger {
+  /** Spends `units` of the key's quota for today if that many are left; answers whether it did. */
+  readonly spend: (key: Redacted.Redacted<string>, units: number) => Effect.Effect<boolean>
+}
+
+/** Quota units of one call: search.list costs 100, every other list call 1 (the API's published costs). */
+export const quotaCost = (endpoint: string): number => endpoint === "search" ? 100 : 1
 
 export const defaultApiRetry = { maxRetries: 5, retryBase: "1 second", maxBackoff: "1 minute", requestTimeout: "30 seconds" } as const
 
@@ -208,7 +223,8 @@ export const makeYouTubeDataApi = (settings: YouTubeApiSettings) =>
           const { index, reasons } = yield* Ref.get(keyState)
           if (index >= keys.length) return yield* new YouTubeApiKeysExhausted({ keys: keys.length, reasons })
           let attempts = 0
-          const body = yield* Effect.suspend(() => {
+          const left = settings.quota === undefined ? true : yield* settings.quota.spend(keys[index]!, quotaCost(endpoint))
+          const body = !left ? Either.left(new KeyRefused({ reason: "its quota for today is spent (the shared quota ledger says so)" })) : yield* Effect.suspend(() => {
             attempts++
             return getOnce(endpoint, params, keys[index]!)
           }).pipe(

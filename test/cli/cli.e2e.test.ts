@@ -93,7 +93,7 @@ describe("the CLI refuses bad input clearly and touches nothing", () => {
 
   it("every command has help a person can read when piped: at most 100 columns, no filler text, no escape codes", async () => {
     const commands = [[], ["run"], ["discover"], ["download"], ["analyze"], ["curate"], ["upload"], ["import"], ["status"], ["export"],
-      ["doctor"], ["models"], ["models", "install"], ["eval"], ["config"]]
+      ["doctor"], ["models"], ["models", "install"], ["eval"], ["config"], ["worker"]]
     for (const command of commands) {
       const result = await kidvoice([...command, "--help"])
       expect(result.exitCode, command.join(" ")).toBe(0)

@@ -1,0 +1,60 @@
+import * as Singleton from "@effect/cluster/Singleton"
+import { Effect, Schedule } from "effect"
+import type { KidvoiceConfig } from "../domain/Config.js"
+import { Manifest } from "../manifest/Manifest.js"
+import { discover } from "../pipeline/discovery.js"
+import { ChannelExplorer } from "./ChannelExplorer.js"
+import { makeDiscoveryQueue, type QueuedInput } from "./DiscoveryQueue.js"
+import { recordedRun } from "./singletonRuns.js"
+
+/** How long the singleton rests when nothing new was queued. */
+const idle = "1 second"
+
+/** Channels explored at once, each on the runner the cluster routes it to. */
+const channelsAtOnce = 4
+
+const requestOf = (input: QueuedInput) => input.kind === "input" ? { inputs: [input.value], queries: [] } : { inputs: [], queries: [input.value] }
+
+/**
+ * Discovery of the cluster's inputs and searches: one singleton, so a list is read by one runner at a time, wherever
+ * it lands; when that runner dies the cluster starts it on another, which resumes from the queue (an input is marked
+ * listed only after its findings committed). It also hands the channels of accepted videos to their ChannelExplorer
+ * entities. Runs until its shard moves away.
+ */
+export const discoverySingleton = (config: KidvoiceConfig, runner: string) =>
+  Singleton.make("kidvoice/discovery", Effect.gen(function* () {
+    const queue = yield* makeDiscoveryQueue
+    const manifest = yield* Manifest
+    const explorer = yield* ChannelExplorer.client
+    // Channels asked for in this run: one that failed stays queued for the next run of the singleton, not asked again
+    // every second.
+    const asked = new Set<string>()
+    // The channel rounds of `runAll`, continuously: channels queued as their videos are accepted.
+    const exploreChannels = Effect.gen(function* () {
+      if (config.discovery.channelExploreLimit <= 0) return 0
+      yield* manifest.queueChannelsOfAccepted
+      const channels = (yield* manifest.queuedChannels).filter((channel) => !asked.has(channel.id))
+      for (const channel of channels) asked.add(channel.id)
+      yield* Effect.forEach(channels, (channel) =>
+        explorer(channel.id).Explore({ limit: config.discovery.channelExploreLimit }).pipe(
+          Effect.catchAll((e) => Effect.logWarning(`channel ${channel.id} not explored this round: ${e._tag}`))
+        ), { concurrency: channelsAtOnce, discard: true })
+      return channels.length
+    })
+    while (true) {
+      const inputs = yield* queue.pending
+      for (const input of inputs) {
+        const found = yield* discover(requestOf(input), config)
+        yield* queue.markListed(input, found.failed)
+        yield* Effect.logInfo(`discovered ${input.kind} ${input.value}: ${found.added} new, ${found.known} known`)
+      }
+      const channels = yield* exploreChannels
+      if (inputs.length === 0 && channels === 0) yield* Effect.sleep(idle)
+    }
+  }).pipe(
+    recordedRun("kidvoice/discovery", runner),
+    // A failure (the database went away) is logged; the singleton starts again after a pause, here or elsewhere.
+    Effect.tapErrorCause((cause) => Effect.logError("the discovery singleton failed; starting it again", cause)),
+    Effect.retry({ schedule: Schedule.spaced("2 seconds") }),
+    Effect.annotateLogs({ singleton: "kidvoice/discovery" })
+  ))

@@ -1,0 +1,84 @@
+import * as Entity from "@effect/cluster/Entity"
+import { Rpc } from "@effect/rpc"
+import { Clock, Duration, Effect, Layer, Ref, Schema } from "effect"
+import { HostKeepsRefusing, RequestPacer } from "../download/RequestPacer.js"
+import { answered, initialPace, type PacePolicy, refused, reserveStart } from "../download/requestPace.js"
+
+/** How long a download waits for its egress's pace before going on without it. */
+const entityWait = Duration.seconds(10)
+
+const describe = (error: unknown) => (error as { _tag?: string })?._tag ?? String(error)
+
+const Policy = Schema.Struct({ intervalMs: Schema.Number, firstPauseMs: Schema.Number, maxPauseMs: Schema.Number })
+
+const Verdict = Schema.Union(
+  Schema.Struct({ _tag: Schema.Literal("Pause"), untilMs: Schema.Number, pauseMs: Schema.Number }),
+  Schema.Struct({ _tag: Schema.Literal("GiveUp"), pausedMs: Schema.Number })
+)
+
+/**
+ * The polite request pace of one egress address (the public IP the video host sees), shared by every runner that
+ * goes out through it: the host paces per address, so two machines behind one NAT share one pace, and two machines
+ * with their own addresses have one each. An entity because the pace is a single piece of state that every runner
+ * changes often: the cluster routes each egress to one runner, which applies the requests in order (the same pure
+ * rules as the in-process pacer, requestPace.ts), with no lock round trips to the database.
+ */
+export const EgressPace = Entity.make("EgressPace", [
+  /** Reserves the next start; answers when it may go (the caller waits, so the entity's mailbox never sleeps). */
+  Rpc.make("Take", { payload: { policy: Policy }, success: Schema.Number }),
+  Rpc.make("Refused", { payload: { policy: Policy, startedAt: Schema.Number }, success: Verdict }),
+  Rpc.make("Answered", { payload: { startedAt: Schema.Number } })
+])
+
+/** The entity's behaviour: its state lives on the runner that owns the egress (a new owner starts afresh). */
+export const EgressPaceLive = EgressPace.toLayer(Effect.gen(function* () {
+  const state = yield* Ref.make(initialPace)
+  return {
+    Take: ({ payload }) => Effect.flatMap(Clock.currentTimeMillis, (now) => Ref.modify(state, (s) => reserveStart(s, now, payload.policy))),
+    Refused: ({ payload }) =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) => Ref.modify(state, (s) => refused(s, now, payload.startedAt, payload.policy))),
+    Answered: ({ payload }) => Ref.update(state, (s) => answered(s, payload.startedAt))
+  }
+}))
+
+/**
+ * This runner's RequestPacer when downloads go through the cluster: every take, refusal and answer goes to the
+ * egress's entity. A cluster that cannot be reached is a defect here (the runner is broken, not the video).
+ */
+export const clusterRequestPacerLayer = (egress: string, policy: PacePolicy) =>
+  Layer.effect(RequestPacer, Effect.gen(function* () {
+    const pace = (yield* EgressPace.client)(egress)
+    // While the egress moves to another runner (its owner died), a request waits for it at most this long, then
+    // goes at this runner's own spacing: politeness, not correctness, so a download never hangs on it.
+    const unreachable = (what: string) => <A, E, R>(ask: Effect.Effect<A, E, R>, fallback: Effect.Effect<A>) =>
+      ask.pipe(
+        Effect.timeout(entityWait),
+        Effect.catchAll((e) => Effect.logWarning(`the pace of ${egress} did not answer ${what} (${describe(e)}); going on without it`).pipe(Effect.zipRight(fallback)))
+      )
+    // A pause decided while this request waits is not seen here (the in-process pacer re-checks): a start already
+    // reserved goes ahead, and its refusal, if any, counts as the same refusal (requestPace.ts).
+    const take = Effect.gen(function* () {
+      const startAt = yield* unreachable("a start")(
+        pace.Take({ policy }),
+        Effect.sleep(Duration.millis(policy.intervalMs)).pipe(Effect.zipRight(Clock.currentTimeMillis))
+      )
+      const now = yield* Clock.currentTimeMillis
+      if (startAt > now) yield* Effect.sleep(Duration.millis(startAt - now))
+      return startAt
+    })
+    return {
+      take,
+      refused: (startedAt: number, reason: string) =>
+        Effect.gen(function* () {
+          const verdict = yield* unreachable("a refusal")(
+            pace.Refused({ policy, startedAt }),
+            Effect.succeed({ _tag: "Pause" as const, untilMs: startedAt + policy.firstPauseMs, pauseMs: policy.firstPauseMs })
+          )
+          if (verdict._tag === "GiveUp") return yield* new HostKeepsRefusing({ reason, pausedSeconds: Math.round(verdict.pausedMs / 1000) })
+          yield* Effect.logWarning(
+            `the host refused a request through ${egress} (${reason}): every runner on it pauses until ${new Date(verdict.untilMs).toISOString()}`
+          )
+        }),
+      answered: (startedAt: number) => unreachable("an answer")(pace.Answered({ startedAt }), Effect.void)
+    }
+  }))
