@@ -12,7 +12,7 @@ import type { AddressInfo } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import {
-  curlYtDlp, queryDatabase, type RunnerProcess, shortPoem, startRunner, stopRunner, urlList, waitUntil
+  curlYtDlp, queryDatabase, type RunnerProcess, shortChildClip, startRunner, stopRunner, urlList, waitUntil
 } from "../test/support/clusterRunners.js"
 import { startPostgres } from "../test/support/postgresServer.js"
 
@@ -51,8 +51,8 @@ const pacedServer = (file: string) =>
 
 const dir = mkdtempSync(join(tmpdir(), "kidvoice-bench-cluster-"))
 const database = await startPostgres()
-const poem = shortPoem(dir, 2)
-const server = await pacedServer(poem)
+const childClip = shortChildClip(dir, 2)
+const server = await pacedServer(childClip)
 const ytDlp = curlYtDlp(dir)
 const results: Array<{ runners: number; seconds: number; perSecond: number }> = []
 try {

@@ -31,10 +31,10 @@ export const curlYtDlp = (dir: string) =>
     `[ "$code" = 200 ] || { rm -f "$out"; echo "ERROR: [generic] Unable to download webpage: HTTP Error $code" >&2; exit 1; }`
   ].join("\n"))
 
-/** A short clip of the bundled child poem as mp3: `seconds` long, the same for every URL. */
-export const shortPoem = (dir: string, seconds: number) => {
-  const file = join(dir, `poem-${seconds}s.mp3`)
-  execFileSync("ffmpeg", ["-v", "error", "-y", "-i", join(samplesDir, "child-cs-poem.mp3"), "-t", String(seconds), file])
+/** A short clip of the bundled child story as mp3: `seconds` long, the same for every URL. */
+export const shortChildClip = (dir: string, seconds: number) => {
+  const file = join(dir, `story-${seconds}s.mp3`)
+  execFileSync("ffmpeg", ["-v", "error", "-y", "-i", join(samplesDir, "child-cs-story.ogg"), "-t", String(seconds), file])
   return file
 }
 
