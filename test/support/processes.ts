@@ -1,4 +1,3 @@
-import { Effect, Fiber, Schedule } from "effect"
 import { readdirSync, readFileSync } from "node:fs"
 
 /** A process's state letter and parent, from /proc/<pid>/stat; null once it is gone. */
@@ -50,23 +49,3 @@ export const descendants = (root: number = process.pid): Array<{ readonly pid: n
 
 /** This process's yt-dlp and ffmpeg descendants. */
 export const mediaChildren = () => descendantProcesses().filter((command) => /yt-dlp|ffmpeg|ffprobe/.test(command))
-
-/** A yt-dlp process, whichever copy: the program (or the script python runs) is named yt-dlp. */
-export const isYtDlpCommand = (command: string) => command.split(" ").slice(0, 2).some((word) => /(^|\/)yt-dlp$/.test(word))
-
-/**
- * Runs `effect` while counting, every 20 ms, this process's descendants whose command line `matches`; gives its
- * result and the most seen at once. A process of yt-dlp or ffmpeg lives far longer than 20 ms, so two overlapping
- * ones are seen together.
- */
-export const peakProcessesDuring = <A, E, R>(matches: (command: string) => boolean, effect: Effect.Effect<A, E, R>) =>
-  Effect.gen(function* () {
-    let peak = 0
-    const sample = Effect.sync(() => {
-      peak = Math.max(peak, descendantProcesses().filter(matches).length)
-    })
-    const sampler = yield* Effect.fork(Effect.repeat(sample, Schedule.spaced("20 millis")))
-    const result = yield* effect.pipe(Effect.ensuring(Fiber.interrupt(sampler)))
-    yield* sample
-    return { result, peak }
-  })
