@@ -20,12 +20,9 @@ import { SpokenLanguage } from "../src/analyze/SpokenLanguage.js"
 import { defaultConfig } from "../src/domain/Config.js"
 import { transcodeToWav } from "../src/media/Ffmpeg.js"
 import { readWavInfo, streamWavWindows, wavHeader } from "../src/media/WavFile.js"
+import { option } from "./benchArgs.js"
 
 const args = process.argv.slice(2)
-const option = (name: string, fallback: string) => {
-  const at = args.indexOf(`--${name}`)
-  return at >= 0 ? args[at + 1]! : fallback
-}
 
 /** Writes `minutes` of 16 kHz mono WAV by repeating `speech` (raw PCM), streaming so the bench itself stays small. */
 const writeLongWav = async (path: string, speech: Buffer, minutes: number) => {

@@ -15,12 +15,8 @@ import {
   curlYtDlp, queryDatabase, type RunnerProcess, shortChildClip, startRunner, stopRunner, urlList, waitUntil
 } from "../test/support/clusterRunners.js"
 import { startPostgres } from "../test/support/postgresServer.js"
+import { option } from "./benchArgs.js"
 
-const args = process.argv.slice(2)
-const option = (name: string, fallback: string) => {
-  const at = args.indexOf(`--${name}`)
-  return at >= 0 ? args[at + 1]! : fallback
-}
 const files = Number(option("files", "36"))
 const runnerCounts = option("runners", "1,2,3").split(",").map(Number)
 const secondsPerFile = Number(option("seconds-per-file", "2"))

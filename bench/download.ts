@@ -17,18 +17,9 @@ import { join } from "node:path"
 import { defaultConfig } from "../src/domain/Config.js"
 import { bestAudioArgs, networkArgs } from "../src/download/ytDlpArgs.js"
 import { inspectYtDlp, ytDlpNetwork } from "../src/download/ytDlpSetup.js"
+import { median, option } from "./benchArgs.js"
 
-const args = process.argv.slice(2)
-const option = (name: string, fallback: string) => {
-  const at = args.indexOf(`--${name}`)
-  return at >= 0 ? args[at + 1]! : fallback
-}
 
-const median = (xs: ReadonlyArray<number>) => {
-  const sorted = [...xs].sort((a, b) => a - b)
-  const mid = sorted.length >> 1
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
-}
 
 interface Measured {
   readonly wallSeconds: number

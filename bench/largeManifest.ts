@@ -13,10 +13,9 @@ import { defaultExportPath, writeExport } from "../src/manifest/exports.js"
 import { Manifest } from "../src/manifest/Manifest.js"
 import { currentProcessOwner } from "../src/manifest/ClaimOwner.js"
 import { sqliteManifestLayer } from "../src/manifest/ManifestStore.js"
+import { numberOption } from "./benchArgs.js"
 
-const args = process.argv.slice(2)
-const rowsArg = args.indexOf("--rows")
-const rows = rowsArg >= 0 ? Number(args[rowsArg + 1]) : 1_000_000
+const rows = numberOption("rows", 1_000_000)
 
 const dir = mkdtempSync(join(tmpdir(), "kidvoice-large-"))
 const paths = workspacePaths(dir)

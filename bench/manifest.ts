@@ -37,12 +37,8 @@ import { startPostgres } from "../test/support/postgresServer.js"
 import { rowId, sleepSync, type WorkerArgs, type WorkerReport } from "./manifestShared.js"
 import { writeOldManifest } from "./oldPattern.js"
 import { bundleWorker } from "../scripts/bundleWorker.js"
+import { option } from "./benchArgs.js"
 
-const args = process.argv.slice(2)
-const option = (name: string, fallback: string) => {
-  const at = args.indexOf(`--${name}`)
-  return at >= 0 ? args[at + 1]! : fallback
-}
 const numbers = (text: string) => text.split(",").map((n) => Number(n.replace(/_/g, "")))
 const rowCounts = numbers(option("rows", "10000,1000000"))
 const processCounts = numbers(option("processes", "1,10,12"))

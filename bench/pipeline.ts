@@ -25,18 +25,10 @@ import { curateStage, discover } from "../src/pipeline/Pipeline.js"
 import { manifestLayer, youTubeCatalogLayer } from "../src/pipeline/layers.js"
 import { runClaimingStage } from "../src/pipeline/stageWorkers.js"
 import { Source } from "../src/source/Source.js"
+import { median, option } from "./benchArgs.js"
 
 const args = process.argv.slice(2)
-const option = (name: string, fallback: string) => {
-  const at = args.indexOf(`--${name}`)
-  return at >= 0 ? args[at + 1]! : fallback
-}
 
-const median = (xs: ReadonlyArray<number>) => {
-  const sorted = [...xs].sort((a, b) => a - b)
-  const mid = sorted.length >> 1
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
-}
 
 /** What an analysis of a short silent file says: no speech, so curate rejects it and cuts nothing. */
 const silentAnalysis = Analysis.make({

@@ -15,20 +15,14 @@ import { join } from "node:path"
 import { workspacePaths } from "../src/domain/Workspace.js"
 import { currentProcessOwner } from "../src/manifest/ClaimOwner.js"
 import { sqliteManifestLayer } from "../src/manifest/ManifestStore.js"
+import { flag, median, numberOption, option } from "./benchArgs.js"
 
-const args = process.argv.slice(2)
-const option = (name: string, fallback: number) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : fallback)
-const rows = option("--rows", 10_000)
-const runs = option("--runs", 7)
-const against = args.includes("--against") ? args[args.indexOf("--against") + 1]! : null
+const rows = numberOption("rows", 10_000)
+const runs = numberOption("runs", 7)
+const against = option("against", null)
 const root = join(import.meta.dirname, "..")
 const bin = join(root, "bin", "kidvoice.js")
 
-const median = (values: ReadonlyArray<number>) => {
-  const sorted = [...values].sort((a, b) => a - b)
-  const middle = Math.floor(sorted.length / 2)
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2
-}
 
 /** Wall and CPU seconds of one start, CPU as GNU time reports it for the child. */
 const timeOnce = async (command: ReadonlyArray<string>, env: Record<string, string>) => {
@@ -70,7 +64,7 @@ try {
     [`status (${rows.toLocaleString("en")} rows)`, ["status", "--out", dir]]
   ]
   const ways: ReadonlyArray<readonly [string, string, Record<string, string>]> = [
-    ...(args.includes("--no-tsx") ? [] : [["tsx (sources)", bin, { KIDVOICE_TSX: "1" }] as const]),
+    ...(flag("no-tsx") ? [] : [["tsx (sources)", bin, { KIDVOICE_TSX: "1" }] as const]),
     ["bundle", bin, {}],
     ...(against === null ? [] : [["--against", join(against, "bin", "kidvoice.js"), {}] as const])
   ]

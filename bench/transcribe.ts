@@ -8,14 +8,10 @@ import { Effect } from "effect"
 import { join } from "node:path"
 import { logMel } from "../src/analyze/logMel.js"
 import { Transcriber } from "../src/analyze/Transcriber.js"
+import { numberOption } from "./benchArgs.js"
 
-const args = process.argv.slice(2)
-const option = (name: string, fallback: number) => {
-  const at = args.indexOf(`--${name}`)
-  return at >= 0 ? Number(args[at + 1]) : fallback
-}
-const clips = option("clips", 20)
-const seconds = option("seconds", 3)
+const clips = numberOption("clips", 20)
+const seconds = numberOption("seconds", 3)
 const card = join(import.meta.dirname, "..", "test", "fixtures", "models", "asr", "tiny-whisper-asr.json")
 const clip = Float32Array.from({ length: seconds * 16000 }, (_, n) => 0.3 * Math.sin(n / 7) + 0.05 * Math.sin(n / 3))
 
