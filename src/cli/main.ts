@@ -161,6 +161,9 @@ const checkLocalInputs = (inputs: ReadonlyArray<string>) =>
           catch: (e) => new SourceNotFound({ input, reason: (e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file or folder" : String(e) })
         }), { discard: true }))
 
+/** Where the settings put the manifest (read when a command runs: the --help path loads no manifest code). */
+const manifestWhere = (config: KidvoiceConfig) => Effect.flatMap(manifestLocations, (l) => l.configuredManifest(config))
+
 /** Loads and checks the settings and `--out`, then runs `program` with logging set up as asked. */
 const withConfig = <A, E, R>(args: CommonArgs, program: (config: KidvoiceConfig) => Effect.Effect<A, E, R>, out: OutUse = "write") =>
   Effect.gen(function* () {
@@ -168,8 +171,7 @@ const withConfig = <A, E, R>(args: CommonArgs, program: (config: KidvoiceConfig)
     const config = yield* loadConfig(flags, args.config)
     if (Array.isArray(args.input)) yield* checkLocalInputs(args.input as ReadonlyArray<string>)
     const paths = workspacePaths(config.out)
-    const { configuredManifest } = yield* manifestLocations
-    const location = yield* configuredManifest(config)
+    const location = yield* manifestWhere(config)
     if (out === "write" || (out === "resume" && location._tag === "Postgres")) yield* prepareOutDirectory(paths.root)
     // A shared PostgreSQL manifest is there or not whatever this machine's --out holds: opening it says which.
     const localFile = location._tag === "Sqlite"
@@ -385,15 +387,16 @@ const doctor = Command.make("doctor", {
       }
       const paths = workspacePaths(config.out)
       const [{ diagnose, renderDoctorReport, renderRepairReport, repair }, { manifestOptions }] = yield* Effect.all([doctorChecks, manifestLayers])
+      const location = yield* manifestWhere(config)
       if (!args.repair) {
-        const report = yield* diagnose(paths, manifestOptions(config), yield* Effect.flatMap(manifestLocations, (l) => l.configuredManifest(config)))
+        const report = yield* diagnose(paths, manifestOptions(config), location)
         yield* Console.log(renderDoctorReport(report).join("\n"))
         if (report.findings.length > 0 || report.manifest.status === "damaged") {
           return yield* new ProblemsRemain({ count: Math.max(1, report.findings.length), repaired: false })
         }
         return
       }
-      const repaired = yield* repair(paths, manifestOptions(config), yield* Effect.flatMap(manifestLocations, (l) => l.configuredManifest(config)))
+      const repaired = yield* repair(paths, manifestOptions(config), location)
       yield* Console.log(renderRepairReport(repaired).join("\n"))
       if (repaired.blocked !== null || repaired.after.findings.length > 0) {
         return yield* new ProblemsRemain({ count: Math.max(1, repaired.after.findings.length), repaired: true })
