@@ -135,23 +135,36 @@ const chunks = <A>(items: ReadonlyArray<A>, size: number) =>
 
 const fishDir = "/usr/share/games/fillets-ng/sound"
 
-/**
- * Fish Fillets NG's dialogue, recorded by voice actors: the small fish (`-m-`, a woman) and the big fish (`-v-`,
- * a man), one pair of actors per language. Lines shorter than a second are left out; up to `count` lines, in
- * sorted order, joined in groups of `perFile`.
- */
-const fishLines = (language: string, fish: "m" | "v", count: number) => {
+/** Every line of one Fish Fillets character in one language (`-m--` the small fish, `-pap-` the parrot, ...), sorted. */
+const allFishLines = (language: string, character: string) => {
   if (!existsSync(fishDir)) return []
   const found: Array<string> = []
   for (const level of readdirSync(fishDir).sort()) {
     const dir = join(fishDir, level, language)
     if (!existsSync(dir)) continue
-    for (const name of readdirSync(dir).sort()) if (new RegExp(`-${fish}-.*\\.ogg$`).test(name)) found.push(join(dir, name))
+    for (const name of readdirSync(dir).sort()) if (new RegExp(`-${character}-.*\\.ogg$`).test(name)) found.push(join(dir, name))
   }
-  // Every k-th line, so the lines come from across the game rather than its first levels.
+  return found
+}
+
+/**
+ * Fish Fillets NG's dialogue, recorded by voice actors: the small fish (`-m-`, a woman) and the big fish (`-v-`,
+ * a man), one pair of actors per language. Up to `count` lines, every k-th in sorted order, so the lines come
+ * from across the game rather than its first levels; lines in `except` are skipped.
+ */
+const fishLines = (language: string, fish: "m" | "v", count: number, except: ReadonlyArray<string> = []) => {
+  const found = allFishLines(language, fish).filter((line) => !except.includes(line))
   const step = Math.max(1, Math.floor(found.length / count))
   return found.filter((_, i) => i % step === 0).slice(0, count)
 }
+
+/**
+ * The other characters of the Czech Fish Fillets, each voiced by an actor in an acted, often exaggerated voice
+ * (a parrot, a skull, a crab, a snail, the city's loudspeaker, ...): the expressive adult voices a detector of
+ * children must not take for a child. Their sex is decided from F0 like other unnamed speakers. Left out: `x`
+ * (grunts and effects) and the numbered parts (several characters per file name).
+ */
+export const fishCharacters = ["hs", "c", "pap", "r", "s", "leb", "k", "p"] as const
 
 export const baseRecordings = (): Array<BaseRecording> => {
   const out: Array<BaseRecording> = []
@@ -215,6 +228,15 @@ export const baseRecordings = (): Array<BaseRecording> => {
       chunks(fishLines(language, fish, 48), 8).forEach((lines, i) =>
         add({ id: `fish-${language}-${fish}-${i}`, speaker: `fish-${language}-${fish}`, sex, real: true, language, split, source: `fillets-ng-data-${language}`, licence: "GPL-2+", make: files(lines) }))
     }
+  }
+  // More of the Czech pair (another 96 lines each, none of the first 48) and the other Czech characters: train side only.
+  for (const [fish, sex] of [["m", "female"], ["v", "male"]] as const) {
+    chunks(fishLines("cs", fish, 96, fishLines("cs", fish, 48)), 8).forEach((lines, i) =>
+      add({ id: `fish-cs-${fish}-more-${i}`, speaker: `fish-cs-${fish}`, sex, real: true, language: "cs", split: "train", source: "fillets-ng-data-cs", licence: "GPL-2+", make: files(lines) }))
+  }
+  for (const character of fishCharacters) {
+    chunks(allFishLines("cs", character), 8).forEach((lines, i) =>
+      add({ id: `fish-cs-${character}-${i}`, speaker: `fish-cs-${character}`, sex: "by-f0", real: true, language: "cs", split: "train", source: "fillets-ng-data-cs", licence: "GPL-2+", make: files(lines) }))
   }
   return out
 }

@@ -38,6 +38,38 @@ const floatInfo = (name: string, dims: ReadonlyArray<number | string>) =>
 const node = (opType: string, inputs: ReadonlyArray<string>, output: string) =>
   onnx.NodeProto.create({ opType, input: [...inputs], output: [output], name: output })
 
+/**
+ * Several one-hidden-layer networks over the same standardisation as one network whose logit is the mean of
+ * theirs: the hidden layer holds every member's units side by side, the output weights are divided by the
+ * number of members. The ONNX graph keeps its shape, so a bagged ensemble costs one MatMul like a single net.
+ */
+export const averageNetworks = (members: ReadonlyArray<LogisticModel>): LogisticModel => {
+  const first = members[0]
+  if (!first?.hidden) throw new Error("averageNetworks needs at least one network with a hidden layer")
+  const f = first.mean.length
+  const widths = members.map((m) => {
+    if (!m.hidden || m.mean.some((v, j) => v !== first.mean[j]) || m.std.some((v, j) => v !== first.std[j])) {
+      throw new Error("averageNetworks needs networks with a hidden layer and the same standardisation")
+    }
+    return m.hidden.bias.length
+  })
+  const width = widths.reduce((a, b) => a + b, 0)
+  const weights = new Array<number>(f * width)
+  let offset = 0
+  members.forEach((m, i) => {
+    const h = widths[i]!
+    for (let j = 0; j < f; j++) for (let k = 0; k < h; k++) weights[j * width + offset + k] = m.hidden!.weights[j * h + k]!
+    offset += h
+  })
+  return {
+    mean: first.mean,
+    std: first.std,
+    hidden: { weights, bias: members.flatMap((m) => [...m.hidden!.bias]) },
+    weights: members.flatMap((m) => m.weights.map((w) => w / members.length)),
+    bias: members.reduce((sum, m) => sum + m.bias, 0) / members.length
+  }
+}
+
 export const logisticOnnx = (model: LogisticModel, input: string, output: string, docString: string): Uint8Array => {
   const f = model.mean.length
   const h = model.hidden ? model.hidden.bias.length : 0

@@ -1,34 +1,52 @@
 /** Frame-level acoustic measures, pure functions over float samples. */
 
+/** YIN's reading of one frame. */
+export interface Pitch {
+  /** Fundamental frequency in Hz, null when unvoiced. */
+  readonly f0: number | null
+  /**
+   * The depth of YIN's dip, 0 (a perfect period) to 1 (none): where the frame is voiced, the normalised
+   * difference at its period; otherwise the lowest one in the searched range. A harmonics-to-noise proxy that
+   * comes free with the pitch: breathy and rough voices dip less deep than modal ones.
+   */
+  readonly aperiodicity: number
+}
+
 /**
- * Fundamental frequency by YIN (de Cheveigné & Kawahara 2002) over `samples`, or null when the frame is unvoiced.
+ * Fundamental frequency by YIN (de Cheveigné & Kawahara 2002) over `samples`, with the dip's depth.
  * `samples` must hold at least two periods of the lowest frequency searched.
  */
-export const estimateF0 = (samples: Float32Array, sampleRate: number, minHz = 70, maxHz = 600, threshold = 0.15): number | null => {
+export const yinPitch = (samples: Float32Array, sampleRate: number, minHz = 70, maxHz = 600, threshold = 0.15): Pitch => {
   const tauMin = Math.max(2, Math.floor(sampleRate / maxHz))
   const tauMax = Math.min(Math.floor(sampleRate / minHz), Math.floor(samples.length / 2))
   const width = samples.length - tauMax
-  if (tauMax <= tauMin || width <= 0) return null
+  if (tauMax <= tauMin || width <= 0) return { f0: null, aperiodicity: 1 }
   const diff = differenceFunction(samples, width, tauMax)
   // Cumulative mean normalised difference: dips well below 1 mark periodicity.
   let running = 0
   let best = -1
+  let lowest = 1
   for (let tau = 1; tau <= tauMax; tau++) {
     running += diff[tau]!
     const normalised = running === 0 ? 1 : (diff[tau]! * tau) / running
     diff[tau] = normalised
+    if (tau >= tauMin && normalised < lowest) lowest = normalised
     if (tau >= tauMin && best < 0 && normalised < threshold) best = tau
     if (best > 0 && tau > best && diff[tau]! > diff[tau - 1]!) break
   }
-  if (best < 0) return null
+  if (best < 0) return { f0: null, aperiodicity: Math.min(1, lowest) }
   // Walk to the bottom of the dip, then refine between samples with a parabola.
   while (best + 1 <= tauMax && diff[best + 1]! < diff[best]!) best++
   const left = diff[best - 1] ?? diff[best]!
   const right = best + 1 <= tauMax ? diff[best + 1]! : diff[best]!
   const denominator = left + right - 2 * diff[best]!
   const shift = denominator === 0 ? 0 : (left - right) / (2 * denominator)
-  return sampleRate / (best + shift)
+  return { f0: sampleRate / (best + shift), aperiodicity: Math.max(0, diff[best]!) }
 }
+
+/** Fundamental frequency by YIN over `samples`, or null when the frame is unvoiced (see `yinPitch`). */
+export const estimateF0 = (samples: Float32Array, sampleRate: number, minHz = 70, maxHz = 600, threshold = 0.15): number | null =>
+  yinPitch(samples, sampleRate, minHz, maxHz, threshold).f0
 
 const twiddles = new Map<number, { readonly cos: Float64Array; readonly sin: Float64Array }>()
 

@@ -3,7 +3,7 @@
  * audio streams past, summarised per segment into one fixed-length vector. Pure functions; the
  * training script (scripts/train-child-voice.ts) and the analyzer use exactly these.
  */
-import { estimateF0, fft, lpcFormants } from "./acoustics.js"
+import { fft, lpcFormants, yinPitch } from "./acoustics.js"
 
 /** What the analyzer keeps of one 32 ms frame of possible speech. */
 export interface FrameFeatures {
@@ -21,6 +21,8 @@ export interface FrameFeatures {
   readonly energy: number
   /** F1, F2, F3 in Hz from the LPC envelope (NaN where not found); null on unvoiced frames, where they are not measured. */
   readonly formants: Float64Array | null
+  /** YIN's dip depth, 0 (periodic) to 1 (noise): see `yinPitch`. */
+  readonly aperiodicity: number
 }
 
 export const mfccCount = 12
@@ -129,7 +131,7 @@ export const measureFrame = (pitchWindow: Float32Array, frame: Float32Array, sam
     mfcc[k] = sum
   }
   const share = (x: number) => (total > 0 ? x / total : 0)
-  const f0 = estimateF0(pitchWindow, sampleRate)
+  const { f0, aperiodicity } = yinPitch(pitchWindow, sampleRate)
   return {
     f0,
     centroid: centroidTotal > 0 ? centroidWeighted / centroidTotal : 0,
@@ -139,7 +141,8 @@ export const measureFrame = (pitchWindow: Float32Array, frame: Float32Array, sam
     mfcc,
     energy: energy / frame.length,
     // Only voiced frames: formants of a vowel, and half the frames of speech pay nothing for them.
-    formants: f0 === null ? null : lpcFormants(frame, sampleRate)
+    formants: f0 === null ? null : lpcFormants(frame, sampleRate),
+    aperiodicity
   }
 }
 
@@ -160,7 +163,13 @@ export const segmentFeatureNames: ReadonlyArray<string> = [
   "logF1Median",
   "logF2Median",
   "logF3Median",
-  "logFormantSpacingMedian"
+  "logFormantSpacingMedian",
+  "aperiodicityVoicedMedian",
+  "f0StepSemitonesMedian",
+  "voicedRunsPerSecond",
+  "logEnergyStdDb",
+  "mfccStepMean",
+  "unvoicedCentroidKHzMean"
 ]
 
 const quantile = (sorted: ReadonlyArray<number>, q: number) => {
@@ -185,6 +194,52 @@ const neutralLogFormants = [600, 1800, 3000, 1200].map(Math.log)
 const medianOr = (values: Array<number>, fallback: number) => {
   const finite = values.filter(Number.isFinite).sort((a, b) => a - b)
   return finite.length > 0 ? quantile(finite, 0.5) : fallback
+}
+
+/** One frame's length: the analyzer's 512-sample VAD frames at 16 kHz. */
+const frameSeconds = 512 / 16000
+
+/** Where a segment without voiced (unvoiced) frames puts the aperiodicity (unvoiced centroid): mid-range, no vote. */
+const neutralAperiodicity = 0.1
+const neutralUnvoicedCentroidKHz = 3
+
+/** The frames of `heard` that follow each other in time (the analyzer hands frames over in order). */
+const steps = <A>(frames: ReadonlyArray<FrameFeatures>, of: (a: FrameFeatures, b: FrameFeatures) => A | null): Array<A> => {
+  const out: Array<A> = []
+  for (let i = 1; i < frames.length; i++) {
+    const step = of(frames[i - 1]!, frames[i]!)
+    if (step !== null) out.push(step)
+  }
+  return out
+}
+
+/**
+ * Voice quality and timing, the cues beside pitch and formants that tell a speaker's age in the literature:
+ * how periodic the voice is (children's voices are breathier; adult modal voice dips deeper), how much F0 moves
+ * from one frame to the next (children's F0 is less steady), how many voiced stretches a second (syllable rate:
+ * children speak slower), the loudness contour's spread in dB (level-free), how fast the timbre moves (articulation
+ * rate) and where the voiceless frames' energy lies (fricatives sit higher in a short vocal tract).
+ * Every entry reads the same with the frames reversed.
+ */
+const dynamics = (heard: ReadonlyArray<FrameFeatures>, voiced: ReadonlyArray<FrameFeatures>): Array<number> => {
+  const f0Steps = steps(heard, (a, b) => (a.f0 !== null && b.f0 !== null ? Math.abs((12 * Math.log(b.f0 / a.f0)) / Math.LN2) : null))
+  const runs = heard.filter((f, i) => f.f0 !== null && (i === 0 || heard[i - 1]!.f0 === null)).length
+  const seconds = heard.length * frameSeconds
+  const energyDb = heard.map((f) => 10 * Math.log10(f.energy + 1e-12))
+  const mfccSteps = steps(heard, (a, b) => {
+    let sum = 0
+    for (let k = 0; k < mfccCount; k++) sum += Math.abs(b.mfcc[k]! - a.mfcc[k]!)
+    return sum / mfccCount
+  })
+  const unvoiced = heard.filter((f) => f.f0 === null)
+  return [
+    medianOr(voiced.map((f) => f.aperiodicity), neutralAperiodicity),
+    medianOr(f0Steps, 0),
+    seconds > 0 ? runs / seconds : 0,
+    std(energyDb),
+    mean(mfccSteps),
+    unvoiced.length > 0 ? mean(unvoiced.map((f) => f.centroid / 1000)) : neutralUnvoicedCentroidKHz
+  ]
 }
 
 export interface SegmentSummary {
@@ -224,7 +279,8 @@ export const summariseSegment = (frames: ReadonlyArray<FrameFeatures>): SegmentS
     ...Array.from({ length: mfccCount }, (_, k) => std(heard.map((f) => f.mfcc[k]!))),
     ...[0, 1, 2].map((i) => medianOr(voiced.map((f) => Math.log(f.formants?.[i] ?? Number.NaN)), neutralLogFormants[i]!)),
     // Half the F1-F3 distance: the formant spacing, inversely proportional to the vocal tract's length.
-    medianOr(voiced.map((f) => (f.formants ? Math.log((f.formants[2]! - f.formants[0]!) / 2) : Number.NaN)), neutralLogFormants[3]!)
+    medianOr(voiced.map((f) => (f.formants ? Math.log((f.formants[2]! - f.formants[0]!) / 2) : Number.NaN)), neutralLogFormants[3]!),
+    ...dynamics(heard, voiced)
   ])
   return { features, medianF0: has ? Math.exp(f0Median) : null, voicedShare }
 }

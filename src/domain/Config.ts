@@ -146,7 +146,7 @@ export const defaultConfig = {
     // minChildScore and minChildSpeechSeconds: as models/child-voice-acoustic.json chose them on held-out speakers.
     minChildSpeechSeconds: 1,
     minChildShare: 0.25,
-    minChildScore: 0.7,
+    minChildScore: 0.775,
     allowedLanguages: [],
     minDurationSeconds: 3,
     maxDurationSeconds: 3 * 3600,

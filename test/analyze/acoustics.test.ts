@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { FastCheck as fc } from "effect"
-import { estimateF0, lpcFormants } from "../../src/analyze/acoustics.js"
+import { estimateF0, lpcFormants, yinPitch } from "../../src/analyze/acoustics.js"
 
 const rate = 16_000
 
@@ -61,6 +61,34 @@ describe("estimateF0", () => {
 
   it("gives up on frames too short for the lowest pitch searched", () => {
     expect(estimateF0(harmonicTone(200, [1]).subarray(0, 40), rate)).toBeNull()
+  })
+})
+
+describe("yinPitch aperiodicity", () => {
+  it("reads a clean tone as periodic, white noise as not, and a breathy tone in between", () => {
+    const tone = harmonicTone(220, [1, 0.6, 0.4, 0.25])
+    const noise = whiteNoise(7)
+    const breathy = tone.map((v, i) => v + 0.5 * noise[i]!)
+    const [clean, mixed, none] = [yinPitch(tone, rate), yinPitch(breathy, rate), yinPitch(noise, rate)]
+    expect(clean.aperiodicity).toBeLessThan(0.02)
+    expect(mixed.f0).not.toBeNull()
+    expect(mixed.aperiodicity).toBeGreaterThan(clean.aperiodicity + 0.02)
+    expect(none.f0).toBeNull()
+    expect(none.aperiodicity).toBeGreaterThan(mixed.aperiodicity)
+    expect(none.aperiodicity).toBeLessThanOrEqual(1)
+  })
+
+  it.prop("agrees with estimateF0 and stays within 0..1", [
+    fc.double({ min: 90, max: 550, noNaN: true }),
+    fc.double({ min: 0, max: 1, noNaN: true }),
+    fc.integer({ min: 1, max: 1000 })
+  ], ([f0, noiseLevel, seed]) => {
+    const noise = whiteNoise(seed)
+    const frame = harmonicTone(f0, [1, 0.5, 0.3]).map((v, i) => v + noiseLevel * noise[i]!)
+    const pitch = yinPitch(frame, rate)
+    expect(pitch.f0).toBe(estimateF0(frame, rate))
+    expect(pitch.aperiodicity).toBeGreaterThanOrEqual(0)
+    expect(pitch.aperiodicity).toBeLessThanOrEqual(1)
   })
 })
 

@@ -18,7 +18,8 @@ const frame = (f0: number | null, energy = 1, centroid = 1000, formantScale = 1)
   band3to5: 0.1,
   mfcc: Float32Array.from({ length: mfccCount }, (_, k) => k + centroid / 1000),
   energy,
-  formants: f0 === null ? null : Float64Array.from([500, 1500, 2500], (hz) => hz * formantScale)
+  formants: f0 === null ? null : Float64Array.from([500, 1500, 2500], (hz) => hz * formantScale),
+  aperiodicity: f0 === null ? 0.6 : 0.05
 })
 
 describe("measureFrame", () => {
@@ -84,6 +85,26 @@ describe("summariseSegment", () => {
     expect(features.every(Number.isFinite)).toBe(true)
   })
 
+
+  it("measures voice quality and timing: aperiodicity, F0 steps, voiced stretches per second, loudness spread, timbre movement, voiceless centroid", () => {
+    const at = (name: string, features: Float32Array) => features[segmentFeatureNames.indexOf(name)]!
+    // Two voiced stretches (200 → 224.5 Hz is 2 semitones; 250 → 250 is 0), a voiceless frame between them, 4 heard frames.
+    const frames = [
+      { ...frame(200), aperiodicity: 0.04 },
+      { ...frame(200 * 2 ** (2 / 12)), aperiodicity: 0.08 },
+      { ...frame(null, 0.1, 4000), aperiodicity: 0.7 },
+      { ...frame(250), aperiodicity: 0.06 }
+    ]
+    const { features } = summariseSegment(frames)
+    expect(at("aperiodicityVoicedMedian", features)).toBeCloseTo(0.06, 5)
+    expect(at("f0StepSemitonesMedian", features)).toBeCloseTo(2, 4)
+    expect(at("voicedRunsPerSecond", features)).toBeCloseTo(2 / (4 * 0.032), 4)
+    // Energies 1, 1, 0.1, 1: 10 dB down in one frame of four.
+    expect(at("logEnergyStdDb", features)).toBeCloseTo(Math.sqrt(3) * 10 / 4, 3)
+    expect(at("unvoicedCentroidKHzMean", features)).toBeCloseTo(4, 5)
+    // The helper's MFCCs move by the centroid in kHz: 0, 3, 3 between neighbours.
+    expect(at("mfccStepMean", features)).toBeCloseTo(2, 5)
+  })
 
   it("leaves the pitch entries neutral and the median F0 null when nothing is voiced", () => {
     const { features, medianF0, voicedShare } = summariseSegment([frame(null), frame(null)])
