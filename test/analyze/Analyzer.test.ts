@@ -34,7 +34,7 @@ describe("Analyzer", () => {
       const music = yield* analyze("music-no-speech.ogg")
       expect(child.durationSeconds).toBeCloseTo(35.9, 0)
       expect(child.speechSeconds).toBeGreaterThan(20)
-      // Most of it: the held-out real child voice (krb, this sample's speaker) has 43 of 63 held-out segments over the threshold (models/child-voice-acoustic.json).
+      // Most of it: the held-out real child voice (krb, this sample's speaker) has 46 of 63 held-out segments over the threshold (models/child-voice-acoustic.json).
       expect(child.childShare).toBeGreaterThan(0.5)
       expect(child.segments.length).toBeGreaterThan(5)
       for (const s of child.segments) expect(s.medianF0).toBeGreaterThan(200)
