@@ -552,7 +552,7 @@ const cli = Command.run(kidvoice, { name: "kidvoice", version: cliVersion })
 /** A command line the parser would refuse, said with a suggestion. */
 class UsageError extends Data.TaggedError("UsageError")<{ readonly problem: string; readonly suggestion: string | null; readonly helpCommand: string }> {
   override get message() {
-    return `${this.problem}${this.suggestion === null ? "" : `; did you mean ${this.suggestion}?`} (${this.helpCommand} --help lists them)`
+    return `${this.problem}${this.suggestion === null ? "" : `; did you mean ${this.suggestion}?`} (see ${this.helpCommand} --help)`
   }
 }
 
@@ -569,6 +569,10 @@ const main = Effect.gen(function* () {
     case "UnknownFlag": {
       const command = ["kidvoice", ...request.path].join(" ")
       return yield* new UsageError({ problem: `unknown option ${request.flag} for ${command}`, suggestion: request.suggestion, helpCommand: command })
+    }
+    case "BadValue": {
+      const command = ["kidvoice", ...request.path].join(" ")
+      return yield* new UsageError({ problem: `${request.flag} ${request.problem}`, suggestion: null, helpCommand: command })
     }
     case "UnknownCommand":
       return yield* new UsageError({ problem: `unknown command ${request.name}`, suggestion: request.suggestion, helpCommand: "kidvoice" })
