@@ -165,6 +165,10 @@ describe.concurrent("--out is checked once, at start: an error naming it, never 
       writeFileSync(file, "not a folder")
       await refused(file, "it exists and is not a folder")
       await refused(join(file, "sub"), "a part of the path is a file")
+      // A reading command names the slip too, instead of looking for <file>/manifest.sqlite.
+      const status = await kidvoice(["status", "--out", file])
+      expect(status.exitCode).toBe(1)
+      expect(status.stderr).toContain(`--out ${file} is a file, not the folder a run wrote to`)
     }))
 })
 
