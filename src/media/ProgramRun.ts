@@ -24,11 +24,12 @@ case "$1" in
 esac
 "$@" 3<&- &
 program=$!
-{ read -r _ <&3; kill -KILL -$$; } &
+{ trap - TERM INT HUP; read -r _ <&3; kill -KILL -$$; } &
 reader=$!
 wait "$program"
 status=$?
 kill "$reader" 2>/dev/null
+trap - TERM INT HUP
 if [ "$status" -gt 128 ] && [ "$status" -lt 160 ]; then kill -$((status - 128)) $$; fi
 exit "$status"
 `

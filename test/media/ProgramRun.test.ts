@@ -33,6 +33,15 @@ describe("child programs and interruption", () => {
       expect(descendantProcesses().filter((command) => /sleep 300|kidvoice-watchdog/.test(command))).toEqual([])
     }))
 
+  it.effect("a program killed by a signal is reported with that signal, the watchdog's trap notwithstanding", () =>
+    Effect.gen(function* () {
+      // (Not INT: a program started in the background of a non-interactive shell ignores it.)
+      for (const signal of ["TERM", "KILL"]) {
+        const result = yield* runProgram("sh", ["-c", `kill -${signal} $$`], { stdin: "ignore" })
+        expect(result.signal).toBe(`SIG${signal}`)
+      }
+    }))
+
   it.scopedLive("SIGTERM to the watchdog shell alone (execa's clean-up at exit) kills the program and its children too", () =>
     Effect.gen(function* () {
       const pidFile = join(yield* scopedTempDir("program-term"), "grandchild.pid")
