@@ -1,7 +1,8 @@
 import { Context, Data, Effect, Layer } from "effect"
 import { join } from "node:path"
 import ort from "onnxruntime-node"
-import { loadModel, type ModelLoadError, modelsDir } from "./ModelCard.js"
+import { loadModel, type ModelLoadError, modelsDir, resolveModelFile } from "./ModelCard.js"
+import { synchronousRun } from "./synchronousRun.js"
 
 export class VadInferenceError extends Data.TaggedError("VadInferenceError")<{ readonly reason: string }> {
   readonly retryable = false
@@ -20,12 +21,15 @@ export interface SileroVadApi {
   readonly sampleRate: number
   readonly frameSamples: number
   readonly threshold: number
+  /** How each frame runs: on this thread through onnxruntime's native session, or through its public asynchronous API. */
+  readonly runs: "synchronous" | "public"
   /** A fresh recurrent state for a new file; the session itself is shared by all workers. */
   readonly newStream: () => VadStream
 }
 
 export class SileroVad extends Context.Tag("kidvoice/SileroVad")<SileroVad, SileroVadApi>() {
-  static readonly layerFromCard = (cardPath: string): Layer.Layer<SileroVad, ModelLoadError> =>
+  /** `runs: "public"` keeps onnxruntime-node's asynchronous API (what a version without the native session falls back to). */
+  static readonly layerFromCard = (cardPath: string, runs: "synchronous" | "public" = "synchronous"): Layer.Layer<SileroVad, ModelLoadError> =>
     Layer.scoped(
       SileroVad,
       Effect.gen(function* () {
@@ -33,31 +37,46 @@ export class SileroVad extends Context.Tag("kidvoice/SileroVad")<SileroVad, Sile
         const frameSamples = card.windowSamples
         const contextSamples = card.contextSamples
         const sr = new ort.Tensor("int64", BigInt64Array.from([BigInt(card.sampleRate)]), [])
+        // The same weights loadModel checked, run on this thread without onnxruntime-node's per-call promise wrapping.
+        const runNow = runs === "public" ? null : synchronousRun(resolveModelFile(cardPath, card.file), { intraOpNumThreads: 1, interOpNumThreads: 1 }, card.outputs)
         const newStream = (): VadStream => {
           let state: ort.Tensor = new ort.Tensor("float32", new Float32Array(2 * 128), [2, 1, 128])
           const input = new Float32Array(contextSamples + frameSamples)
+          // One tensor over `input` for the whole file: a synchronous run has read it before the next frame is written.
+          const inputTensor = new ort.Tensor("float32", input, [1, input.length])
+          const nextInput = (frame: Float32Array) => {
+            // Silero v5 reads the last 64 samples of the previous frame before each new one.
+            input.copyWithin(0, frameSamples, frameSamples + contextSamples)
+            input.set(frame, contextSamples)
+            if (frame.length < frameSamples) input.fill(0, contextSamples + frame.length)
+          }
+          const took = (result: Record<string, ort.Tensor>) => {
+            state = result["stateN"] as ort.Tensor
+            return (result["output"]!.data as Float32Array)[0]!
+          }
+          const catchInference = (e: unknown) => new VadInferenceError({ reason: String(e) })
           return {
             frameSamples,
-            probability: (frame) =>
-              Effect.tryPromise({
-                try: async () => {
-                  // Silero v5 reads the last 64 samples of the previous frame before each new one.
-                  input.copyWithin(0, frameSamples, frameSamples + contextSamples)
-                  input.set(frame, contextSamples)
-                  if (frame.length < frameSamples) input.fill(0, contextSamples + frame.length)
-                  const result = await session.run({
-                    input: new ort.Tensor("float32", input.slice(), [1, input.length]),
-                    state,
-                    sr
-                  })
-                  state = result["stateN"] as ort.Tensor
-                  return (result["output"]!.data as Float32Array)[0]!
-                },
-                catch: (e) => new VadInferenceError({ reason: String(e) })
-              })
+            probability: runNow !== null
+              ? (frame) =>
+                Effect.try({
+                  try: () => {
+                    nextInput(frame)
+                    return took(runNow({ input: inputTensor, state, sr }))
+                  },
+                  catch: catchInference
+                })
+              : (frame) =>
+                Effect.tryPromise({
+                  try: async () => {
+                    nextInput(frame)
+                    return took(await session.run({ input: new ort.Tensor("float32", input.slice(), [1, input.length]), state, sr }))
+                  },
+                  catch: catchInference
+                })
           }
         }
-        return { sampleRate: card.sampleRate, frameSamples, threshold: card.thresholds["speech"] ?? 0.5, newStream }
+        return { sampleRate: card.sampleRate, frameSamples, threshold: card.thresholds["speech"] ?? 0.5, runs: runNow === null ? "public" : "synchronous", newStream }
       })
     )
 

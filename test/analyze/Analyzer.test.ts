@@ -81,6 +81,33 @@ describe("model cards", () => {
       expect([...session.inputNames].sort()).toEqual(["input", "sr", "state"])
     }))
 
+  it.scoped("the VAD's synchronous native run gives the public API's probabilities, frame for frame", () =>
+    Effect.gen(function* () {
+      const cardPath = join(modelsDir, "silero-vad-v5.json")
+      const vadOf = (runs: "synchronous" | "public") =>
+        Layer.build(SileroVad.layerFromCard(cardPath, runs)).pipe(Effect.map(Context.get(SileroVad)))
+      const dir = yield* scopedTempDir("vad")
+      const wav = yield* wavOf(dir, "child-cs-story.ogg")
+      // 200 frames of a child's speech from 1 s on: silence, onsets and speech, so the recurrent state matters.
+      const pcm = readFileSync(wav).subarray(44 + 32000, 44 + 32000 + 512 * 200 * 2)
+      const samples = Float32Array.from({ length: pcm.length / 2 }, (_, i) => pcm.readInt16LE(i * 2) / 32768)
+      const probabilities = (vad: SileroVad["Type"]) =>
+        Effect.gen(function* () {
+          const stream = vad.newStream()
+          const out: Array<number> = []
+          for (let offset = 0; offset < samples.length; offset += 512) out.push(yield* stream.probability(samples.subarray(offset, offset + 512)))
+          return out
+        })
+      const [native, publicApi] = [yield* vadOf("synchronous"), yield* vadOf("public")]
+      expect([native.runs, publicApi.runs]).toEqual(["synchronous", "public"])
+      const synchronous = yield* probabilities(native)
+      const viaPublicApi = yield* probabilities(publicApi)
+      expect(synchronous).toHaveLength(200)
+      expect(synchronous).toEqual(viaPublicApi)
+      expect(Math.max(...synchronous)).toBeGreaterThan(0.5)
+      expect(Math.min(...synchronous)).toBeLessThan(0.5)
+    }))
+
   it.scoped("a checksum that does not match the weights is refused", () =>
     Effect.gen(function* () {
       const dir = yield* scopedTempDir("card")
