@@ -103,7 +103,9 @@ export class Analyzer extends Context.Tag("kidvoice/Analyzer")<Analyzer, Analyze
                   const features = probability >= settings.threshold - 0.15
                     ? measureFrame(pitchWindow, pitchWindow.subarray(vad.frameSamples), vad.sampleRate)
                     : null
-                  yield* record(segmenter.push(probability, { features, samples: keepSamples() ? frame.slice() : null }))
+                  // Most frames close no segment: no effect to run for them.
+                  const closed = segmenter.push(probability, { features, samples: keepSamples() ? frame.slice() : null })
+                  if (closed) yield* record(closed)
                 }
               })
             )

@@ -89,6 +89,7 @@ export const makeVadBatcher = <E>(run: SynchronousRun, sr: ort.Tensor, stateWidt
       const error = failure(cause)
       return Effect.forEach(batch, (w) => (w.done === null ? Effect.void : Deferred.fail(w.done, error)), { discard: true }).pipe(Effect.zipRight(Effect.fail(error)))
     }
+    if (batch.length === 1) return Effect.succeed(probabilities[0]!)
     return Effect.forEach(batch, (w, i) => (w.done === null ? Effect.void : Deferred.succeed(w.done, probabilities[i]!)), { discard: true }).pipe(
       Effect.as(probabilities[0]!)
     )
