@@ -107,6 +107,11 @@ const main = async () => {
         `${runs} paired runs; ${cpus().length} cores shared with other work (wall figures are busy-machine figures)\n` +
         "concurrency  run  runner    wall-s  files/s  cpu-s  peak-RSS-MiB  load(1,5,15 min) after\n"
     )
+    // One untimed fetch first: Python's bytecode and the page cache are warm for whichever runner goes first.
+    const warmUp = join(dir, "warm-up")
+    mkdirSync(warmUp)
+    writeFileSync(join(warmUp, "urls.txt"), server.url("/warm-up.mp3") + "\n")
+    await shellLoop(ytDlp, join(warmUp, "urls.txt"), warmUp, 1)
     const summary: Array<string> = []
     for (const concurrency of concurrencies) {
       const wallRatios: Array<number> = []
