@@ -6,9 +6,7 @@
  * singleton (all runners up) and stops when every row's audio is in place.
  *   npm run bench -- cluster [--files 36] [--runners 1,2,3] [--seconds-per-file 2] [--per-runner 2]
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs"
-import { createServer } from "node:http"
-import type { AddressInfo } from "node:net"
+import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import {
@@ -16,39 +14,17 @@ import {
 } from "../test/support/clusterRunners.js"
 import { startPostgres } from "../test/support/postgresServer.js"
 import { option } from "./benchArgs.js"
+import { pacedFileServer } from "./pacedServer.js"
 
 const files = Number(option("files", "36"))
 const runnerCounts = option("runners", "1,2,3").split(",").map(Number)
 const secondsPerFile = Number(option("seconds-per-file", "2"))
 const perRunner = Number(option("per-runner", "2"))
 
-/** Serves one file at every path, in 10 slices spread over `secondsPerFile`: each connection is paced, not the server. */
-const pacedServer = (file: string) =>
-  new Promise<{ url: (path: string) => string; close: () => void }>((resolve) => {
-    const body = readFileSync(file)
-    const server = createServer((_request, res) => {
-      res.writeHead(200, { "content-type": "audio/mpeg", "content-length": body.length })
-      const slices = 10
-      let sent = 0
-      const next = () => {
-        const end = Math.round((body.length * (sent + 1)) / slices)
-        res.write(body.subarray(Math.round((body.length * sent) / slices), end))
-        sent++
-        if (sent === slices) res.end()
-        else setTimeout(next, (secondsPerFile * 1000) / slices)
-      }
-      next()
-    })
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as AddressInfo
-      resolve({ url: (path) => `http://127.0.0.1:${port}${path}`, close: () => server.close() })
-    })
-  })
-
 const dir = mkdtempSync(join(tmpdir(), "kidvoice-bench-cluster-"))
 const database = await startPostgres()
 const childClip = shortChildClip(dir, 2)
-const server = await pacedServer(childClip)
+const server = await pacedFileServer(childClip, secondsPerFile)
 const ytDlp = curlYtDlp(dir)
 const results: Array<{ runners: number; seconds: number; perSecond: number }> = []
 try {
