@@ -484,7 +484,7 @@ const exportCommand = Command.make("export", {
 
 const evalCommand = Command.make("eval", {
   ...commonOptions,
-  ...settingOptions(pipelineSettings.filter((s) => s.flag === "vad-threshold" || s.flag === "analysis-concurrency")),
+  ...settingOptions(pipelineSettings.filter((s) => s.flag === "vad-threshold" || s.flag === "analysis-concurrency" || s.flag.startsWith("min-child-"))),
   labels: Options.file("labels", { exists: "yes" }).pipe(
     Options.withDescription("CSV lines path,child (yes/no; optional header file,child) or JSONL {\"file\":...,\"child\":true}; relative paths from the labels file")
   ),
@@ -498,7 +498,7 @@ const evalCommand = Command.make("eval", {
       // A bad labels file is refused before the models load.
       const entries = yield* readLabels(args.labels)
       const { backends, f0CutHz } = yield* evalBackends(config.models)
-      const result = yield* evaluateLabels(args.labels, entries, config.vad, config.analysisConcurrency, backends, f0CutHz)
+      const result = yield* evaluateLabels(args.labels, entries, config.vad, config.analysisConcurrency, backends, f0CutHz, config.rules)
       yield* Console.log(formatEval(result))
       const html = Option.getOrElse(args.html, () => join(workspacePaths(config.out).root, "reports", "eval.html"))
       yield* writeTextAtomic(html, renderEvalHtml(result))

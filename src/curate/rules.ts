@@ -24,7 +24,7 @@ const seconds = (value: number) => `${value.toFixed(1)} s`
  * Why little or no speech counted as a child's, in numbers a user can act on: the best segment score against the
  * score a segment needs (a near miss suggests --min-child-score; a low one, an adult or a model that does not hear this voice).
  */
-const scoreHint = (analysis: Analysis, rules: CurateRules) => {
+const scoreHint = (analysis: ChildSpeech, rules: Pick<CurateRules, "minChildScore">) => {
   if (analysis.segments.length === 0) return ""
   const best = analysis.segments.reduce((max, s) => Math.max(max, s.childScore), 0)
   return ` (best segment child score ${best.toFixed(2)}, a segment counts from ${rules.minChildScore}; ${analysis.segments.length} segments, ${analysis.classifier})`
@@ -47,6 +47,16 @@ export const decide = (analysis: Analysis, rules: CurateRules, transcript: Avail
   if (rules.allowedLanguages.length > 0 && !rules.allowedLanguages.includes(analysis.language)) {
     return reject("language", `language ${analysis.language} is not one of ${rules.allowedLanguages.join(", ")}`)
   }
+  return childSpeechVerdict(analysis, rules)
+}
+
+/** What the child-speech rules read of an analysis (`kidvoice eval` passes recomputed ones to sweep the threshold). */
+export type ChildSpeech = Pick<Analysis, "speechSeconds" | "childSpeechSeconds" | "childShare" | "segments" | "classifier">
+
+/** The per-video child-speech part of curate's verdict: the decision `kidvoice eval` reports a labelled file by. */
+export const childSpeechVerdict = (analysis: ChildSpeech, rules: Pick<CurateRules, "minChildSpeechSeconds" | "minChildShare" | "minChildScore">): Verdict => {
+  const reject = (rule: string, detail: string): Verdict => ({ accepted: false, rule, detail })
+  if (analysis.speechSeconds === 0) return reject("no-speech", "voice activity detection found no speech")
   // Per video, two conditions together: enough child speech (a few stray child-scored segments of an adult alone
   // stay under it) and a share of the speech that a parent talking beside the child does not push under the floor.
   if (analysis.childSpeechSeconds < rules.minChildSpeechSeconds) {
