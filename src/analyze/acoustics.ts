@@ -90,45 +90,58 @@ export const fft = (re: Float64Array, im: Float64Array) => {
   }
 }
 
-const scratch = new Map<number, { readonly aRe: Float64Array; readonly aIm: Float64Array; readonly bRe: Float64Array; readonly bIm: Float64Array }>()
+interface DifferenceScratch {
+  readonly zRe: Float64Array
+  readonly zIm: Float64Array
+  readonly pRe: Float64Array
+  readonly pIm: Float64Array
+  readonly diff: Float32Array
+}
+
+/** Buffers per (FFT length, tauMax), reused frame after frame: the analysis calls this once per 32 ms of speech. */
+const scratch = new Map<string, DifferenceScratch>()
 
 /**
  * YIN's difference d(τ) = Σ_{i<width} (x_i − x_{i+τ})² for τ ≤ tauMax, as energies minus twice the
  * cross-correlation, which one FFT product gives for every τ at once: O(n log n) instead of O(width · tauMax),
- * the bulk of the analysis' cost.
+ * the bulk of the analysis' cost. The two real inputs (the first `width` samples, and all `width + tauMax`) go
+ * through ONE complex FFT as its real and imaginary parts and are separated by symmetry, so a frame costs two FFTs,
+ * not three. The result is a reused buffer: read it before the next call.
  */
 const differenceFunction = (samples: Float32Array, width: number, tauMax: number): Float32Array => {
   let n = 1
   while (n < width + tauMax) n <<= 1
-  let buffers = scratch.get(n)
+  const key = `${n}/${tauMax}`
+  let buffers = scratch.get(key)
   if (!buffers) {
-    buffers = { aRe: new Float64Array(n), aIm: new Float64Array(n), bRe: new Float64Array(n), bIm: new Float64Array(n) }
-    scratch.set(n, buffers)
+    buffers = { zRe: new Float64Array(n), zIm: new Float64Array(n), pRe: new Float64Array(n), pIm: new Float64Array(n), diff: new Float32Array(tauMax + 1) }
+    scratch.set(key, buffers)
   }
-  const { aRe, aIm, bRe, bIm } = buffers
-  aRe.fill(0)
-  aIm.fill(0)
-  bRe.fill(0)
-  bIm.fill(0)
-  for (let i = 0; i < width; i++) aRe[i] = samples[i]!
-  for (let i = 0; i < width + tauMax; i++) bRe[i] = samples[i]!
-  fft(aRe, aIm)
-  fft(bRe, bIm)
-  // conj(A)·B, conjugated, so that a forward FFT inverts it (up to 1/n) into the correlation.
+  const { zRe, zIm, pRe, pIm, diff } = buffers
+  for (let i = 0; i < n; i++) {
+    zRe[i] = i < width ? samples[i]! : 0
+    zIm[i] = i < width + tauMax ? samples[i]! : 0
+  }
+  fft(zRe, zIm)
+  // With Z = FFT(a + i·b): A_k = (Z_k + conj Z_{n−k}) / 2 and B_k = (Z_k − conj Z_{n−k}) / 2i. Then conj(A)·B,
+  // conjugated, so that a forward FFT inverts it (up to 1/n) into the correlation.
   for (let k = 0; k < n; k++) {
-    const re = aRe[k]! * bRe[k]! + aIm[k]! * bIm[k]!
-    const im = aRe[k]! * bIm[k]! - aIm[k]! * bRe[k]!
-    aRe[k] = re
-    aIm[k] = -im
+    const j = (n - k) & (n - 1)
+    const aRe = (zRe[k]! + zRe[j]!) / 2
+    const aIm = (zIm[k]! - zIm[j]!) / 2
+    const bRe = (zIm[k]! + zIm[j]!) / 2
+    const bIm = (zRe[j]! - zRe[k]!) / 2
+    pRe[k] = aRe * bRe + aIm * bIm
+    pIm[k] = -(aRe * bIm - aIm * bRe)
   }
-  fft(aRe, aIm)
-  const diff = new Float32Array(tauMax + 1)
+  fft(pRe, pIm)
   let e0 = 0
   for (let i = 0; i < width; i++) e0 += samples[i]! * samples[i]!
   let eTau = e0
+  diff[0] = 0
   for (let tau = 1; tau <= tauMax; tau++) {
     eTau += samples[tau + width - 1]! * samples[tau + width - 1]! - samples[tau - 1]! * samples[tau - 1]!
-    const value = e0 + eTau - (2 * aRe[tau]!) / n
+    const value = e0 + eTau - (2 * pRe[tau]!) / n
     // Rounding leaves tiny non-zero values where the exact sum is 0 (silence, a perfect period): read them as 0.
     diff[tau] = value > 1e-9 * (e0 + eTau) ? value : 0
   }
