@@ -108,7 +108,7 @@ const scratch = new Map<string, DifferenceScratch>()
  * through ONE complex FFT as its real and imaginary parts and are separated by symmetry, so a frame costs two FFTs,
  * not three. The result is a reused buffer: read it before the next call.
  */
-const differenceFunction = (samples: Float32Array, width: number, tauMax: number): Float32Array => {
+export const differenceFunction = (samples: Float32Array, width: number, tauMax: number): Float32Array => {
   let n = 1
   while (n < width + tauMax) n <<= 1
   const key = `${n}/${tauMax}`

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { FastCheck as fc } from "effect"
-import { estimateF0, lpcFormants, yinPitch } from "../../src/analyze/acoustics.js"
+import { differenceFunction, estimateF0, lpcFormants, yinPitch } from "../../src/analyze/acoustics.js"
 
 const rate = 16_000
 
@@ -89,6 +89,29 @@ describe("yinPitch aperiodicity", () => {
     expect(pitch.f0).toBe(estimateF0(frame, rate))
     expect(pitch.aperiodicity).toBeGreaterThanOrEqual(0)
     expect(pitch.aperiodicity).toBeLessThanOrEqual(1)
+  })
+})
+
+describe("differenceFunction", () => {
+  it.prop("equals YIN's difference summed directly, for any frame length, with buffers reused across lengths", [
+    fc.constantFrom(600, 1024, 1500),
+    fc.integer({ min: 1, max: 1000 }),
+    fc.double({ min: 80, max: 500, noNaN: true })
+  ], ([length, seed, f0]) => {
+    const noise = whiteNoise(seed, length)
+    const frame = harmonicTone(f0, [1, 0.5], length).map((v, i) => v + 0.3 * noise[i]!)
+    const tauMax = Math.min(228, Math.floor(length / 2))
+    const width = length - tauMax
+    // Another length first, so a reused buffer of the wrong size or stale content would show.
+    differenceFunction(whiteNoise(seed + 1, 777), 777 - 228, 228)
+    const diff = differenceFunction(frame, width, tauMax)
+    let energy = 0
+    for (let i = 0; i < width; i++) energy += frame[i]! * frame[i]!
+    for (let tau = 1; tau <= tauMax; tau++) {
+      let direct = 0
+      for (let i = 0; i < width; i++) direct += (frame[i]! - frame[i + tau]!) ** 2
+      expect(Math.abs(diff[tau]! - direct)).toBeLessThan(1e-5 * energy)
+    }
   })
 })
 
