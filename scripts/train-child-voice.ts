@@ -624,7 +624,7 @@ const program = Effect.gen(function* () {
     thresholds: { child: threshold },
     features: segmentFeatureNames,
     training: {
-      regenerate: "npx tsx scripts/train-child-voice.ts (apt packages in its header); writes this card and the ONNX file; about 20 minutes on 2 busy cores the first time (making and measuring the audio), 3 minutes when only the learning changes",
+      regenerate: "npx tsx scripts/train-child-voice.ts --setting hidden=8,l2=0.1,realAdultWeight=3,features=all (apt packages in its header; without --setting it ships the nested pick); writes this card and the ONNX file; about 20 minutes on 2 busy cores the first time (making and measuring the audio), then 20-25 minutes for the 8-setting grid with nested figures",
       method: `${members} networks, each one hidden layer of ${hiddenUnits} tanh units over the standardised features and a sigmoid output, fitted on a bootstrap sample of the train speakers and averaged in logits (one layer of ${members * hiddenUnits} units in the ONNX file); full-batch Adam, ${iterations} steps, L2 ${l2}, seeded initial weights; classes weigh the same, and speakers within a class, except that each real adult speaker counts ${realAdultWeight} times a synthetic one`,
       childProxies: `adult recordings with F0 and formants raised together by sox pitch (WSOLA + resampling, a vocal-tract-length warp): women +${proxyCents.female.join("..+")} cents, men +${proxyCents.male.join("..+")} cents, covering 5-9-year-olds; not from espeak-ng voices`,
       adultVariation: `each adult recording also once shifted within adult range (women +${adultRaiseCents.female.join("..+")} cents, men ${adultRaiseCents.male.join("..+")} cents), labelled adult`,
