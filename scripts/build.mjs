@@ -172,6 +172,23 @@ export const scriptOptions = () => ({
   define: { "import.meta.url": "__kidvoiceImportMetaUrl" }
 })
 
+/**
+ * The script's text as it ships: ASCII, and each `import("package")` of a package left outside (ES modules only:
+ * eld, prom-client) a call of `__kidvoiceImport`, which the launcher passes in. Node 20 loses a `vm.Script`'s
+ * `importModuleDynamically` when the script comes from a code cache ("A dynamic import callback was not specified"),
+ * so the script must not call import() itself; a build that would leave one fails here.
+ */
+export const scriptText = (result) => {
+  let text = result.outputFiles[0].text
+  const outputs = Object.values(result.metafile.outputs)
+  for (const i of outputs.flatMap((output) => output.imports)) {
+    if (i.kind === "dynamic-import" && i.external) text = text.replaceAll(`import(${JSON.stringify(i.path)})`, `__kidvoiceImport(${JSON.stringify(i.path)})`)
+  }
+  const left = text.match(/(?<![\w$.])import\([^)]{0,40}/g)
+  if (left !== null) throw new Error(`the CLI's script still calls import() (${left.join(", ")}): only a literal import of a package kept outside can be rewritten`)
+  return asciiOnly(text)
+}
+
 /** esbuild's options for the launcher, dist/cli/main.js: src/cli/launch.ts and the two small modules it imports. */
 export const launcherOptions = () => ({
   entryPoints: [join(projectRoot, "src", "cli", "launch.ts")],
@@ -205,11 +222,11 @@ export const buildBundle = async () => {
   const { build } = await import("esbuild")
   const outdir = dirname(bundlePath)
   mkdirSync(outdir, { recursive: true })
-  const script = await build({ ...scriptOptions(), write: false })
+  const script = await build({ ...scriptOptions(), write: false, metafile: true })
   const unusable = script.warnings.filter(unusableLazyName)
   if (unusable.length > 0) throw new Error(`the bundle uses what a lazily loaded package does not wrap: ${unusable.map((w) => w.text).join("; ")}`)
   const launcher = await build({ ...launcherOptions(), write: false })
-  writeWhole(scriptPath, asciiOnly(script.outputFiles[0].text))
+  writeWhole(scriptPath, scriptText(script))
   writeWhole(bundlePath, launcher.outputFiles[0].contents)
   rmSync(codeCachePath, { recursive: true, force: true })
   for (const name of readdirSync(outdir)) {

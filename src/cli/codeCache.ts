@@ -40,8 +40,12 @@ export const codeCacheKey = (args: ReadonlyArray<string>): string => {
 export const codeCacheFile = (dir: string, key: string, bundle: { readonly size: number; readonly mtimeMs: number }): string =>
   join(dir, `${key}-${bundle.size}-${Math.trunc(bundle.mtimeMs)}-${process.version}.v8`)
 
-/** The parameters the bundle's code sees as a CommonJS module's, plus `import.meta.url` (see scriptOptions in scripts/build.mjs). */
-const wrapperParameters = "exports, require, module, __filename, __dirname, __kidvoiceImportMetaUrl"
+/**
+ * The parameters the bundle's code sees: a CommonJS module's, `import.meta.url`, and the import() of the packages it
+ * loads that way (ES modules only: eld, prom-client), which the build rewrote to calls of it (scriptText in
+ * scripts/build.mjs): a `vm.Script` from a code cache loses its own dynamic import callback on Node 20.
+ */
+const wrapperParameters = "exports, require, module, __filename, __dirname, __kidvoiceImportMetaUrl, __kidvoiceImport"
 
 const readCache = (file: string): Buffer | undefined => {
   try {
@@ -81,14 +85,13 @@ export const runScriptBundle = (bundle: string): "used" | "written" | "off" => {
   const cachedData = file === null ? undefined : readCache(file)
   const script = new vm.Script(`(function (${wrapperParameters}) {${source}\n})`, {
     filename: bundle,
-    ...(cachedData === undefined ? {} : { cachedData }),
-    // The few packages the bundle imports with import() (ES modules only: eld, prom-client) load as from the bundle.
-    importModuleDynamically: ((specifier: string) => import(specifier)) as never
+    ...(cachedData === undefined ? {} : { cachedData })
   })
   const cache = file === null ? "off" : cachedData !== undefined && !script.cachedDataRejected ? "used" : "written"
   // Made when the command is done, so it holds every function the command compiled, not only the top level.
   if (cache === "written") process.once("exit", () => writeCache(file!, script.createCachedData()))
   const module = { exports: {} }
-  script.runInThisContext()(module.exports, createRequire(bundle), module, bundle, dirname(bundle), pathToFileURL(bundle).href)
+  const importPackage = (specifier: string) => import(specifier)
+  script.runInThisContext()(module.exports, createRequire(bundle), module, bundle, dirname(bundle), pathToFileURL(bundle).href, importPackage)
   return cache
 }
