@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs"
+import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs"
 import { createRequire } from "node:module"
 import { basename, dirname, isAbsolute, join } from "node:path"
 import { pathToFileURL } from "node:url"
@@ -78,10 +78,18 @@ const writeCache = (file: string, data: Buffer) => {
  * `used` (V8 took it), `written` (none fit; one is written when the process exits), or `off`.
  */
 export const runScriptBundle = (bundle: string): "used" | "written" | "off" => {
-  // The bundle is ASCII (the build escapes the rest), so latin1 reads it into a one-byte string without decoding.
-  const source = readFileSync(bundle, "latin1")
+  // Text and size/time from one open file: a build renaming a new bundle in meanwhile cannot pair one's text with
+  // the other's cache name. The bundle is ASCII (the build escapes the rest): latin1 makes a one-byte string, no decoding.
+  const fd = openSync(bundle, "r")
+  const [source, stats] = (() => {
+    try {
+      return [readFileSync(fd, "latin1"), fstatSync(fd)] as const
+    } finally {
+      closeSync(fd)
+    }
+  })()
   const dir = codeCacheDir(bundle)
-  const file = dir === null ? null : codeCacheFile(dir, codeCacheKey(process.argv.slice(2)), statSync(bundle))
+  const file = dir === null ? null : codeCacheFile(dir, codeCacheKey(process.argv.slice(2)), stats)
   const cachedData = file === null ? undefined : readCache(file)
   const script = new vm.Script(`(function (${wrapperParameters}) {${source}\n})`, {
     filename: bundle,
