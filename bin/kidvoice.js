@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs the bundled CLI (dist/cli/main.js, built by scripts/setup.sh): it starts in a fraction of the time tsx needs
+// Runs the bundled CLI (dist/cli/main.js, which runs dist/cli/main.cjs with a V8 code cache; built by scripts/setup.sh): it starts in a fraction of the time tsx needs
 // to transpile the sources. A source newer than the bundle (an edit, a pull) rebuilds it first, so this never runs
 // stale code; KIDVOICE_TSX=1 runs the TypeScript sources through tsx instead, as does a copy without esbuild.
 import { buildBundle, bundleIsStale, bundlePath } from "../scripts/build.mjs"

@@ -1,6 +1,8 @@
-// The CLI as an ES module bundle, dist/cli/main.js plus the chunks it imports on first use (dist/cli/*-<hash>.js): what
-// bin/kidvoice.js runs. Plain JavaScript so that node runs it without tsx (setup calls it, and bin/kidvoice.js calls it
-// when a source is newer than the bundle).
+// The CLI's bundle, what bin/kidvoice.js runs: dist/cli/main.cjs, the CLI (src/cli/start.ts with the Effect packages
+// and execa) as one classic script, and dist/cli/main.js, a small ES module entry (src/cli/launch.ts) that answers
+// `--version` alone and runs main.cjs through a V8 code cache kept in dist/.cache/ (src/cli/codeCache.ts). Plain
+// JavaScript so that node runs it without tsx (setup calls it, and bin/kidvoice.js calls it when a source is newer
+// than the bundle).
 //   node scripts/build.mjs          build when stale (no output when fresh)
 //   node scripts/build.mjs --force  build anyway
 import { mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs"
@@ -11,6 +13,10 @@ import { fileURLToPath } from "node:url"
 export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..")
 // Two folders deep, like src/<layer>/<file>.ts: code that finds models/ by a path relative to itself still finds it.
 export const bundlePath = join(projectRoot, "dist", "cli", "main.js")
+/** The CLI itself, the classic script bundlePath runs (written before it; the staleness check looks at both). */
+export const scriptPath = join(projectRoot, "dist", "cli", "main.cjs")
+/** The V8 code caches of scriptPath (src/cli/codeCache.ts); a build empties it. */
+export const codeCachePath = join(projectRoot, "dist", ".cache")
 
 /** The newest modification time among the sources and the files that change what the bundle holds. */
 const newestSourceMs = () => {
@@ -28,7 +34,8 @@ const newestSourceMs = () => {
 /** Whether the bundle is missing or older than a source: a directory walk and about a hundred stats, a few ms. */
 export const bundleIsStale = () => {
   const bundle = statSync(bundlePath, { throwIfNoEntry: false })
-  return bundle === undefined || bundle.mtimeMs < newestSourceMs()
+  const script = statSync(scriptPath, { throwIfNoEntry: false })
+  return bundle === undefined || script === undefined || Math.min(bundle.mtimeMs, script.mtimeMs) < newestSourceMs()
 }
 
 /**
@@ -114,7 +121,11 @@ const onlyEffectInside = {
   }
 }
 
-/** esbuild's options for the bundle (a benchmark or a test may add `metafile: true` to see what each chunk holds). */
+/**
+ * esbuild's options for the CLI as ES modules split into chunks, one per module imported on first use
+ * (src/cli/lazy.ts). Not what ships (see scriptOptions) but the same module graph: test/cli/bundleSplit.test.ts reads
+ * from its chunks what a start evaluates, and bench/pipeline.ts bundles its harness with it.
+ */
 export const bundleOptions = () => ({
   entryPoints: { main: join(projectRoot, "src", "cli", "start.ts") },
   outdir: dirname(bundlePath),
@@ -139,6 +150,58 @@ export const bundleOptions = () => ({
   }
 })
 
+/** Non-ASCII characters as escapes (\\uXXXX: in strings, regular expressions and names alike), so the launcher reads the
+ * script as latin1, a one-byte string that V8 neither decodes nor stores twice as large. */
+const asciiOnly = (text) => text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`)
+
+/**
+ * esbuild's options for what ships: the CLI as one classic script, so that V8 can cache its compiled code (Node 20
+ * caches none for ES modules). A module imported on first use is wrapped and evaluated only when imported, as in the
+ * chunks; its code is compiled only when it runs. The launcher runs it as a CommonJS module with `import.meta.url`
+ * passed in (src/cli/codeCache.ts).
+ */
+export const scriptOptions = () => ({
+  ...bundleOptions(),
+  entryPoints: [join(projectRoot, "src", "cli", "start.ts")],
+  outdir: undefined,
+  outfile: scriptPath,
+  splitting: false,
+  chunkNames: undefined,
+  format: "cjs",
+  banner: undefined,
+  define: { "import.meta.url": "__kidvoiceImportMetaUrl" }
+})
+
+/**
+ * The script's text as it ships: ASCII, and each `import("package")` of a package left outside (ES modules only:
+ * eld, prom-client) a call of `__kidvoiceImport`, which the launcher passes in. Node 20 loses a `vm.Script`'s
+ * `importModuleDynamically` when the script comes from a code cache ("A dynamic import callback was not specified"),
+ * so the script must not call import() itself; a build that would leave one fails here.
+ */
+export const scriptText = (result) => {
+  let text = result.outputFiles[0].text
+  const outputs = Object.values(result.metafile.outputs)
+  for (const i of outputs.flatMap((output) => output.imports)) {
+    if (i.kind === "dynamic-import" && i.external) text = text.replaceAll(`import(${JSON.stringify(i.path)})`, `__kidvoiceImport(${JSON.stringify(i.path)})`)
+  }
+  const left = text.match(/(?<![\w$.])import\([^)]{0,40}/g)
+  if (left !== null) throw new Error(`the CLI's script still calls import() (${left.join(", ")}): only a literal import of a package kept outside can be rewritten`)
+  return asciiOnly(text)
+}
+
+/** esbuild's options for the launcher, dist/cli/main.js: src/cli/launch.ts and the two small modules it imports. */
+export const launcherOptions = () => ({
+  entryPoints: [join(projectRoot, "src", "cli", "launch.ts")],
+  outfile: bundlePath,
+  bundle: true,
+  platform: "node",
+  format: "esm",
+  target: "node20",
+  logLevel: "error",
+  legalComments: "none",
+  minify: true
+})
+
 /** Chunks no build has written for this long are removed; a process started on an older bundle has loaded its own by then. */
 const oldChunkMs = 3_600_000
 
@@ -150,28 +213,25 @@ const writeWhole = (path, contents) => {
 }
 
 /**
- * Builds the bundle: the entry dist/cli/main.js holds what every start needs (the command definitions, the help), and
- * what a command runs (src/cli/lazy.ts: the pipeline, the manifest, onnxruntime, the HTTP client) is in chunks beside it
- * that load when the command first uses them. Chunks are named by their content's hash and written before the entry,
- * so the entry only ever names chunks that are complete; chunks of older builds stay an hour for processes that
- * started on them. They sit in dist/cli/ too, two folders deep like the sources, so paths relative to a module (the
- * models/ folder) hold in every chunk.
+ * Builds the bundle: the script (dist/cli/main.cjs) first, then the launcher (dist/cli/main.js) that runs it, each
+ * through a temp file and a rename, so a process starting meanwhile finds whole files; then empties the code caches
+ * (they are of the old script; src/cli/codeCache.ts would not use them anyway, their names carry the script's size and
+ * time). The ES module chunks of earlier builds (dist/cli/*-<hash>.js) are removed once an hour old.
  */
 export const buildBundle = async () => {
   const { build } = await import("esbuild")
   const outdir = dirname(bundlePath)
   mkdirSync(outdir, { recursive: true })
-  const result = await build({ ...bundleOptions(), write: false })
-  const unusable = result.warnings.filter(unusableLazyName)
+  const script = await build({ ...scriptOptions(), write: false, metafile: true })
+  const unusable = script.warnings.filter(unusableLazyName)
   if (unusable.length > 0) throw new Error(`the bundle uses what a lazily loaded package does not wrap: ${unusable.map((w) => w.text).join("; ")}`)
-  const entry = result.outputFiles.find((file) => file.path === bundlePath)
-  if (entry === undefined) throw new Error(`esbuild wrote no ${bundlePath}`)
-  for (const file of result.outputFiles) if (file !== entry) writeWhole(file.path, file.contents)
-  writeWhole(entry.path, entry.contents)
-  const written = new Set(result.outputFiles.map((file) => basename(file.path)))
+  const launcher = await build({ ...launcherOptions(), write: false })
+  writeWhole(scriptPath, scriptText(script))
+  writeWhole(bundlePath, launcher.outputFiles[0].contents)
+  rmSync(codeCachePath, { recursive: true, force: true })
   for (const name of readdirSync(outdir)) {
     const path = join(outdir, name)
-    if (!written.has(name) && /\.js$/.test(name) && Date.now() - statSync(path).mtimeMs > oldChunkMs) rmSync(path, { force: true })
+    if (/-[A-Z0-9]{8}\.js$/.test(name) && Date.now() - statSync(path).mtimeMs > oldChunkMs) rmSync(path, { force: true })
   }
   return bundlePath
 }

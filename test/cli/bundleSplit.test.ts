@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 // @ts-expect-error: plain JavaScript without types (node runs it without tsx)
-import { bundleOptions } from "../../scripts/build.mjs"
+import { bundleOptions, launcherOptions, scriptOptions, scriptText } from "../../scripts/build.mjs"
 
 interface Metafile {
   readonly outputs: Record<string, {
@@ -50,5 +50,31 @@ describe("the bundle loads at start only what --version and --help need", () => 
         /node_modules\/(undici|yaml|toml|ini|fast-check|execa|@effect\/(sql|cluster|rpc|workflow))/.test(input))
       expect(heavy).toEqual([])
       expect(externals.filter((e) => !e.startsWith("node:"))).toEqual([])
+    }), 120_000)
+})
+
+// What ships: a launcher (dist/cli/main.js) that answers --version alone and runs the CLI, one classic script
+// (dist/cli/main.cjs) built from the same module graph, through a V8 code cache (src/cli/codeCache.ts).
+describe("the shipped bundle: a small launcher and one classic script", () => {
+  it.effect("the launcher holds only itself, the cache and the version; the script is one file with no import.meta left", () =>
+    Effect.promise(async () => {
+      const { build } = await import("esbuild")
+      const launcher = (await build({ ...launcherOptions(), write: false, metafile: true })).metafile as Metafile
+      const [output, ...more] = Object.values(launcher.outputs)
+      expect(more).toEqual([])
+      expect(Object.keys(output!.inputs).sort()).toEqual(["src/cli/codeCache.ts", "src/cli/launch.ts", "src/cli/version.ts"])
+      expect(output!.imports.filter((i) => !i.path.startsWith("node:"))).toEqual([])
+
+      const script = await build({ ...scriptOptions(), write: false, metafile: true })
+      expect(script.outputFiles!.map((file) => file.path.split("/").slice(-2).join("/"))).toEqual(["cli/main.cjs"])
+      expect(script.outputFiles![0]!.text).not.toContain("import.meta")
+      // The packages only import() can load (ES modules) are left outside, and the script as written calls
+      // __kidvoiceImport for them, never import() (lost with a code cache on Node 20).
+      const dynamic = Object.values((script.metafile as Metafile).outputs)[0]!.imports.filter((i) => i.kind === "dynamic-import")
+      expect(dynamic.every((i) => i.external)).toBe(true)
+      const text = scriptText(script)
+      for (const i of dynamic) expect(text).toContain(`__kidvoiceImport(${JSON.stringify(i.path)})`)
+      expect(text).not.toMatch(/(?<![\w$.])import\(/)
+      expect(text).toMatch(/^[\x00-\x7f]*$/)
     }), 120_000)
 })
