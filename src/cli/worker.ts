@@ -18,7 +18,7 @@ export const workerProgram = (
 ) => {
   const identity = runnerIdentity(args)
   return publishMetrics(workspacePaths(config.out), config.metricsPort).pipe(
-    Effect.zipRight(runWorker(config, identity, request, args["shared-out"])),
+    Effect.zipRight(runWorker(config, identity, request, args["shared-out"], args.stages)),
     Effect.scoped,
     Effect.provide(runnerLayer(config, identity, apiKeys, args["shared-out"]))
   )

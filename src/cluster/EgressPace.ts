@@ -27,7 +27,9 @@ export const EgressPace = Entity.make("EgressPace", [
   /** Reserves the next start; answers when it may go (the caller waits, so the entity's mailbox never sleeps). */
   Rpc.make("Take", { payload: { policy: Policy }, success: Schema.Number }),
   Rpc.make("Refused", { payload: { policy: Policy, startedAt: Schema.Number }, success: Verdict }),
-  Rpc.make("Answered", { payload: { startedAt: Schema.Number } })
+  Rpc.make("Answered", { payload: { startedAt: Schema.Number } }),
+  /** Changes nothing; answers once the entity lives on its runner (a runner wakes its egress before its first download). */
+  Rpc.make("Wake")
 ])
 
 /** The entity's behaviour: its state lives on the runner that owns the egress (a new owner starts afresh). */
@@ -37,7 +39,8 @@ export const EgressPaceLive = EgressPace.toLayer(Effect.gen(function* () {
     Take: ({ payload }) => Effect.flatMap(Clock.currentTimeMillis, (now) => Ref.modify(state, (s) => reserveStart(s, now, payload.policy))),
     Refused: ({ payload }) =>
       Effect.flatMap(Clock.currentTimeMillis, (now) => Ref.modify(state, (s) => refused(s, now, payload.startedAt, payload.policy))),
-    Answered: ({ payload }) => Ref.update(state, (s) => answered(s, payload.startedAt))
+    Answered: ({ payload }) => Ref.update(state, (s) => answered(s, payload.startedAt)),
+    Wake: () => Effect.void
   }
 }))
 
@@ -82,3 +85,14 @@ export const clusterRequestPacerLayer = (egress: string, policy: PacePolicy) =>
       answered: (startedAt: number) => unreachable("an answer")(pace.Answered({ startedAt }), Effect.void)
     }
   }))
+
+/**
+ * Makes the egress's entity live before the first download needs it: the first message to an entity waits for its
+ * shard's owner to be known and the entity to start there (seconds while runners join), which would otherwise hold
+ * up the first download of every runner. A runner that cannot wake it goes on; its first take waits, then falls back.
+ */
+export const wakeEgressPace = (egress: string) =>
+  Effect.flatMap(EgressPace.client, (client) => client(egress).Wake()).pipe(
+    Effect.timeout(entityWait),
+    Effect.catchAll((e) => Effect.logWarning(`the pace of ${egress} did not wake (${describe(e)}); the first download will wait for it`))
+  )

@@ -54,6 +54,8 @@ export interface RunnerOptions {
   readonly port?: number
   /** More flags (stage settings). */
   readonly flags?: ReadonlyArray<string>
+  /** Default warning: a runner's info lines are one a video per stage. */
+  readonly logLevel?: "debug" | "info" | "warning"
 }
 
 export const startRunner = async (options: RunnerOptions): Promise<RunnerProcess> => {
@@ -67,7 +69,7 @@ export const startRunner = async (options: RunnerOptions): Promise<RunnerProcess
     "--runner-port", String(port),
     "--yt-dlp", options.ytDlp,
     "--progress", "off",
-    "--log-level", "warning",
+    "--log-level", options.logLevel ?? "warning",
     ...(options.inputs ?? []).flatMap((input) => ["--input", input]),
     ...(options.flags ?? [])
   ])
