@@ -5,6 +5,7 @@ import { Manifest } from "../manifest/Manifest.js"
 import { discover } from "../pipeline/discovery.js"
 import { ChannelExplorer } from "./ChannelExplorer.js"
 import { makeDiscoveryQueue, type QueuedInput } from "./DiscoveryQueue.js"
+import { makeListingPositions } from "./ListingPositions.js"
 import { recordedRun } from "./singletonRuns.js"
 
 /** How long the singleton rests when nothing new was queued. */
@@ -18,12 +19,14 @@ const requestOf = (input: QueuedInput) => input.kind === "input" ? { inputs: [in
 /**
  * Discovery of the cluster's inputs and searches: one singleton, so a list is read by one runner at a time, wherever
  * it lands; when that runner dies the cluster starts it on another, which resumes from the queue (an input is marked
- * listed only after its findings committed). It also hands the channels of accepted videos to their ChannelExplorer
- * entities. Runs until its shard moves away.
+ * listed only after its findings committed) and, within a search or channel, at the page after the last one recorded
+ * (ListingPositions.ts). It also hands the channels of accepted videos to their ChannelExplorer entities. Runs until
+ * its shard moves away.
  */
 export const discoverySingleton = (config: KidvoiceConfig, runner: string) =>
   Singleton.make("kidvoice/discovery", Effect.gen(function* () {
     const queue = yield* makeDiscoveryQueue
+    const positions = yield* makeListingPositions
     const manifest = yield* Manifest
     const explorer = yield* ChannelExplorer.client
     // Channels asked for in this run: one that failed stays queued for the next run of the singleton, not asked again
@@ -44,7 +47,7 @@ export const discoverySingleton = (config: KidvoiceConfig, runner: string) =>
     while (true) {
       const inputs = yield* queue.pending
       for (const input of inputs) {
-        const found = yield* discover(requestOf(input), config)
+        const found = yield* discover(requestOf(input), config, positions)
         yield* queue.markListed(input, found.failed)
         yield* Effect.logInfo(`discovered ${input.kind} ${input.value}: ${found.added} new, ${found.known} known`)
       }
