@@ -80,20 +80,32 @@ export const killOneOfThreeRunners = ({ videos, ytDlp: makeYtDlp, downloadConcur
         Effect.promise(() => startRunner({ manifest: database.url, out: join(dir, node), node, ytDlp, inputs: [list], flags, port })).pipe(
           Effect.tap((runner) => Effect.sync(() => runners.set(node, runner)))
         )
+      // A runner that exits on its own (not the one this test kills) fails the test at once, with what it said.
+      let killed: RunnerProcess | undefined
+      const stillRunning = <A>(look: () => Promise<A>) => async () => {
+        for (const runner of runners.values()) {
+          if (runner !== killed && runner.process.exitCode !== null) {
+            const result = await runner.process
+            throw new Error(`runner ${runner.node} exited (${result.exitCode ?? result.signal}): ${result.stderr.split("\n").slice(-30).join("\n")}`)
+          }
+        }
+        return look()
+      }
       // Whatever happens, no runner outlives the test.
       yield* Effect.addFinalizer(() => Effect.sync(() => runners.forEach((runner) => runner.process.kill("SIGKILL"))))
       for (const node of ["a", "b", "c"]) yield* launch(node)
 
-      yield* Effect.promise(() => waitUntil("a third of the videos to finish", () => statesOf(database.url), (s) => finishedCount(s) >= videos / 3, 600_000))
+      yield* Effect.promise(() => waitUntil("a third of the videos to finish", stillRunning(() => statesOf(database.url)), (s) => finishedCount(s) >= videos / 3, 600_000))
 
       // The runner holding the discovery singleton is the one killed: its singleton must move.
       // (Between two runs, while runners join and shards move, no run is open: wait for one.)
       const [holding] = yield* Effect.promise(() =>
-        waitUntil("a runner to hold the discovery singleton", () =>
-          queryDatabase<{ runner: string }>(database.url, "SELECT runner FROM kidvoice_singleton_runs WHERE ended_at IS NULL ORDER BY id DESC LIMIT 1"),
+        waitUntil("a runner to hold the discovery singleton", stillRunning(() =>
+          queryDatabase<{ runner: string }>(database.url, "SELECT runner FROM kidvoice_singleton_runs WHERE ended_at IS NULL ORDER BY id DESC LIMIT 1")),
           (rows) => rows.length === 1, 60_000)
       )
       const victim = runners.get(holding!.runner)!
+      killed = victim
       victim.process.kill("SIGKILL")
       yield* Effect.promise(() => victim.process)
       const killedAt = Date.now()
@@ -112,9 +124,10 @@ export const killOneOfThreeRunners = ({ videos, ytDlp: makeYtDlp, downloadConcur
       // Restarted on its own --out: the audio it downloaded is there only, so it analyzes and curates that.
       const requestsAtRestart = new Map(server.requests)
       yield* launch(victim.node, victim.port)
-      yield* Effect.promise(() => waitUntil("every video to finish", () => statesOf(database.url), (s) => finishedCount(s) === videos, 3_600_000, 1000))
+      killed = undefined
+      yield* Effect.promise(() => waitUntil("every video to finish", stillRunning(() => statesOf(database.url)), (s) => finishedCount(s) === videos, 3_600_000, 1000))
       // Accepted videos become uploaded once the server holds all their clips.
-      yield* Effect.promise(() => waitUntil("every accepted video's clips to be uploaded", () => statesOf(database.url), (s) => (s["accepted"] ?? 0) === 0, 600_000, 1000))
+      yield* Effect.promise(() => waitUntil("every accepted video's clips to be uploaded", stillRunning(() => statesOf(database.url)), (s) => (s["accepted"] ?? 0) === 0, 600_000, 1000))
       const secondsToFinish = (Date.now() - started) / 1000
       for (const runner of runners.values()) yield* Effect.promise(() => stopRunner(runner))
 
