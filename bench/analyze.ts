@@ -62,6 +62,7 @@ const measureOne = async (mode: Mode, workers: number, ogg: string, dir: string)
           Effect.gen(function* () {
             for (let offset = 0; offset < window.length; offset += 512) yield* stream.probability(window.subarray(offset, offset + 512))
           })))
+        stream.close()
       } else {
         const analyzer = yield* Analyzer
         yield* analyzer.analyze(wav, defaultConfig.vad, defaultConfig.rules.minChildScore)

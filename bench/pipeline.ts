@@ -3,7 +3,9 @@
  *   instant  N fake videos (default 1k, 10k, 100k) through discover → claim (download, analyze) → decide → export
  *            with stages that return at once: no media, no models. The real manifest, claiming workers, curate
  *            sweep, dataset files and JSONL export; logs as `--log-format json` formats them (written to /dev/null).
- *            Prints wall and CPU ms of orchestration per video and the peak RSS; each size runs in its own process.
+ *            Prints wall and CPU ms of orchestration per video and the peak RSS; each size runs in its own process,
+ *            bundled as the CLI is (scripts/build.mjs's options; plain node, no tsx loader), so the RSS is what a run
+ *            would hold: the RSS once everything is loaded, before any work, is printed beside it.
  *   files    F distinct short local files (10–20 s, made with ffmpeg) through `kidvoice run --input DIR`, beside a bare
  *            shell loop running one ffmpeg decode per file to 16 kHz mono WAV; R paired runs, CPU (user + system, the
  *            children included, from GNU time) of each, and the median ratio kidvoice ÷ shell loop.
@@ -13,7 +15,7 @@
 import { Deferred, Effect, Layer, Logger, LogLevel, Schema } from "effect"
 import { execa } from "execa"
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs"
-import { cpus, tmpdir } from "node:os"
+import { cpus, loadavg, tmpdir } from "node:os"
 import { join } from "node:path"
 import { Analysis } from "../src/domain/Analysis.js"
 import { defaultConfig, KidvoiceConfig } from "../src/domain/Config.js"
@@ -48,6 +50,8 @@ interface InstantResult {
   readonly wallSeconds: number
   readonly cpuSeconds: number
   readonly peakRssMiB: number
+  /** RSS once the program is loaded, before the manifest opens: what no amount of videos changes. */
+  readonly startRssMiB: number
   /** Peak RSS once discovery has recorded every video, before any stage ran: what the one big batch cost. */
   readonly peakRssAfterDiscoveryMiB: number
   readonly decided: number
@@ -56,6 +60,7 @@ interface InstantResult {
 
 /** One size in this process: a URL list of `videos` YouTube ids, then the stages as `runStages` wires them, instantly. */
 const runInstant = async (videos: number, dir: string): Promise<InstantResult> => {
+  const startRssMiB = process.memoryUsage().rss / 2 ** 20
   const config = Schema.decodeSync(KidvoiceConfig)({ ...defaultConfig, out: join(dir, "out") })
   const urlList = join(dir, "urls.txt")
   writeFileSync(urlList, Array.from({ length: videos }, (_, i) => `https://www.youtube.com/watch?v=${i.toString(36).padStart(11, "0")}`).join("\n") + "\n")
@@ -106,25 +111,39 @@ const runInstant = async (videos: number, dir: string): Promise<InstantResult> =
     wallSeconds: (performance.now() - started) / 1000,
     cpuSeconds: (cpu.user + cpu.system) / 1e6,
     peakRssMiB: process.resourceUsage().maxRSS / 1024,
+    startRssMiB,
     peakRssAfterDiscoveryMiB,
     decided,
     exported
   }
 }
 
+/** This harness bundled as the CLI is (same esbuild options and lazy packages), under dist/bench/: what the instant runs execute. */
+const bundleThisHarness = async () => {
+  const { build } = await import("esbuild")
+  // @ts-expect-error: plain JavaScript without types (node runs it without tsx)
+  const { bundleOptions } = (await import("../scripts/build.mjs")) as { bundleOptions: () => Record<string, unknown> }
+  const outdir = join(import.meta.dirname, "..", "dist", "bench")
+  await build({ ...bundleOptions(), entryPoints: { pipeline: import.meta.filename }, outdir, splitting: false })
+  return join(outdir, "pipeline.js")
+}
+
 const instantTable = async (sizes: ReadonlyArray<number>) => {
+  const bundle = await bundleThisHarness()
   process.stdout.write(
-    `instant stages: discover → claim → decide → export, no media work; ${cpus().length} cores shared with other work (figures are noisy)\n` +
-      "   videos   wall-s  wall-ms/video  cpu-ms/video  peak-RSS-MiB  (after discovery)  decided\n"
+    `instant stages: discover → claim → decide → export, no media work, bundled like the CLI; ${cpus().length} cores shared with other work (figures are noisy)\n` +
+      "   videos   wall-s  wall-ms/video  cpu-ms/video  peak-RSS-MiB  (at start)  (after discovery)  decided  load(1 min) before/after\n"
   )
   for (const videos of sizes) {
     const dir = mkdtempSync(join(tmpdir(), "kidvoice-bench-pipeline-"))
     try {
-      const { stdout } = await execa("npx", ["tsx", import.meta.filename, "--instant-one", String(videos), dir], { stderr: "ignore" })
+      const loadBefore = loadavg()[0]!.toFixed(1)
+      const { stdout } = await execa("node", [bundle, "--instant-one", String(videos), dir], { stderr: "ignore" })
       const r = JSON.parse(stdout.trim().split("\n").at(-1)!) as InstantResult
       process.stdout.write(
         `${r.videos.toLocaleString("en").padStart(9)}  ${r.wallSeconds.toFixed(1).padStart(7)}  ${((r.wallSeconds * 1000) / r.videos).toFixed(2).padStart(13)}  ` +
-          `${((r.cpuSeconds * 1000) / r.videos).toFixed(2).padStart(12)}  ${r.peakRssMiB.toFixed(0).padStart(12)}  ${r.peakRssAfterDiscoveryMiB.toFixed(0).padStart(17)}  ${r.decided === r.videos ? "all" : `${r.decided} of ${r.videos}!`}\n`
+          `${((r.cpuSeconds * 1000) / r.videos).toFixed(2).padStart(12)}  ${r.peakRssMiB.toFixed(0).padStart(12)}  ${r.startRssMiB.toFixed(0).padStart(10)}  ` +
+          `${r.peakRssAfterDiscoveryMiB.toFixed(0).padStart(17)}  ${(r.decided === r.videos ? "all" : `${r.decided} of ${r.videos}!`).padStart(7)}  ${loadBefore} / ${loadavg()[0]!.toFixed(1)}\n`
       )
     } finally {
       rmSync(dir, { recursive: true, force: true })

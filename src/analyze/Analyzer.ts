@@ -55,7 +55,7 @@ export class Analyzer extends Context.Tag("kidvoice/Analyzer")<Analyzer, Analyze
           if (info.sampleRate !== vad.sampleRate) {
             return yield* new WavFormatError({ path: wavPath, reason: `expected ${vad.sampleRate} Hz, found ${info.sampleRate} Hz` })
           }
-          const stream = vad.newStream()
+          const stream = yield* Effect.acquireRelease(Effect.sync(vad.newStream), (s) => Effect.sync(s.close))
           const segmenter = new SpeechSegmenter<FramePayload>({
             threshold: settings.threshold,
             minSpeechFrames: Math.ceil(settings.minSpeechMs / 1000 / frameSeconds),
@@ -103,7 +103,9 @@ export class Analyzer extends Context.Tag("kidvoice/Analyzer")<Analyzer, Analyze
                   const features = probability >= settings.threshold - 0.15
                     ? measureFrame(pitchWindow, pitchWindow.subarray(vad.frameSamples), vad.sampleRate)
                     : null
-                  yield* record(segmenter.push(probability, { features, samples: keepSamples() ? frame.slice() : null }))
+                  // Most frames close no segment: no effect to run for them.
+                  const closed = segmenter.push(probability, { features, samples: keepSamples() ? frame.slice() : null })
+                  if (closed) yield* record(closed)
                 }
               })
             )
@@ -126,7 +128,7 @@ export class Analyzer extends Context.Tag("kidvoice/Analyzer")<Analyzer, Analyze
             classifier: classifier.name,
             segments
           })
-        }).pipe(Effect.withSpan("Analyzer.analyze", { attributes: { wavPath } }))
+        }).pipe(Effect.scoped, Effect.withSpan("Analyzer.analyze", { attributes: { wavPath } }))
 
       return { analyze }
     })

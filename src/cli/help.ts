@@ -235,6 +235,8 @@ export type HelpRequest =
   | { readonly _tag: "Help"; readonly path: ReadonlyArray<string>; readonly help: CommandHelp }
   | { readonly _tag: "UnknownFlag"; readonly path: ReadonlyArray<string>; readonly flag: string; readonly suggestion: string | null }
   | { readonly _tag: "UnknownCommand"; readonly name: string; readonly suggestion: string | null }
+  /** A flag that takes a value given none (the last word), or a value outside its choices (`--log-level loud`). */
+  | { readonly _tag: "BadValue"; readonly path: ReadonlyArray<string>; readonly flag: string; readonly problem: string }
   | { readonly _tag: "None" }
 
 export const helpRequest = (root: CommandHelp, args: ReadonlyArray<string>): HelpRequest => {
@@ -266,7 +268,16 @@ export const helpRequest = (root: CommandHelp, args: ReadonlyArray<string>): Hel
     if (!token.startsWith("-") || token === "-") continue
     const flag = token.split("=")[0]!
     if (known.includes(flag)) {
-      if (takesValue.has(flag) && !token.includes("=")) t++ // its value may look like a flag ("-23", "-x")
+      if (!takesValue.has(flag)) continue
+      const option = help.options.find((o) => o.flag === flag || o.aliases.includes(flag))
+      const value = token.includes("=") ? token.slice(flag.length + 1) : tokens[++t] // its value may look like a flag ("-23", "-x")
+      if (value === undefined) return { _tag: "BadValue", path, flag, problem: `needs a value${option ? ` (${option.value})` : ""}` }
+      // A choice's value is shown as its alternatives, `a|b|c`; a typed value as `<type>`.
+      const choices = option && !option.value.startsWith("<") ? option.value.split("|") : null
+      if (choices && !choices.includes(value)) {
+        const suggestion = closest(value, choices)
+        return { _tag: "BadValue", path, flag, problem: `is one of ${choices.join(", ")}, not "${value}"${suggestion ? `; did you mean ${suggestion}?` : ""}` }
+      }
       continue
     }
     return { _tag: "UnknownFlag", path, flag, suggestion: closest(flag, known.filter((k) => k.startsWith("--"))) }

@@ -287,24 +287,29 @@ const stageGroups: Record<"download" | "analyze" | "curate", ReadonlyArray<Setti
 /** A single stage on its own: its upstream is whatever the manifest already holds. */
 const stageCommand = (name: "download" | "analyze" | "curate", description: string) =>
   Command.make(name, stageOptions(stageGroups[name], name === "curate" ? ["min-duration-seconds", "max-duration-seconds", "models-dir", "asr"] : []), (args) =>
-    withConfig(args, (config) =>
-      Effect.gen(function* () {
-        const [{ analyzeStage, curateStage, downloadStage, reconcile }, { publishMetrics }, { showProgress }] = yield* Effect.all([
-          pipeline, metricsExport, progress
-        ])
-        yield* Effect.gen(function* () {
-          yield* publishMetrics(workspacePaths(config.out), config.metricsPort)
-          yield* reconcile
-          yield* showProgress(config.logFormat, config.progress)
-          const upstreamDone = yield* Deferred.make<void>()
-          yield* Deferred.succeed(upstreamDone, undefined)
-          if (name === "download") yield* downloadStage(config, upstreamDone)
-          if (name === "analyze") yield* analyzeStage(config, upstreamDone)
-          if (name === "curate") yield* curateStage(config, upstreamDone)
-        }).pipe(Effect.scoped)
-        // Only this stage's failures: a video that failed to download is not curate's to report.
-        yield* failedVideos((yield* printStatus(config)).stages[name].failed, config)
-      }).pipe(providePipeline(config)))).pipe(Command.withDescription(description))
+    withConfig(args, (config) => {
+      const runStage = <E, R>(stage: (p: Effect.Effect.Success<typeof pipeline>, upstreamDone: Deferred.Deferred<void>) => Effect.Effect<unknown, E, R>) =>
+        Effect.gen(function* () {
+          const [p, { publishMetrics }, { showProgress }] = yield* Effect.all([pipeline, metricsExport, progress])
+          yield* Effect.gen(function* () {
+            yield* publishMetrics(workspacePaths(config.out), config.metricsPort)
+            yield* p.reconcile
+            yield* showProgress(config.logFormat, config.progress)
+            const upstreamDone = yield* Deferred.make<void>()
+            yield* Deferred.succeed(upstreamDone, undefined)
+            yield* stage(p, upstreamDone)
+          }).pipe(Effect.scoped)
+          // Only this stage's failures: a video that failed to download is not curate's to report.
+          yield* failedVideos((yield* printStatus(config)).stages[name].failed, config)
+        })
+      // Downloading needs neither the models nor the curator: building them would cost seconds of CPU and ~200 MiB.
+      const download = runStage((p, upstreamDone) => p.downloadStage(config, upstreamDone)).pipe(provideFrom(layers, (l) => l.downloadStageLayer(config)))
+      const analyze = runStage((p, upstreamDone) => p.analyzeStage(config, upstreamDone)).pipe(providePipeline(config))
+      const curate = runStage((p, upstreamDone) => p.curateStage(config, upstreamDone)).pipe(providePipeline(config))
+      const chosen: Effect.Effect<void, Effect.Effect.Error<typeof download | typeof analyze | typeof curate>> =
+        name === "download" ? download : name === "analyze" ? analyze : curate
+      return chosen
+    })).pipe(Command.withDescription(description))
 
 const formatUpload = (summary: UploadSummary) =>
   `upload    ${summary.sent} sent, ${summary.alreadyThere} already there, ${summary.failed.length} failed` +
@@ -552,7 +557,7 @@ const cli = Command.run(kidvoice, { name: "kidvoice", version: cliVersion })
 /** A command line the parser would refuse, said with a suggestion. */
 class UsageError extends Data.TaggedError("UsageError")<{ readonly problem: string; readonly suggestion: string | null; readonly helpCommand: string }> {
   override get message() {
-    return `${this.problem}${this.suggestion === null ? "" : `; did you mean ${this.suggestion}?`} (${this.helpCommand} --help lists them)`
+    return `${this.problem}${this.suggestion === null ? "" : `; did you mean ${this.suggestion}?`} (see ${this.helpCommand} --help)`
   }
 }
 
@@ -569,6 +574,10 @@ const main = Effect.gen(function* () {
     case "UnknownFlag": {
       const command = ["kidvoice", ...request.path].join(" ")
       return yield* new UsageError({ problem: `unknown option ${request.flag} for ${command}`, suggestion: request.suggestion, helpCommand: command })
+    }
+    case "BadValue": {
+      const command = ["kidvoice", ...request.path].join(" ")
+      return yield* new UsageError({ problem: `${request.flag} ${request.problem}`, suggestion: null, helpCommand: command })
     }
     case "UnknownCommand":
       return yield* new UsageError({ problem: `unknown command ${request.name}`, suggestion: request.suggestion, helpCommand: "kidvoice" })

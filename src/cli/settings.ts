@@ -214,6 +214,25 @@ const readConfigFile = (path: string) =>
 const decodeConfig = Schema.decodeUnknownEither(KidvoiceConfig, { onExcessProperty: "error", errors: "all" })
 
 /**
+ * A value outside a set of choices is one issue per choice from Schema (`Expected "auto", actual "x"`, then "tty", ...):
+ * said once instead, as the choices and what was given. Pure.
+ */
+export const joinLiteralIssues = <I extends { readonly path: ReadonlyArray<PropertyKey>; readonly message: string }>(issues: ReadonlyArray<I>): Array<I> => {
+  const literal = /^Expected (".*"|\d+|true|false|null), actual (.*)$/s
+  const out: Array<I> = []
+  for (const issue of issues) {
+    const match = literal.exec(issue.message)
+    const previous = out.at(-1)
+    const joined = previous && match && previous.path.join(".") === issue.path.join(".") && /^expected one of (.*); got (.*)$/s.exec(previous.message)
+    const single = previous && match && previous.path.join(".") === issue.path.join(".") && literal.exec(previous.message)
+    if (joined && joined[2] === match![2]) out[out.length - 1] = { ...previous!, message: `expected one of ${joined[1]}, ${match![1]}; got ${match![2]}` }
+    else if (single && single[2] === match![2]) out[out.length - 1] = { ...previous!, message: `expected one of ${single[1]}, ${match![1]}; got ${match![2]}` }
+    else out.push(issue)
+  }
+  return out
+}
+
+/**
  * The settings in force: defaults, then the config file, then KIDVOICE_* environment variables, then flags.
  * Every problem is reported with the field and where its value came from.
  */
@@ -286,7 +305,7 @@ const loadConfigWithSources = (
     }
     const decoded = decodeConfig(merged)
     if (Either.isRight(decoded)) return { config: decoded.right, sources: sources as ReadonlyMap<string, string> }
-    const problems = ParseResult.ArrayFormatter.formatErrorSync(decoded.left).map((issue) => {
+    const problems = joinLiteralIssues(ParseResult.ArrayFormatter.formatErrorSync(decoded.left)).map((issue) => {
       const field = issue.path.join(".")
       const source = sources.get(field) ?? [...sources.entries()].find(([key]) => field.startsWith(`${key}.`))?.[1] ?? "default"
       return `${field || "(settings)"} (from ${source}): ${issue.message}`

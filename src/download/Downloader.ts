@@ -11,7 +11,7 @@ import { type HostKeepsRefusing, RequestPacer } from "./RequestPacer.js"
 import { bestAudioArgs, networkArgs, ytDlpCommand } from "./ytDlpArgs.js"
 import { type CookiesFileMissing, copyCookiesInto, type FetchSettings, runYtDlp, type YtDlpNotFound } from "./YtDlp.js"
 import { classifyYtDlpFailure, offlineHint, ytDlpErrorLines, type YtDlpFailureKind } from "./ytDlpFailure.js"
-import { sharedOrOwnInspector, ytDlpNetwork } from "./ytDlpSetup.js"
+import { sharedOrOwnInspector, uninspectedYtDlp, ytDlpNetwork } from "./ytDlpSetup.js"
 import type { CaptionTrack } from "../domain/Captions.js"
 import { captionArgs, fetchedCaptions, sidecarCaptions } from "./captions.js"
 
@@ -127,13 +127,14 @@ export class Downloader extends Context.Tag("kidvoice/Downloader")<Downloader, D
       const pacer = yield* RequestPacer
 
       // Once a run per program and choice (shared with the catalog when the run provides one inspector), and only when
-      // a remote video comes up: local-only runs need no yt-dlp at all.
+      // a YouTube video comes up: local files need no yt-dlp, other sites' URLs no inspection of it.
       const inspector = yield* sharedOrOwnInspector
-      const checkYtDlp = (options: DownloaderOptions) => inspector.inspect(options.ytDlpPath, options.fetch)
+      const checkYtDlp = (row: ManifestRow, options: DownloaderOptions) =>
+        row.kind === "youtube" ? inspector.inspect(options.ytDlpPath, options.fetch) : Effect.sync(() => uninspectedYtDlp(options.ytDlpPath))
 
       const fetchWithYtDlp = (row: ManifestRow, dir: string, options: DownloaderOptions) =>
         Effect.gen(function* () {
-          const setup = yield* checkYtDlp(options)
+          const setup = yield* checkYtDlp(row, options)
           const cookies = yield* copyCookiesInto(options.fetch.cookiesFile, dir)
           const args = ytDlpCommand(
             [

@@ -55,7 +55,7 @@ export const inspectYtDlp = (configuredPath: string, choices: YtDlpChoices) =>
 
 /** How every yt-dlp run of this process reaches the host, given its private copy of the cookies. */
 export const ytDlpNetwork = (
-  setup: YtDlpSetup,
+  setup: Pick<YtDlpSetup, "jsRuntime" | "remoteComponents">,
   settings: Pick<DownloadSettings, "proxy" | "sleepRequestsSeconds" | "timeoutSeconds" | "allowFileUrls">,
   cookiesCopy: string | null
 ): YtDlpNetwork => ({
@@ -104,6 +104,18 @@ export const inspectAndAnnounce = (configuredPath: string, choices: YtDlpChoices
       const summary = readinessSummary(ytDlpReadiness(setup, null, choices))
       if (summary !== null) yield* Effect.logWarning(summary)
     }))
+
+/**
+ * The yt-dlp a URL that is not YouTube's is fetched with, uninspected. The inspection (`--version`, then `-v` with the
+ * runtime, which starts deno too: three program starts, seconds on a busy machine) only decides how YouTube's
+ * challenges are solved; other sites need no JavaScript runtime, and every yt-dlp takes the flags passed then.
+ * A yt-dlp that cannot be run still fails the download as YtDlpNotFound, from the download's own run.
+ */
+export const uninspectedYtDlp = (configuredPath: string): Pick<YtDlpSetup, "path" | "jsRuntime" | "remoteComponents"> => ({
+  path: resolveYtDlpPath(configuredPath),
+  jsRuntime: null,
+  remoteComponents: null
+})
 
 export interface YtDlpInspectorApi {
   /** `inspectAndAnnounce`, run once per program and choices for everyone sharing this inspector; its failure is kept too. */

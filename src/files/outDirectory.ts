@@ -16,9 +16,13 @@ export class OutDirectoryUnusable extends Data.TaggedError("OutDirectoryUnusable
 export class ManifestMissing extends Data.TaggedError("ManifestMissing")<{
   readonly out: string
   readonly manifest: string
+  /** `--out` names a file: a slip of the command line (a manifest or log file instead of its folder), said as such. */
+  readonly outIsFile?: boolean
 }> {
   override get message() {
-    return `no manifest at ${this.manifest}: is --out ${this.out} the folder a run wrote to? (nothing was created)`
+    return this.outIsFile
+      ? `--out ${this.out} is a file, not the folder a run wrote to (its manifest would be ${this.manifest}); nothing was created`
+      : `no manifest at ${this.manifest}: is --out ${this.out} the folder a run wrote to? (nothing was created)`
   }
 }
 
@@ -62,7 +66,12 @@ export const prepareOutDirectory = (root: string) =>
 
 /** For commands that only read a workspace: its manifest must be there already; nothing is created. */
 export const requireManifest = (root: string, manifest: string) =>
-  Effect.tryPromise({ try: () => fs.stat(manifest), catch: () => new ManifestMissing({ out: root, manifest }) }).pipe(
-    Effect.filterOrFail((stat) => stat.isFile(), () => new ManifestMissing({ out: root, manifest })),
+  Effect.tryPromise({ try: () => fs.stat(manifest), catch: () => null }).pipe(
+    Effect.filterOrFail((stat) => stat.isFile(), () => null),
+    Effect.catchAll(() =>
+      Effect.flatMap(
+        Effect.promise(() => fs.stat(root).then((stat) => stat.isFile(), () => false)),
+        (outIsFile) => Effect.fail(new ManifestMissing({ out: root, manifest, outIsFile }))
+      )),
     Effect.asVoid
   )

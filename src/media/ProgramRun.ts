@@ -9,10 +9,14 @@ import { execa, type Options, type Result, type ResultPromise } from "execa"
  * own, the reader is stopped and the program's exit is passed on: its code, or the signal that killed it
  * (re-raised on the shell, so the caller sees a signal, not 128+N).
  *
+ * A signal to the shell alone (execa's clean-up when Node exits, a `kill PID` by hand) kills the whole group too:
+ * without the trap the shell would die and leave the program running, and its reader waiting on fd 3 for ever.
+ *
  * A program that cannot be started is reported on stderr with `startFailureMarker` (exit 127 or 126), as
  * spawn's ENOENT/EACCES would have been.
  */
 const watchdogScript = `
+trap 'kill -KILL -$$' TERM INT HUP
 case "$1" in
   */*) [ -e "$1" ] || { echo "kidvoice-watchdog: ENOENT" >&2; exit 127; }
        [ -x "$1" ] || { echo "kidvoice-watchdog: EACCES" >&2; exit 126; } ;;
@@ -20,11 +24,12 @@ case "$1" in
 esac
 "$@" 3<&- &
 program=$!
-{ read -r _ <&3; kill -KILL -$$; } &
+{ trap - TERM INT HUP; read -r _ <&3; kill -KILL -$$; } &
 reader=$!
 wait "$program"
 status=$?
 kill "$reader" 2>/dev/null
+trap - TERM INT HUP
 if [ "$status" -gt 128 ] && [ "$status" -lt 160 ]; then kill -$((status - 128)) $$; fi
 exit "$status"
 `
@@ -67,18 +72,40 @@ export const killProgramGroup = (child: { readonly pid?: number | undefined }) =
 }
 
 /**
- * Waits for the program to end. When the waiting fiber is interrupted, the program's whole group is killed and
- * the interruption completes only once the program has exited, so the caller may remove its files right after.
+ * Waits for the program to end, killing its group once it has run `timeoutMs` (its result then says `timedOut`).
+ * When the waiting fiber is interrupted, the program's whole group is killed and the interruption completes only
+ * once the program has exited, so the caller may remove its files right after.
  */
-const awaitProgram = <O extends Options>(child: ResultPromise<O>) =>
+const awaitProgram = <O extends Options>(file: string, child: ResultPromise<O>, timeoutMs: number | undefined) =>
   Effect.async<Result<O>>((resume) => {
-    void child.then((result) => resume(Effect.succeed(result)), () => {})
+    let timedOut = false
+    const timer = timeoutMs === undefined ? undefined : setTimeout(() => {
+      timedOut = true
+      killProgramGroup(child)
+    }, timeoutMs)
+    void child.then((result) => {
+      clearTimeout(timer)
+      resume(Effect.succeed(timedOut
+        ? ({ ...result, failed: true, timedOut: true, shortMessage: `${file} timed out after ${timeoutMs! / 1000} s and was killed` } as Result<O>)
+        : result))
+    }, () => {})
     return Effect.promise(async () => {
+      clearTimeout(timer)
       killProgramGroup(child)
       await child.catch(() => {})
     })
   })
 
-/** Runs a program to its end (failures are in the result, not thrown), killable as `awaitProgram` says. */
-export const runProgram = <O extends Options>(file: string, args: ReadonlyArray<string>, options: O) =>
-  Effect.suspend(() => awaitProgram(startProgram(file, args, { ...options, reject: false as const })))
+/** Options for `runProgram`: execa's, with `timeout` (ms) taken by kidvoice (see there). */
+export type ProgramOptions = Options & { readonly timeout?: number | undefined }
+
+/**
+ * Runs a program to its end (failures are in the result, not thrown), killable as `awaitProgram` says. A `timeout`
+ * is kidvoice's, not execa's: execa's would SIGTERM the watchdog shell alone, and then wait for output that a
+ * program outliving its shell never ends; here the whole group is killed, and awaited.
+ */
+export const runProgram = <O extends ProgramOptions>(file: string, args: ReadonlyArray<string>, options: O) =>
+  Effect.suspend(() => {
+    const { timeout, ...rest } = options
+    return awaitProgram(file, startProgram(file, args, { ...rest, reject: false as const }), timeout)
+  })

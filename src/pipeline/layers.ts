@@ -28,6 +28,15 @@ export const downloaderLayer = (
   pacer: Layer.Layer<RequestPacer> = processPacerLayer(config)
 ) => Downloader.layer.pipe(Layer.provide(Layer.mergeAll(base, NodeFileSystem.layer, pacer, YtDlpInspector.layer)))
 
+/**
+ * What the download stage alone needs (`kidvoice download`): the working directory, its manifest and the Downloader;
+ * not the models, whose loading costs seconds of CPU and ~200 MiB that a download never uses.
+ */
+export const downloadStageLayer = (config: KidvoiceConfig) => {
+  const base = manifestLayer(config)
+  return Layer.merge(base, downloaderLayer(config, base))
+}
+
 /** YouTube listings through the Data API when there are keys for it, else through yt-dlp (no key, no quota). */
 export const youTubeCatalogLayer = (config: KidvoiceConfig, apiKeys: ReadonlyArray<Redacted.Redacted<string>>, quota?: QuotaLedger) =>
   apiKeys.length > 0

@@ -81,6 +81,46 @@ describe("model cards", () => {
       expect([...session.inputNames].sort()).toEqual(["input", "sr", "state"])
     }))
 
+  it.scoped("the VAD's native runs, alone or batched across concurrent files, give the public API's probabilities", () =>
+    Effect.gen(function* () {
+      const cardPath = join(modelsDir, "silero-vad-v5.json")
+      const vadOf = (runs: "synchronous" | "public") =>
+        Layer.build(SileroVad.layerFromCard(cardPath, runs)).pipe(Effect.map(Context.get(SileroVad)))
+      const dir = yield* scopedTempDir("vad")
+      // 150 frames from 1 s on, of a child and of an adult: silence, onsets and speech, so the recurrent state matters.
+      const framesOf = (sample: string) =>
+        wavOf(dir, sample).pipe(Effect.map((wav) => {
+          const pcm = readFileSync(wav).subarray(44 + 32000, 44 + 32000 + 512 * 150 * 2)
+          return Float32Array.from({ length: pcm.length / 2 }, (_, i) => pcm.readInt16LE(i * 2) / 32768)
+        }))
+      const child = yield* framesOf("child-cs-story.ogg")
+      const adult = yield* framesOf("adult-en-librivox.flac")
+      const probabilities = (vad: SileroVad["Type"], samples: Float32Array, stream = vad.newStream()) =>
+        Effect.gen(function* () {
+          const out: Array<number> = []
+          for (let offset = 0; offset < samples.length; offset += 512) out.push(yield* stream.probability(samples.subarray(offset, offset + 512)))
+          stream.close()
+          return out
+        })
+      const [native, publicApi] = [yield* vadOf("synchronous"), yield* vadOf("public")]
+      expect([native.runs, publicApi.runs]).toEqual(["synchronous", "public"])
+      const alone = [yield* probabilities(native, child), yield* probabilities(native, adult)]
+      expect(native.batchCounts()).toEqual({ frames: 300, runs: 300 })
+      const viaPublicApi = [yield* probabilities(publicApi, child), yield* probabilities(publicApi, adult)]
+      // Two files open at once, as two analysis workers have them.
+      const [first, second] = [native.newStream(), native.newStream()]
+      const together = yield* Effect.all([probabilities(native, child, first), probabilities(native, adult, second)], { concurrency: 2 })
+      expect(alone[0]).toHaveLength(150)
+      expect(alone).toEqual(viaPublicApi)
+      expect(together).toEqual(alone)
+      // The two files' frames shared runs: 300 more frames in far fewer than 300 more runs.
+      const counts = native.batchCounts()
+      expect(counts.frames).toBe(600)
+      expect(counts.runs - 300).toBeLessThan(200)
+      expect(Math.max(...alone[0]!)).toBeGreaterThan(0.5)
+      expect(Math.min(...alone[0]!)).toBeLessThan(0.5)
+    }))
+
   it.scoped("a checksum that does not match the weights is refused", () =>
     Effect.gen(function* () {
       const dir = yield* scopedTempDir("card")

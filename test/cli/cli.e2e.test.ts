@@ -13,7 +13,9 @@ const withTempDir = async (use: (dir: string) => Promise<void>) => {
   }
 }
 
-describe("the CLI refuses bad input clearly and touches nothing", () => {
+// Each test spawns the CLI and waits on it, in temp folders of its own: a file's tests run a few at a time
+// (vitest's maxConcurrency), so the two cores are kept busy instead of one.
+describe.concurrent("the CLI refuses bad input clearly and touches nothing", () => {
   it.each([
     [["run", "--download-concurrency", "abc"], "downloadConcurrency (from --download-concurrency)"],
     [["run", "--download-concurrency", "0"], "downloadConcurrency (from --download-concurrency)"],
@@ -91,24 +93,25 @@ describe("the CLI refuses bad input clearly and touches nothing", () => {
       expect(second.stdout).toMatch(/imported 0 videos, 0 more from the URL list; 12 already known/)
     }))
 
-  it("every command has help a person can read when piped: at most 100 columns, no filler text, no escape codes", async () => {
-    const commands = [[], ["run"], ["discover"], ["download"], ["analyze"], ["curate"], ["upload"], ["import"], ["status"], ["export"],
-      ["doctor"], ["models"], ["models", "install"], ["eval"], ["config"], ["worker"]]
-    for (const command of commands) {
+  it.for([[], ["run"], ["discover"], ["download"], ["analyze"], ["curate"], ["upload"], ["import"], ["status"], ["export"],
+    ["doctor"], ["models"], ["models", "install"], ["eval"], ["config"], ["worker"]])(
+    "%j --help reads well when piped: at most 100 columns, no filler text, no escape codes",
+    async (command, { expect }) => {
       const result = await kidvoice([...command, "--help"])
       expect(result.exitCode, command.join(" ")).toBe(0)
       expect(result.stdout).toContain(`kidvoice ${command.join(" ")}`.trim())
       expect(result.stdout).not.toMatch(/user-defined piece of text/i)
       expect(result.stdout).not.toContain("\u001b")
       for (const line of result.stdout.split("\n")) expect(line.length, `${command.join(" ")}: ${line}`).toBeLessThanOrEqual(100)
+      // Options a stage does not use are not offered to it.
+      if (command[0] === "download") {
+        expect(result.stdout).not.toContain("--upload-endpoint")
+        expect(result.stdout).not.toContain("--clip-min-seconds")
+      }
     }
-    // Options a stage does not use are not offered to it.
-    const download = await kidvoice(["download", "--help"])
-    expect(download.stdout).not.toContain("--upload-endpoint")
-    expect(download.stdout).not.toContain("--clip-min-seconds")
-  })
+  )
 
-  it("the help of status, as a snapshot", async () => {
+  it("the help of status, as a snapshot", async ({ expect }) => {
     const result = await kidvoice(["status", "--help"])
     expect(result.stdout).toMatchSnapshot()
   })
@@ -117,6 +120,15 @@ describe("the CLI refuses bad input clearly and touches nothing", () => {
     const result = await kidvoice(["run", "--inptu", "x"])
     expect(result.exitCode).toBe(1)
     expect(result.stderr).toContain("unknown option --inptu for kidvoice run; did you mean --input?")
+  })
+
+  it("a flag without its value, and a value outside a flag's choices, are named", async () => {
+    const missing = await kidvoice(["run", "--input", samplesDir, "--download-concurrency"])
+    expect(missing.exitCode).toBe(1)
+    expect(missing.stderr).toContain("kidvoice: --download-concurrency needs a value (<integer>)")
+    const choice = await kidvoice(["export", "--format", "nemoo"])
+    expect(choice.exitCode).toBe(1)
+    expect(choice.stderr).toContain('kidvoice: --format is one of hf, nemo, csv, urls, jsonl, lhotse, webdataset, not "nemoo"; did you mean nemo?')
   })
 
   it("config --print shows each setting's value and where it came from", async () =>
@@ -134,7 +146,7 @@ describe("the CLI refuses bad input clearly and touches nothing", () => {
     }))
 })
 
-describe("--out is checked once, at start: an error naming it, never a hang", () => {
+describe.concurrent("--out is checked once, at start: an error naming it, never a hang", () => {
   // A hang is killed at 60 s (the suite's machine may be busy); a working check answers at start-up.
   const refused = async (out: string, expected: string) => {
     const result = await kidvoice(["run", "--input", samplesDir, "--out", out], {}, { timeoutMs: 60_000 })
@@ -153,10 +165,14 @@ describe("--out is checked once, at start: an error naming it, never a hang", ()
       writeFileSync(file, "not a folder")
       await refused(file, "it exists and is not a folder")
       await refused(join(file, "sub"), "a part of the path is a file")
+      // A reading command names the slip too, instead of looking for <file>/manifest.sqlite.
+      const status = await kidvoice(["status", "--out", file])
+      expect(status.exitCode).toBe(1)
+      expect(status.stderr).toContain(`--out ${file} is a file, not the folder a run wrote to`)
     }))
 })
 
-describe("exit codes and reading commands", () => {
+describe.concurrent("exit codes and reading commands", () => {
   it("status and export on a folder without a manifest fail with its path and create nothing", async () =>
     withTempDir(async (dir) => {
       const out = join(dir, "typo")

@@ -48,6 +48,19 @@ describe("help read off the command definitions", () => {
     expect(helpRequest(help, ["fetch", "--dry-run", "--inptu"])).toMatchObject({ _tag: "UnknownFlag", flag: "--inptu" })
     expect(helpRequest(help, ["fecth"])).toEqual({ _tag: "UnknownCommand", name: "fecth", suggestion: "fetch" })
   })
+
+  it("says which flag lacks its value and which choice a value is not, before the parser's unnamed messages", () => {
+    expect(helpRequest(help, ["fetch", "--input", "x", "--download-concurrency"])).toEqual({
+      _tag: "BadValue", path: ["fetch"], flag: "--download-concurrency", problem: "needs a value (<integer>)"
+    })
+    expect(helpRequest(help, ["fetch", "--format", "jsno"])).toEqual({
+      _tag: "BadValue", path: ["fetch"], flag: "--format", problem: 'is one of csv, json, not "jsno"; did you mean json?'
+    })
+    expect(helpRequest(help, ["fetch", "--format=xml"])).toMatchObject({ _tag: "BadValue", flag: "--format", problem: 'is one of csv, json, not "xml"' })
+    expect(helpRequest(help, ["fetch", "--format", "json", "--dry-run"])).toEqual({ _tag: "None" })
+    // A typed value is the settings' to check, where the message names the setting and where it came from.
+    expect(helpRequest(help, ["fetch", "--download-concurrency", "many"])).toEqual({ _tag: "None" })
+  })
 })
 
 describe("closest and wrap", () => {

@@ -3,7 +3,7 @@ import { Effect, Option } from "effect"
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { ConfigError, loadConfig } from "../../src/cli/settings.js"
+import { ConfigError, joinLiteralIssues, loadConfig } from "../../src/cli/settings.js"
 import { defaultConfig } from "../../src/domain/Config.js"
 
 const tempDir = Effect.acquireRelease(
@@ -192,5 +192,29 @@ describe("loadConfig", () => {
       const dir = yield* tempDir
       const missing = join(dir, "missing.json")
       expect(yield* problem({}, Option.some(missing), {})).toContain(`config file ${missing}`)
+    }))
+})
+
+describe("joinLiteralIssues", () => {
+  it("says a value outside a set of choices once, with the choices, and leaves other issues alone", () => {
+    const issue = (path: Array<string>, message: string) => ({ path, message })
+    expect(joinLiteralIssues([
+      issue(["progress"], 'Expected "auto", actual "x"'),
+      issue(["progress"], 'Expected "tty", actual "x"'),
+      issue(["progress"], 'Expected "off", actual "x"'),
+      issue(["downloadConcurrency"], 'Expected number, actual "y"'),
+      issue(["logFormat"], 'Expected "json", actual "z"')
+    ])).toEqual([
+      issue(["progress"], 'expected one of "auto", "tty", "off"; got "x"'),
+      issue(["downloadConcurrency"], 'Expected number, actual "y"'),
+      issue(["logFormat"], 'Expected "json", actual "z"')
+    ])
+  })
+
+  it.effect("a --progress outside its choices is one line naming them", () =>
+    Effect.gen(function* () {
+      const message = yield* problem(flags({ progress: "sometimes" }), Option.none(), {})
+      expect(message).toContain('progress (from --progress): expected one of "auto", "tty", "lines", "off"; got "sometimes"')
+      expect(message.split("\n").filter((line) => line.includes("progress"))).toHaveLength(1)
     }))
 })

@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { Candidate } from "../../src/domain/Candidate.js"
 import { ManifestRow } from "../../src/domain/ManifestRow.js"
-import { localVideoId, urlVideoId } from "../../src/domain/VideoId.js"
+import { localVideoId, urlVideoId, VideoId } from "../../src/domain/VideoId.js"
 import { Workspace, workspacePaths } from "../../src/domain/Workspace.js"
 import { defaultConfig, KidvoiceConfig } from "../../src/domain/Config.js"
 import { downloaderLayer, manifestLayer, youTubeCatalogLayer } from "../../src/pipeline/layers.js"
@@ -159,6 +159,10 @@ describe("Downloader on local files", () => {
 const remoteRow = (n: number) =>
   rowFor(Candidate.make({ id: urlVideoId(`http://127.0.0.1:9/v${n}.mp3`), kind: "url", sourceUrl: `http://127.0.0.1:9/v${n}.mp3`, title: null, channel: null, declaredDurationSeconds: null }))
 
+/** A YouTube video as the stand-in sees it (it fetches whatever it is given). */
+const youTubeRow = (n: number) =>
+  rowFor(Candidate.make({ id: VideoId.make(`yt-video-${String(n).padStart(2, "0")}`), kind: "youtube", sourceUrl: `http://127.0.0.1:9/v${n}.mp3`, title: null, channel: null, declaredDurationSeconds: null }))
+
 
 describe("Downloader with yt-dlp (a stand-in script records what it is given)", () => {
   it.scopedLive("passes the user's download settings, a private copy of the cookies, and --js-runtimes only to a yt-dlp that knows it; asks the version once a run", () =>
@@ -172,7 +176,7 @@ describe("Downloader with yt-dlp (a stand-in script records what it is given)", 
         mkdirSync(bin)
         const ytDlpPath = fakeYtDlpDownloads(bin, version, fetchesPoem)
         yield* withDownloader(out, Effect.flatMap(Downloader, (d) =>
-          Effect.forEach([remoteRow(1), remoteRow(2)], (row) => d.download(row, { ...options, ytDlpPath, fetch }))))
+          Effect.forEach([youTubeRow(1), youTubeRow(2)], (row) => d.download(row, { ...options, ytDlpPath, fetch }))))
         const args = readFileSync(join(bin, "args"), "utf8").split("\n")
         const after = (flag: string) => args[args.indexOf(flag) + 1]
         expect(after("-f")).toBe("bestaudio/best")
@@ -203,10 +207,22 @@ describe("Downloader with yt-dlp (a stand-in script records what it is given)", 
         // The stand-in lists nothing readable: only its inspection matters here.
         yield* Stream.runDrain(catalog.list(YouTubeTarget.Search({ query: "children" }), 5)).pipe(Effect.either)
         const downloader = yield* Downloader
-        yield* downloader.download(remoteRow(5), { ...options, ytDlpPath })
+        yield* downloader.download(youTubeRow(5), { ...options, ytDlpPath })
       }).pipe(Effect.provide(layer))
       expect(readFileSync(join(out, "version-calls"), "utf8").trim().split("\n")).toHaveLength(1)
       expect(readFileSync(join(out, "verbose-calls"), "utf8").trim().split("\n")).toHaveLength(1)
+    }))
+
+  it.scopedLive("another site's URL is fetched without inspecting yt-dlp first (no --version, no -v) and without YouTube's runtime flags", () =>
+    Effect.gen(function* () {
+      const out = yield* scopedTempDir("ytdlp-generic")
+      const ytDlpPath = fakeYtDlpDownloads(out, "2025.11.20", fetchesPoem)
+      const placed = yield* withDownloader(out, Effect.flatMap(Downloader, (d) => d.download(remoteRow(9), { ...options, ytDlpPath })))
+      expect(existsSync(placed.audioPath)).toBe(true)
+      const args = readFileSync(join(out, "args"), "utf8").split("\n")
+      expect(args.at(args.indexOf("--") + 1)).toBe("http://127.0.0.1:9/v9.mp3")
+      expect(args.includes("--js-runtimes") || args.includes("--remote-components")).toBe(false)
+      expect([existsSync(join(out, "version-calls")), existsSync(join(out, "verbose-calls"))]).toEqual([false, false])
     }))
 
   it.scoped("a missing yt-dlp or cookies file is a typed error that says what to do; yt-dlp does not run without its cookies", () =>

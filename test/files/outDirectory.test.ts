@@ -57,4 +57,13 @@ describe("requireManifest", () => {
       expect(error.message).toContain(join(out, "manifest.sqlite"))
       expect(existsSync(out)).toBe(false)
     })))
+
+  it.effect("says so when --out is a file", () =>
+    inTempDir((dir) => Effect.gen(function* () {
+      const out = join(dir, "manifest.sqlite")
+      writeFileSync(out, "")
+      const error = yield* Effect.flip(requireManifest(out, join(out, "manifest.sqlite")))
+      expect(error).toMatchObject({ _tag: "ManifestMissing", outIsFile: true })
+      expect(error.message).toContain(`--out ${out} is a file, not the folder a run wrote to`)
+    })))
 })

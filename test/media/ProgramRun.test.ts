@@ -3,7 +3,7 @@ import { Effect, Fiber } from "effect"
 import { existsSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { transcodeToWav } from "../../src/media/Ffmpeg.js"
-import { runProgram } from "../../src/media/ProgramRun.js"
+import { runProgram, startProgram } from "../../src/media/ProgramRun.js"
 import { samplesDir } from "../support/cli.js"
 import { scopedTempDir } from "../support/manifest.js"
 import { descendantProcesses, isLive, mediaChildren } from "../support/processes.js"
@@ -13,7 +13,45 @@ const waitFor = (condition: () => boolean) =>
     while (!condition()) yield* Effect.sleep("10 millis")
   })
 
+/** A program that ignores SIGTERM and starts a child that does too, writing the child's pid to `pidFile`. */
+const stubbornProgram = (pidFile: string) => ["-c", `trap '' TERM; sleep 300 & echo $! > '${pidFile}'; wait`] as const
+
+const pidIn = (pidFile: string) => (existsSync(pidFile) ? Number(readFileSync(pidFile, "utf8").trim()) || null : null)
+
+/** Fails, instead of hanging the file, when what the test waits for never comes. */
+const orFail = <A, E, R>(effect: Effect.Effect<A, E, R>, what: string) =>
+  Effect.timeoutFail(effect, { duration: "20 seconds", onTimeout: () => new Error(`${what}: still waiting after 20 s`) })
+
 describe("child programs and interruption", () => {
+  it.scopedLive("a program past its timeout is killed with what it started, even ignoring SIGTERM, and the run says timedOut", () =>
+    Effect.gen(function* () {
+      const pidFile = join(yield* scopedTempDir("program-timeout"), "grandchild.pid")
+      const result = yield* orFail(runProgram("sh", stubbornProgram(pidFile), { stdin: "ignore", timeout: 300, encoding: "utf8" }), "the timed-out run")
+      expect(result).toMatchObject({ failed: true, timedOut: true })
+      expect(String(result.shortMessage)).toContain("timed out after 0.3 s")
+      expect(isLive(pidIn(pidFile)!)).toBe(false)
+      expect(descendantProcesses().filter((command) => /sleep 300|kidvoice-watchdog/.test(command))).toEqual([])
+    }))
+
+  it.effect("a program killed by a signal is reported with that signal, the watchdog's trap notwithstanding", () =>
+    Effect.gen(function* () {
+      // (Not INT: a program started in the background of a non-interactive shell ignores it.)
+      for (const signal of ["TERM", "KILL"]) {
+        const result = yield* runProgram("sh", ["-c", `kill -${signal} $$`], { stdin: "ignore" })
+        expect(result.signal).toBe(`SIG${signal}`)
+      }
+    }))
+
+  it.scopedLive("SIGTERM to the watchdog shell alone (execa's clean-up at exit) kills the program and its children too", () =>
+    Effect.gen(function* () {
+      const pidFile = join(yield* scopedTempDir("program-term"), "grandchild.pid")
+      const child = startProgram("sh", stubbornProgram(pidFile), { stdin: "ignore", reject: false })
+      yield* waitFor(() => pidIn(pidFile) !== null)
+      process.kill(child.pid!, "SIGTERM")
+      yield* orFail(Effect.promise(() => child), "the program's end after SIGTERM to its shell")
+      expect(isLive(pidIn(pidFile)!)).toBe(false)
+    }))
+
   it.scopedLive("interrupting a program kills what it started too, and completes only once the program has exited", () =>
     Effect.gen(function* () {
       const dir = yield* scopedTempDir("program-group")
