@@ -40,7 +40,9 @@ export const discoverySingleton = (config: KidvoiceConfig, runner: string) =>
       for (const channel of channels) asked.add(channel.id)
       yield* Effect.forEach(channels, (channel) =>
         explorer(channel.id).Explore({ limit: config.discovery.channelExploreLimit }).pipe(
-          Effect.catchAll((e) => Effect.logWarning(`channel ${channel.id} not explored this round: ${e._tag}`))
+          // Whatever ended the ask (its runner died, its shard moved: a failure, an interruption or a defect in the
+          // reply), the channel stays queued for the next run of the singleton; the singleton itself goes on.
+          Effect.catchAllCause((cause) => Effect.logWarning(`channel ${channel.id} not explored this round`, cause))
         ), { concurrency: channelsAtOnce, discard: true })
       return channels.length
     })
@@ -56,8 +58,12 @@ export const discoverySingleton = (config: KidvoiceConfig, runner: string) =>
     }
   }).pipe(
     recordedRun("kidvoice/discovery", runner),
-    // A failure (the database went away) is logged; the singleton starts again after a pause, here or elsewhere.
-    Effect.tapErrorCause((cause) => Effect.logError("the discovery singleton failed; starting it again", cause)),
+    // A failure (the database went away) or a defect is logged, and the singleton starts again after a pause: the
+    // cluster would not restart a singleton that died until its shard moved. Its own interruption (the shard moved
+    // away) is not caught: the singleton then stops here and starts on the shard's new owner.
+    Effect.sandbox,
+    Effect.tapError((cause) => Effect.logError("the discovery singleton stopped; starting it again in 2 s", cause)),
     Effect.retry({ schedule: Schedule.spaced("2 seconds") }),
+    Effect.unsandbox,
     Effect.annotateLogs({ singleton: "kidvoice/discovery" })
   ))

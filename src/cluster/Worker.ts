@@ -7,6 +7,7 @@ import type { DiscoveryRequest } from "../pipeline/discovery.js"
 import { splitCredentials, uploadTarget } from "../upload/protocol.js"
 import { YtDlpInspector } from "../download/ytDlpSetup.js"
 import { makeDiscoveryQueue } from "./DiscoveryQueue.js"
+import { supervisedStage } from "./stageSupervision.js"
 import { wakeEgressPace } from "./EgressPace.js"
 import type { RunnerIdentity } from "./runnerLayers.js"
 import type { WorkerStage } from "./workerStages.js"
@@ -81,8 +82,10 @@ export const runWorker = (
       `runner ${identity.node} at ${identity.endpoint.host}:${identity.endpoint.port} (egress ${identity.egress}) works on the shared manifest: ` +
         [...stages].join(", ")
     )
-    // A stage this runner was not given is left to the runners that were.
-    const given = <A, E, R>(stage: WorkerStage, work: Effect.Effect<A, E, R>) => stages.has(stage) ? Effect.asVoid(work) : Effect.void
+    // A stage this runner was not given is left to the runners that were. A stage stopped by the shared database or
+    // by a defect starts again (stageSupervision.ts): a runner outlives what the other runners and the database do.
+    const given = <A, E, R>(stage: WorkerStage, work: Effect.Effect<A, E, R>) =>
+      stages.has(stage) ? Effect.asVoid(supervisedStage(stage, work)) : Effect.void
     yield* Effect.all([
       given("download", downloadStage(config, endless)),
       given("analyze", analyzeStage(config, endless)),

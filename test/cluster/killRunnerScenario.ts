@@ -1,6 +1,6 @@
 import { expect } from "@effect/vitest"
 import { Effect } from "effect"
-import { readFileSync } from "node:fs"
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { filesBelow, kidvoice } from "../support/cli.js"
 import {
@@ -76,10 +76,32 @@ export const killOneOfThreeRunners = ({ videos, ytDlp: makeYtDlp, downloadConcur
         "--upload-endpoint", uploads.endpoint
       ]
       const runners = new Map<string, RunnerProcess>()
+      // KIDVOICE_CLUSTER_LOGS=DIR keeps every runner's log (info level) and the rows at the end there, to read a failure.
+      const keepLogs = process.env.KIDVOICE_CLUSTER_LOGS
+      const everyRunner: Array<RunnerProcess> = []
       const launch = (node: string, port?: number) =>
-        Effect.promise(() => startRunner({ manifest: database.url, out: join(dir, node), node, ytDlp, inputs: [list], flags, port })).pipe(
-          Effect.tap((runner) => Effect.sync(() => runners.set(node, runner)))
+        Effect.promise(() =>
+          startRunner({ manifest: database.url, out: join(dir, node), node, ytDlp, inputs: [list], flags, port, ...(keepLogs ? { logLevel: "info" as const } : {}) })
+        ).pipe(
+          Effect.tap((runner) => Effect.sync(() => {
+            runners.set(node, runner)
+            everyRunner.push(runner)
+          }))
         )
+      if (keepLogs) {
+        yield* Effect.addFinalizer(() =>
+          Effect.promise(async () => {
+            mkdirSync(keepLogs, { recursive: true })
+            for (const [i, runner] of everyRunner.entries()) {
+              runner.process.kill("SIGKILL")
+              const result = await runner.process
+              writeFileSync(join(keepLogs, `runner-${runner.node}-${i}.log`), result.stderr)
+            }
+            const rows = await queryDatabase(database.url, "SELECT id, state, attempts, failed_stage, last_error_tag, last_error_message, claimed_by, audio_host, source_url FROM videos ORDER BY id").catch((e) => [String(e)])
+            writeFileSync(join(keepLogs, "rows.json"), JSON.stringify({ rows, requests: Object.fromEntries(server.requests) }, null, 1))
+          })
+        )
+      }
       // A runner that exits on its own (not the one this test kills) fails the test at once, with what it said.
       let killed: RunnerProcess | undefined
       const stillRunning = <A>(look: () => Promise<A>) => async () => {
@@ -89,6 +111,10 @@ export const killOneOfThreeRunners = ({ videos, ytDlp: makeYtDlp, downloadConcur
             throw new Error(`runner ${runner.node} exited (${result.exitCode ?? result.signal}): ${result.stderr.split("\n").slice(-30).join("\n")}`)
           }
         }
+        // A video that failed, even once, fails the test at once with its error (a retry would hide it).
+        const failed = await queryDatabase(database.url, "SELECT id, source_url, state, attempts, last_error_tag, last_error_message FROM videos WHERE last_error_tag IS NOT NULL")
+          .catch(() => []) // before the first runner made the table
+        if (failed.length > 0) throw new Error(`a video failed: ${JSON.stringify(failed)}`)
         return look()
       }
       // Whatever happens, no runner outlives the test.
@@ -135,6 +161,16 @@ export const killOneOfThreeRunners = ({ videos, ytDlp: makeYtDlp, downloadConcur
       const states = yield* Effect.promise(() => statesOf(database.url))
       expect(finishedCount(states)).toBe(videos)
       expect(states["uploaded"] ?? 0).toBeGreaterThan(0)
+      // No video failed on the way, not even once: the server answers every request, and a runner's death hands its
+      // claims back without a failure. (A failure here names its cause: a crash in a worker, a refused request.)
+      const failedOnce = yield* query<{ id: string; attempts: number; last_error_tag: string; last_error_message: string }>(
+        "SELECT id, source_url, attempts, state, last_error_tag, last_error_message FROM videos WHERE attempts > 0 OR last_error_tag IS NOT NULL")
+      expect(failedOnce).toEqual([])
+      // No runner crashed: a defect anywhere in a runner is logged as a crash (and its stage restarted).
+      for (const runner of everyRunner) {
+        const { stderr } = yield* Effect.promise(() => runner.process)
+        expect(stderr.split("\n").filter((line) => /crashed|unexpected error/.test(line)), `runner ${runner.node}`).toEqual([])
+      }
 
       // Downloaded once after the last restart; before it, only the killed runner's own downloads ran twice.
       for (const path of paths) {

@@ -91,14 +91,19 @@ export const queryDatabase = <Row extends object>(url: string, text: string): Pr
     )
   )
 
-/** Rows per state. */
+/**
+ * Rows per state; a failed row whose retry is still ahead counts as `retrying`, not `failed`: it is not final (a
+ * runner takes it again when it is due), and a check that took it for final would look at its work too early.
+ */
 export const statesOf = async (url: string) =>
-  Object.fromEntries((await queryDatabase<{ state: string; n: string }>(url, "SELECT state, COUNT(*) AS n FROM videos GROUP BY state").catch(() => []))
+  Object.fromEntries((await queryDatabase<{ state: string; n: string }>(url, `
+    SELECT CASE WHEN state = 'failed' AND next_retry_at IS NOT NULL THEN 'retrying' ELSE state END AS state, COUNT(*) AS n
+    FROM videos GROUP BY 1`).catch(() => []))
     .map((r) => [r.state, Number(r.n)])) as Record<string, number>
 
 const finalStates = ["accepted", "rejected", "skipped", "failed", "uploaded"]
 
-/** Rows in a final state (nothing left to do for them). */
+/** Rows in a final state (nothing left to do for them: a failure with a retry ahead is not final). */
 export const finishedCount = (states: Record<string, number>) => finalStates.reduce((sum, s) => sum + (states[s] ?? 0), 0)
 
 /** Waits until `check` holds, looking every `everyMs`; fails after `timeoutMs` with what it saw last. */
