@@ -4,8 +4,15 @@ import { Cause, Clock, Duration, Effect, Layer, Ref, Schema } from "effect"
 import { HostKeepsRefusing, RequestPacer } from "../download/RequestPacer.js"
 import { answered, initialPace, type PacePolicy, refused, reserveStart } from "../download/requestPace.js"
 
-/** How long a download waits for its egress's pace before going on without it. */
-const entityWait = Duration.seconds(10)
+/**
+ * How long a download waits for its egress's pace before going on without it: a round trip takes 10–70 ms (measured
+ * on the busy test machine), so an ask that has not answered in 3 s is one whose entity is moving (its runner died or
+ * let its shards go), which takes seconds to tens of seconds; each download then goes at its own spacing at once.
+ */
+const askWait = Duration.seconds(3)
+
+/** How long a runner's first message waits for the entity to start on its shard's owner while runners join (2–4 s measured). */
+const wakeWait = Duration.seconds(10)
 
 /** What ended an ask, in a few words: a failure's tag, a defect's message, or an interruption. */
 const describe = (cause: Cause.Cause<unknown>) => {
@@ -80,7 +87,7 @@ export const clusterRequestPacerLayer = (egress: string, policy: PacePolicy) =>
     // While the egress moves to another runner (its owner died), a request waits for it at most this long, then
     // goes at this runner's own spacing: politeness, not correctness, so a download never hangs on it.
     const unreachable = (what: string) => <A, E, R>(ask: Effect.Effect<A, E, R>, fallback: Effect.Effect<A>) =>
-      askOrElse(ask, entityWait, fallback, (why) => Effect.logWarning(`the pace of ${egress} did not answer ${what} (${why}); going on without it`))
+      askOrElse(ask, askWait, fallback, (why) => Effect.logWarning(`the pace of ${egress} did not answer ${what} (${why}); going on without it`))
     // A pause decided while this request waits is not seen here (the in-process pacer re-checks): a start already
     // reserved goes ahead, and its refusal, if any, counts as the same refusal (requestPace.ts).
     const take = Effect.gen(function* () {
@@ -117,7 +124,7 @@ export const clusterRequestPacerLayer = (egress: string, policy: PacePolicy) =>
 export const wakeEgressPace = (egress: string) =>
   askOrElse(
     Effect.flatMap(EgressPace.client, (client) => client(egress).Wake()),
-    entityWait,
+    wakeWait,
     Effect.void,
     (why) => Effect.logWarning(`the pace of ${egress} did not wake (${why}); the first download will wait for it`)
   )

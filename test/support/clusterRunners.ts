@@ -54,7 +54,7 @@ export interface RunnerOptions {
   readonly port?: number
   /** More flags (stage settings). */
   readonly flags?: ReadonlyArray<string>
-  /** Default warning: a runner's info lines are one a video per stage. */
+  /** Default warning: a runner's info lines are one a video per stage (info also says when it is ready to claim). */
   readonly logLevel?: "debug" | "info" | "warning"
 }
 

@@ -1,6 +1,6 @@
 import { Effect } from "effect"
 import { readFileSync } from "node:fs"
-import { createServer, type Server, type ServerResponse } from "node:http"
+import { createServer, type Server } from "node:http"
 import type { AddressInfo } from "node:net"
 
 export interface Route {
@@ -11,11 +11,6 @@ export interface Route {
   readonly delayMs?: number
   /** Announce the whole length, send half, then cut the connection. */
   readonly truncate?: boolean
-  /**
-   * Send the body in 10 slices spread over this long: the connection is paced, not the server, so any number of
-   * connections at once each take this long (a host that paces each download, as a bandwidth limit per stream).
-   */
-  readonly sendOverMs?: number
   /** Send the headers, then nothing, holding the connection open until the server closes. */
   readonly stall?: boolean
   /** The file's content type (default audio/mpeg): a web page for yt-dlp's generic extractor, captions. */
@@ -34,25 +29,6 @@ export interface MediaServer {
   readonly cookies: Map<string, string>
   /** Requests being answered right now, and the most there ever were at once. */
   readonly load: { inFlight: number; maxInFlight: number }
-}
-
-const pacedSlices = 10
-
-/** Writes `body` in slices, one every `overMs / slices`, ending with the last; stops if the client goes away. */
-const sendPaced = (res: ServerResponse, body: Buffer, overMs: number) => {
-  let sent = 0
-  const next = () => {
-    if (res.destroyed) return
-    const from = Math.round((body.length * sent) / pacedSlices)
-    sent++
-    const to = Math.round((body.length * sent) / pacedSlices)
-    if (sent === pacedSlices) res.end(body.subarray(from, to))
-    else {
-      res.write(body.subarray(from, to))
-      setTimeout(next, overMs / pacedSlices)
-    }
-  }
-  next()
 }
 
 /** A real HTTP server on 127.0.0.1 with scripted routes, counting requests per path; closed with the scope. */
@@ -82,7 +58,6 @@ export const mediaServer = (routes: Record<string, Script>) =>
           if (req.method === "HEAD") res.end()
           else if (route.stall) res.flushHeaders()
           else if (route.truncate) res.write(body.subarray(0, body.length >> 1), () => res.destroy())
-          else if (route.sendOverMs !== undefined) sendPaced(res, body, route.sendOverMs)
           else res.end(body)
         }, route.delayMs ?? 0)
       })
