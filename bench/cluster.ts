@@ -19,7 +19,7 @@
  *
  *   npm run bench -- cluster [--files 48] [--runners 1,2,3] [--full-runners 1,3] [--seconds-per-file 6] [--per-runner 2]
  */
-import { mkdtempSync, rmSync } from "node:fs"
+import { mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { availableParallelism, loadavg, tmpdir } from "node:os"
 import { join } from "node:path"
 import {
@@ -44,6 +44,20 @@ const childClip = shortChildClip(dir, 3)
 const ytDlp = curlYtDlp(dir)
 const server = await pacedFileServer(childClip, secondsPerFile)
 const results: Array<{ mode: Mode; runners: number; perSecond: number; endToEnd: number }> = []
+
+/**
+ * CPU seconds a runner has used so far, its programs included (curl, ffmpeg: children it has waited for), from
+ * /proc/PID/stat; null where there is no /proc.
+ */
+const cpuSecondsOf = (runner: RunnerProcess): number | null => {
+  try {
+    const fields = readFileSync(`/proc/${runner.process.pid}/stat`, "utf8").split(") ")[1]!.split(" ")
+    // utime, stime, cutime, cstime: fields 14-17 of the line, 12-15 after the command name.
+    return fields.slice(11, 15).reduce((sum, ticks) => sum + Number(ticks), 0) / 100
+  } catch {
+    return null
+  }
+}
 
 /** Resolves once the runner says it works on the manifest: yt-dlp inspected, its egress's pace entity awake. */
 const ready = (runner: RunnerProcess) =>
@@ -83,6 +97,7 @@ const measure = async (mode: Mode, count: number) => {
       (rows) => Number(rows[0]!.n) === 1, 180_000)
     server.load.maxInFlight = 0
     const loadBefore = loadavg()[0]!
+    const cpuBefore = runners.map(cpuSecondsOf)
     const started = performance.now()
     await queryDatabase(url, `INSERT INTO kidvoice_discovery_inputs (kind, value, added_at) VALUES ('input', '${list}', ${Date.now()})`)
     await waitUntil(`${files} rows`, () => queryDatabase<{ n: string }>(url, "SELECT COUNT(*) AS n FROM videos"), (rows) => Number(rows[0]!.n) === files, 600_000, 50)
@@ -95,6 +110,10 @@ const measure = async (mode: Mode, count: number) => {
       await waitUntil(`${files} decisions`, () => statesOf(url), (states) => finishedCount(states) === files, 900_000, 100)
     }
     const finished = performance.now()
+    const cpuAfter = runners.map(cpuSecondsOf)
+    const cpu = cpuAfter.every((c) => c !== null) && cpuBefore.every((c) => c !== null)
+      ? cpuAfter.reduce((sum, c, i) => sum! + c! - cpuBefore[i]!, 0)! / files
+      : null
     const seconds = (finished - discovered) / 1000
     const endToEnd = (finished - started) / 1000
     const perSecond = files / seconds
@@ -103,7 +122,8 @@ const measure = async (mode: Mode, count: number) => {
     process.stdout.write(
       `${mode}, ${count} runner(s): ${files} videos in ${seconds.toFixed(1)} s after discovery, ${perSecond.toFixed(2)} videos/s ` +
         `(${Math.round((100 * perSecond) / ideal)} % of the ideal ${ideal.toFixed(2)}); ${endToEnd.toFixed(1)} s end to end ` +
-        `(discovery ${((discovered - started) / 1000).toFixed(1)} s); at most ${server.load.maxInFlight} downloads open at once; ` +
+        `(discovery ${((discovered - started) / 1000).toFixed(1)} s); ` +
+        `${cpu === null ? "" : `${cpu.toFixed(2)} CPU-s per video (runners and their programs); `}at most ${server.load.maxInFlight} downloads open at once; ` +
         `load average ${loadBefore.toFixed(1)} → ${loadavg()[0]!.toFixed(1)}\n`
     )
   } finally {
