@@ -75,6 +75,8 @@ const measure = async (mode: Mode, count: number) => {
   const url = database.createDatabase(`bench_${tag}`)
   const list = urlList(dir, Array.from({ length: files }, (_, i) => server.url(`/${tag}-v${i}.mp3`)))
   const runners: Array<RunnerProcess> = []
+  // Each runner's readiness is listened for from its start: the line can come before the previous runner's.
+  const readiness: Array<Promise<void>> = []
   const stages = mode === "download-only" ? ["--stages", "download"] : []
   for (let i = 0; i < count; i++) {
     runners.push(await startRunner({
@@ -86,9 +88,13 @@ const measure = async (mode: Mode, count: number) => {
       logLevel: "info",
       flags: [...stages, "--download-concurrency", String(perRunner), "--analysis-concurrency", "1", "--requests-per-minute", "600000"]
     }))
+    const runnerReady = ready(runners.at(-1)!)
+    // Awaited in order below; a later runner that exits meanwhile is reported there, not as an unhandled rejection.
+    runnerReady.catch(() => undefined)
+    readiness.push(runnerReady)
   }
   try {
-    for (const runner of runners) await ready(runner)
+    for (const runnerReady of readiness) await runnerReady
     await waitUntil(`${count} runners to register`, () =>
       queryDatabase<{ n: string }>(url, "SELECT COUNT(*) AS n FROM cluster_runners WHERE healthy").catch(() => [{ n: "0" }]),
       (rows) => Number(rows[0]!.n) === count, 180_000)
