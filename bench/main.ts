@@ -13,8 +13,9 @@
  *                  files through `kidvoice run` ÷ a bare ffmpeg shell loop (--sizes, --files, --runs, --only)
  *   transcribe     per-clip cost of the Whisper transcription loop on the tiny test model, and of its log-mel
  *                  features alone (--clips, --seconds)
- *   cluster        videos/s downloaded by 1, 2, 3 `kidvoice worker` runners on one PostgreSQL manifest from a server
- *                  that paces each connection (--files, --runners, --seconds-per-file, --per-runner)
+ *   cluster        videos/s of 1, 2, 3 `kidvoice worker` runners on one PostgreSQL manifest from a server that paces each
+ *                  connection: download-only runners, then the full pipeline (--files, --runners, --full-runners,
+ *                  --seconds-per-file, --per-runner)
  */
 import { execa } from "execa"
 import { join } from "node:path"

@@ -1,7 +1,8 @@
-import { Options } from "@effect/cli"
-import { Option } from "effect"
+import { HelpDoc, Options, ValidationError } from "@effect/cli"
+import { Effect, Either, Option } from "effect"
 import { hostname } from "node:os"
 import type { RunnerIdentity } from "../cluster/runnerLayers.js"
+import { parseWorkerStages, type WorkerStage } from "../cluster/workerStages.js"
 
 /** The options that make a process a runner (the manifest, --out and the stages' settings are the usual ones). */
 export const workerOptions = {
@@ -27,6 +28,20 @@ export const workerOptions = {
   ),
   "shared-out": Options.boolean("shared-out").pipe(
     Options.withDescription("every runner's --out is the same shared folder (NFS...): any runner analyzes any row, no host is recorded")
+  ),
+  stages: Options.text("stages").pipe(
+    Options.withDescription(
+      "the stages this runner works on, comma-separated: download, analyze, curate, upload, or all. Download machines and the " +
+        "analysis machine can be separate runners; a row is still analyzed and curated on the machine that holds its audio " +
+        "(any machine with --shared-out)"
+    ),
+    Options.withDefault("all"),
+    Options.mapEffect((text) =>
+      Either.match(parseWorkerStages(text), {
+        onLeft: (message) => Effect.fail(ValidationError.invalidValue(HelpDoc.p(message))),
+        onRight: Effect.succeed
+      })
+    )
   )
 }
 
@@ -37,6 +52,7 @@ export interface WorkerArgs {
   readonly node: Option.Option<string>
   readonly egress: Option.Option<string>
   readonly "shared-out": boolean
+  readonly stages: ReadonlySet<WorkerStage>
 }
 
 export const runnerIdentity = (args: WorkerArgs): RunnerIdentity => {

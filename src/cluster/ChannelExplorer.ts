@@ -6,6 +6,7 @@ import { Manifest } from "../manifest/Manifest.js"
 import { discover } from "../pipeline/discovery.js"
 import type { Source } from "../source/Source.js"
 import { channelById } from "../source/youTubeTargets.js"
+import { makeListingPositions } from "./ListingPositions.js"
 
 /**
  * The exploration of one channel of an accepted video. An entity keyed by channel id: the cluster routes every ask
@@ -22,7 +23,8 @@ const exploreOnce = (channelId: string, limit: number, config: KidvoiceConfig) =
   Effect.gen(function* () {
     const manifest = yield* Manifest
     const channelConfig = { ...config, discovery: { ...config.discovery, searchLimit: limit, channelExploreLimit: 0 } }
-    const found = yield* discover({ inputs: [channelById(channelId).url], queries: [] }, channelConfig)
+    // From the page an exploration that died midway (its runner killed) had reached.
+    const found = yield* discover({ inputs: [channelById(channelId).url], queries: [] }, channelConfig, yield* makeListingPositions)
     // A channel that could not be listed stays queued, for a later round.
     if (found.failed > 0) return null
     const listed = found.added + found.skipped + found.known + found.duplicates + found.notYet

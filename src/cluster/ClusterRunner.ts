@@ -13,11 +13,17 @@ export interface RunnerEndpoint {
 
 /**
  * How fast a dead runner's work moves. PostgreSQL holds each shard lock as an advisory lock of the runner's session,
- * freed the moment a killed runner's connection drops, and the others look for free shards every second. The lock
- * refresh keeps @effect/cluster's pace (a refresh that times out marks the storage unhealthy, and 2 s is too short on
- * a busy machine); the health check and the message polls are quicker than its defaults, for prompt takeover.
+ * freed the moment a killed runner's connection drops, and the others look for free shards every second: takeover
+ * does not wait for any refresh. The lock refresh is slower than @effect/cluster's 10 s: a refresh that does not
+ * answer within its interval marks the runner's lock storage unhealthy, and the runner then lets every shard go at
+ * once (its entities stop, its singleton moves) and takes none for an interval or more; on the busy test machine a
+ * refresh over 10 s happened in about one run in three, each costing every download on that egress a fallback. The
+ * expiration only matters without advisory locks, and is kept at three refreshes. The health check and the message
+ * polls are quicker than its defaults, for prompt takeover.
  */
 const takeoverTimings = {
+  shardLockRefreshInterval: "20 seconds",
+  shardLockExpiration: "60 seconds",
   refreshAssignmentsInterval: "1 second",
   runnerHealthCheckInterval: "5 seconds",
   entityMessagePollInterval: "2 seconds",

@@ -1,13 +1,46 @@
 import * as Entity from "@effect/cluster/Entity"
 import { Rpc } from "@effect/rpc"
-import { Clock, Duration, Effect, Layer, Ref, Schema } from "effect"
+import { Cause, Clock, Duration, Effect, Layer, Ref, Schema } from "effect"
 import { HostKeepsRefusing, RequestPacer } from "../download/RequestPacer.js"
 import { answered, initialPace, type PacePolicy, refused, reserveStart } from "../download/requestPace.js"
 
-/** How long a download waits for its egress's pace before going on without it. */
-const entityWait = Duration.seconds(10)
+/**
+ * How long a download waits for its egress's pace before going on without it: a round trip takes 10–70 ms (measured
+ * on the busy test machine), so an ask that has not answered in 3 s is one whose entity is moving (its runner died or
+ * let its shards go), which takes seconds to tens of seconds; each download then goes at its own spacing at once.
+ */
+const askWait = Duration.seconds(3)
 
-const describe = (error: unknown) => (error as { _tag?: string })?._tag ?? String(error)
+/** How long a runner's first message waits for the entity to start on its shard's owner while runners join (2–4 s measured). */
+const wakeWait = Duration.seconds(10)
+
+/** What ended an ask, in a few words: a failure's tag, a defect's message, or an interruption. */
+const describe = (cause: Cause.Cause<unknown>) => {
+  const failure = Cause.failureOption(cause)
+  if (failure._tag === "Some") return (failure.value as { _tag?: string })?._tag ?? String(failure.value)
+  if (Cause.isInterruptedOnly(cause)) return "interrupted on the entity's side"
+  const defect = Cause.squash(cause)
+  return `defect: ${defect instanceof Error ? defect.message : String(defect)}`
+}
+
+/**
+ * Asks the cluster something a download must not stop for: within `wait`, or else `fallback`, whatever ended the ask.
+ * Not only its failures (timeout, mailbox full): an entity whose shard moves (its runner died, or found its lock
+ * storage slow and let its shards go) answers requests in flight with the interruption of its own fiber, and a
+ * broken reply is a defect; either would otherwise crash the download that asked, and fail its video without a
+ * request made. This fiber's own interruption (Ctrl-C, a sibling's failure) still interrupts it: a cause can only be
+ * caught while the fiber is not being interrupted.
+ */
+export const askOrElse = <A, E, R, B>(
+  ask: Effect.Effect<A, E, R>,
+  wait: Duration.DurationInput,
+  fallback: Effect.Effect<B>,
+  unanswered: (why: string) => Effect.Effect<void>
+): Effect.Effect<A | B, never, R> =>
+  ask.pipe(
+    Effect.timeout(wait),
+    Effect.catchAllCause((cause) => unanswered(describe(cause)).pipe(Effect.zipRight(fallback)))
+  )
 
 const Policy = Schema.Struct({ intervalMs: Schema.Number, firstPauseMs: Schema.Number, maxPauseMs: Schema.Number })
 
@@ -27,7 +60,9 @@ export const EgressPace = Entity.make("EgressPace", [
   /** Reserves the next start; answers when it may go (the caller waits, so the entity's mailbox never sleeps). */
   Rpc.make("Take", { payload: { policy: Policy }, success: Schema.Number }),
   Rpc.make("Refused", { payload: { policy: Policy, startedAt: Schema.Number }, success: Verdict }),
-  Rpc.make("Answered", { payload: { startedAt: Schema.Number } })
+  Rpc.make("Answered", { payload: { startedAt: Schema.Number } }),
+  /** Changes nothing; answers once the entity lives on its runner (a runner wakes its egress before its first download). */
+  Rpc.make("Wake")
 ])
 
 /** The entity's behaviour: its state lives on the runner that owns the egress (a new owner starts afresh). */
@@ -37,7 +72,8 @@ export const EgressPaceLive = EgressPace.toLayer(Effect.gen(function* () {
     Take: ({ payload }) => Effect.flatMap(Clock.currentTimeMillis, (now) => Ref.modify(state, (s) => reserveStart(s, now, payload.policy))),
     Refused: ({ payload }) =>
       Effect.flatMap(Clock.currentTimeMillis, (now) => Ref.modify(state, (s) => refused(s, now, payload.startedAt, payload.policy))),
-    Answered: ({ payload }) => Ref.update(state, (s) => answered(s, payload.startedAt))
+    Answered: ({ payload }) => Ref.update(state, (s) => answered(s, payload.startedAt)),
+    Wake: () => Effect.void
   }
 }))
 
@@ -51,10 +87,7 @@ export const clusterRequestPacerLayer = (egress: string, policy: PacePolicy) =>
     // While the egress moves to another runner (its owner died), a request waits for it at most this long, then
     // goes at this runner's own spacing: politeness, not correctness, so a download never hangs on it.
     const unreachable = (what: string) => <A, E, R>(ask: Effect.Effect<A, E, R>, fallback: Effect.Effect<A>) =>
-      ask.pipe(
-        Effect.timeout(entityWait),
-        Effect.catchAll((e) => Effect.logWarning(`the pace of ${egress} did not answer ${what} (${describe(e)}); going on without it`).pipe(Effect.zipRight(fallback)))
-      )
+      askOrElse(ask, askWait, fallback, (why) => Effect.logWarning(`the pace of ${egress} did not answer ${what} (${why}); going on without it`))
     // A pause decided while this request waits is not seen here (the in-process pacer re-checks): a start already
     // reserved goes ahead, and its refusal, if any, counts as the same refusal (requestPace.ts).
     const take = Effect.gen(function* () {
@@ -82,3 +115,16 @@ export const clusterRequestPacerLayer = (egress: string, policy: PacePolicy) =>
       answered: (startedAt: number) => unreachable("an answer")(pace.Answered({ startedAt }), Effect.void)
     }
   }))
+
+/**
+ * Makes the egress's entity live before the first download needs it: the first message to an entity waits for its
+ * shard's owner to be known and the entity to start there (seconds while runners join), which would otherwise hold
+ * up the first download of every runner. A runner that cannot wake it goes on; its first take waits, then falls back.
+ */
+export const wakeEgressPace = (egress: string) =>
+  askOrElse(
+    Effect.flatMap(EgressPace.client, (client) => client(egress).Wake()),
+    wakeWait,
+    Effect.void,
+    (why) => Effect.logWarning(`the pace of ${egress} did not wake (${why}); the first download will wait for it`)
+  )

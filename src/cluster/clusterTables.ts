@@ -1,5 +1,6 @@
 import { SqlClient } from "@effect/sql"
 import { Effect } from "effect"
+import { ensureListingPositionsTable } from "./ListingPositions.js"
 
 /**
  * The runners' own bookkeeping, beside @effect/cluster's tables (which it creates itself, `cluster_*`) in the
@@ -31,6 +32,8 @@ export const ensureClusterTables = Effect.gen(function* () {
       seen_at BIGINT NOT NULL,
       ended_at BIGINT
     )`
+  // Where each search, channel and playlist listing stands: its next page token (ListingPositions.ts).
+  yield* ensureListingPositionsTable
   // YouTube Data API quota spent per key per Pacific day, shared by every runner (ApiKeyLedger.ts).
   yield* sql`
     CREATE TABLE IF NOT EXISTS kidvoice_api_quota (

@@ -1,10 +1,10 @@
 import { SqlClient } from "@effect/sql"
 import { NodeHttpClient } from "@effect/platform-node"
 import { Data, Effect, Layer, type Redacted } from "effect"
-import { Curator } from "../curate/Curator.js"
 import type { KidvoiceConfig } from "../domain/Config.js"
 import { RequestPacer } from "../download/RequestPacer.js"
-import { analyzerLayer, downloaderLayer, manifestLayer, youTubeCatalogLayer } from "../pipeline/layers.js"
+import { YtDlpInspector } from "../download/ytDlpSetup.js"
+import { analyzerLayer, curatorLayer, downloaderLayer, manifestLayer, youTubeCatalogLayer } from "../pipeline/layers.js"
 import { Source } from "../source/Source.js"
 import { Uploader } from "../upload/Uploader.js"
 import { makeApiKeyLedger } from "./ApiKeyLedger.js"
@@ -71,8 +71,12 @@ export const runnerLayer = (
     source,
     downloaderLayer(config, base, pacer),
     analyzerLayer(config.models),
-    Curator.layer.pipe(Layer.provide(base)),
+    // The curator of `run`, with the speech recogniser the settings choose for clips without captions.
+    curatorLayer(config.models).pipe(Layer.provide(base)),
     Uploader.layer.pipe(Layer.provide(Layer.merge(base, NodeHttpClient.layerUndici))),
+    // The same layer downloaderLayer gives the Downloader (layers are shared by reference): the runner's warm-up
+    // inspects yt-dlp once for its downloads.
+    YtDlpInspector.layer,
     sharding
   )
   const hosted = Layer.mergeAll(EgressPaceLive, channelExplorerLayer(config), discoverySingleton(config, identity.node)).pipe(

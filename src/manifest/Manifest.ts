@@ -396,12 +396,14 @@ export const makeManifest = (options: ManifestOptions) =>
 
     /**
      * Clips of the dataset (accepted or uploaded videos: another target may already hold them) that `target`
-     * does not hold yet, after `afterFileName`, in file name order.
+     * does not hold yet, after `afterFileName`, in file name order; with `audioHost`, only those cut on that machine
+     * (a cluster runner sends the clips its own --out holds).
      */
-    const clipsToUpload = (target: string, limit: number, afterFileName = "") =>
+    const clipsToUpload = (target: string, limit: number, afterFileName = "", audioHost?: string) =>
       sql<{ fileName: string; videoId: VideoId; language: string }>`
         SELECT c.file_name, c.video_id, c.language FROM clips c JOIN videos v ON v.id = c.video_id
         WHERE v.state IN ('accepted', 'uploaded') AND c.file_name > ${afterFileName}
+          ${audioHost === undefined ? sql`` : sql`AND (v.audio_host IS NULL OR v.audio_host = ${audioHost})`}
           AND NOT EXISTS (SELECT 1 FROM uploads u WHERE u.file_name = c.file_name AND u.target = ${target})
         ORDER BY c.file_name LIMIT ${limit}`.pipe(query("find clips to upload"))
 

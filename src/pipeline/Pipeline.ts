@@ -11,7 +11,7 @@ import { Downloader } from "../download/Downloader.js"
 import { Manifest } from "../manifest/Manifest.js"
 import { withoutUrlCredentials } from "../upload/protocol.js"
 import { captionText } from "../media/captions.js"
-import { Uploader } from "../upload/Uploader.js"
+import { Uploader, type UploadOptions } from "../upload/Uploader.js"
 import { discover, type DiscoveryRequest, type DiscoverySummary } from "./discovery.js"
 import { runClaimingStage } from "./stageWorkers.js"
 
@@ -180,8 +180,11 @@ export const uploadToken = Config.option(Config.redacted("KIDVOICE_UPLOAD_TOKEN"
 /** Basic-auth credentials from the environment, for an endpoint URL that carries none. */
 export const uploadCredentials = Config.option(Config.all({ user: Config.string("KIDVOICE_UPLOAD_USER"), password: Config.redacted("KIDVOICE_UPLOAD_PASSWORD") }))
 
-/** Sends the dataset's clips to the configured server; does nothing when none is configured. */
-export const uploadStage = (config: KidvoiceConfig) =>
+/**
+ * Sends the dataset's clips to the configured server; does nothing when none is configured. A cluster runner passes
+ * `only`: the clips its machine holds, without the dataset's index files.
+ */
+export const uploadStage = (config: KidvoiceConfig, only: Pick<UploadOptions, "audioHost" | "indexFiles"> = {}) =>
   Effect.gen(function* () {
     const endpoint = config.upload.endpoint
     if (endpoint === null) return null
@@ -194,7 +197,8 @@ export const uploadStage = (config: KidvoiceConfig) =>
       concurrency: config.upload.concurrency,
       requestTimeoutMs: config.upload.requestTimeoutSeconds * 1000,
       maxAttempts: config.maxAttempts,
-      retryBaseMs: config.upload.retryBaseSeconds * 1000
+      retryBaseMs: config.upload.retryBaseSeconds * 1000,
+      ...only
     })
   })
 

@@ -1,9 +1,10 @@
-import { Effect, Stream } from "effect"
+import { Data, Effect, Stream } from "effect"
 import type { KidvoiceConfig } from "../domain/Config.js"
 import type { SkippedCandidate } from "../manifest/Manifest.js"
 import { Manifest } from "../manifest/Manifest.js"
 import { type DurationBounds, filterListing, type FilterReason, type Listing } from "../source/metadataFilter.js"
 import { Source } from "../source/Source.js"
+import type { ListingPage, ListingPosition } from "../source/YouTubeCatalog.js"
 import { channelById, describeTarget, YouTubeTarget } from "../source/youTubeTargets.js"
 
 /** What to discover: inputs (folders, files, URL lists, channel or playlist URLs) and YouTube searches. */
@@ -63,6 +64,33 @@ export const sortBatch = (listings: ReadonlyArray<Listing>, seen: ReadonlySet<st
   return { candidates, skipped, notYet, duplicates, newIds: [...fresh] }
 }
 
+/**
+ * Where each paged listing stands, kept beyond the process (the cluster keeps them in its database): a listing
+ * interrupted midway (its runner died) resumes at the page after the last one recorded, wherever it runs next,
+ * instead of listing, and paying quota for, the pages it had.
+ */
+export interface ListingBookmarks {
+  /** Where the listing of a target (by `listingKey`) stopped, `"complete"` once listed to its end, null if never begun. */
+  readonly load: (key: string) => Effect.Effect<ListingPosition | "complete" | null, ListingBookmarksError>
+  /** Called after a page's findings are recorded. */
+  readonly save: (key: string, at: ListingPosition | "complete") => Effect.Effect<void, ListingBookmarksError>
+}
+
+/** The bookmarks could not be read or written (their database went away): the discovery stops, to be run again. */
+export class ListingBookmarksError extends Data.TaggedError("ListingBookmarksError")<{ readonly key: string; readonly cause: unknown }> {
+  override get message() {
+    return `could not read or record where the listing of ${this.key} stands: ${String((this.cause as Error)?.message ?? this.cause)}`
+  }
+}
+
+/** A target's name among bookmarks: the same search, channel or playlist has the same key on every runner. Pure. */
+export const listingKey = (target: YouTubeTarget): string =>
+  YouTubeTarget.$match(target, {
+    Search: ({ query }) => `search:${query}`,
+    Channel: ({ channelId, handle, legacyName, url }) => `channel:${channelId ?? handle ?? legacyName ?? url}`,
+    Playlist: ({ playlistId }) => `playlist:${playlistId}`
+  })
+
 /** Most candidates of one input recorded in one transaction. */
 export const discoveryBatchSize = 2000
 
@@ -71,7 +99,7 @@ export const discoveryBatchSize = 2000
  * list, a page of results), so an interrupted discovery keeps what it had found. A search, channel or playlist that
  * cannot be listed is logged and counted, and the others go on.
  */
-export const discover = (request: DiscoveryRequest, config: KidvoiceConfig) =>
+export const discover = (request: DiscoveryRequest, config: KidvoiceConfig, bookmarks?: ListingBookmarks) =>
   Effect.gen(function* () {
     const source = yield* Source
     const manifest = yield* Manifest
@@ -97,10 +125,27 @@ export const discover = (request: DiscoveryRequest, config: KidvoiceConfig) =>
     const failed = (where: string) => (error: { readonly message: string }) =>
       Effect.logError(`${where}: ${error.message}`).pipe(Effect.tap(() => { summary.failed++ }), Effect.as(null))
 
-    /** Lists a target batch by batch; the number of videos it listed, or null when it failed. */
+    /** Records a page, then (with bookmarks) where the listing goes on from: a page is never marked before it is recorded. */
+    const recordPage = (key: string) => (count: number, page: ListingPage) =>
+      Effect.gen(function* () {
+        const listed = page.listings.length === 0 ? 0 : yield* record(page.listings)
+        if (bookmarks !== undefined && (page.complete || page.next !== null)) yield* bookmarks.save(key, page.complete ? "complete" : page.next!)
+        return count + listed
+      })
+
+    /** Lists a target page by page, from where an earlier listing stopped; the number of videos it listed, or null when it failed. */
     const listTarget = (target: YouTubeTarget, limit: number) =>
-      source.list(target, limit).pipe(
-        Stream.runFoldEffect(0, (count, listings) => record(listings).pipe(Effect.map((n) => count + n))),
+      Effect.gen(function* () {
+        const key = listingKey(target)
+        const from = bookmarks === undefined ? null : yield* bookmarks.load(key)
+        if (from === "complete") {
+          yield* Effect.logInfo(`${describeTarget(target)}: listed to its end before; not listed again`)
+          return Stream.empty
+        }
+        if (from !== null) yield* Effect.logInfo(`${describeTarget(target)}: going on at the page after the ${from.listed} videos listed before`)
+        return source.listPages(target, limit, from)
+      }).pipe(
+        Effect.flatMap((pages) => Stream.runFoldEffect(pages, 0, recordPage(listingKey(target)))),
         Effect.tap((count) => Effect.logInfo(`${describeTarget(target)}: ${count} videos listed`)),
         Effect.catchTags({
           YtDlpListingFailed: failed(describeTarget(target)),

@@ -1,4 +1,4 @@
-import { Context, Data, Effect, Layer, type Stream } from "effect"
+import { Context, Data, Effect, Layer, Stream } from "effect"
 import { promises as fs } from "node:fs"
 import { basename, dirname, extname, join, resolve } from "node:path"
 import { Candidate } from "../domain/Candidate.js"
@@ -6,7 +6,7 @@ import { sha256OfFile } from "../files/sha256File.js"
 import { localVideoId } from "../domain/VideoId.js"
 import type { Listing } from "./metadataFilter.js"
 import { parseUrlList, type RejectedLine, type UrlListOptions } from "./urlList.js"
-import { YouTubeCatalog, type YouTubeCatalogError } from "./YouTubeCatalog.js"
+import { type ListingPage, type ListingPosition, YouTubeCatalog, type YouTubeCatalogError } from "./YouTubeCatalog.js"
 import { type YouTubeTarget, youTubeTargetOfUrl } from "./youTubeTargets.js"
 
 export class SourceNotFound extends Data.TaggedError("SourceNotFound")<{ readonly input: string; readonly reason: string }> {
@@ -128,6 +128,11 @@ export interface SourceApi {
   readonly discover: (input: string) => Effect.Effect<Discovery, SourceNotFound>
   /** The videos a search, channel or playlist lists, in batches, through the configured YouTube back-end. */
   readonly list: (target: YouTubeTarget, limit: number) => Stream.Stream<ReadonlyArray<Listing>, YouTubeCatalogError>
+  /**
+   * The same, page by page from `from`, each page saying where the next starts and whether it was the last. A back-end without
+   * page tokens (yt-dlp) gives its batches with no position to resume at, then an empty last page marking it complete.
+   */
+  readonly listPages: (target: YouTubeTarget, limit: number, from: ListingPosition | null) => Stream.Stream<ListingPage, YouTubeCatalogError>
 }
 
 export class Source extends Context.Tag("kidvoice/Source")<Source, SourceApi>() {
@@ -136,6 +141,12 @@ export class Source extends Context.Tag("kidvoice/Source")<Source, SourceApi>() 
   /** The source with the URL-list options of the settings (file:// URLs). */
   static readonly layerWith = (options: UrlListOptions) => Layer.effect(Source, Effect.map(YouTubeCatalog, (catalog) => Source.of({
     list: catalog.list,
+    listPages: (target, limit, from) =>
+      catalog.listPages?.(target, limit, from) ??
+        catalog.list(target, limit).pipe(
+          Stream.map((listings): ListingPage => ({ listings, next: from, complete: false })),
+          Stream.concat(Stream.succeed<ListingPage>({ listings: [], next: null, complete: true }))
+        ),
     discover: (input) =>
       Effect.gen(function* () {
         const target = youTubeTargetOfUrl(input)

@@ -11,6 +11,20 @@ export type YouTubeCatalogError =
   | YouTubeApiUnavailable
   | YouTubeApiRequestFailed
 
+/** Where a paged listing stands: the token of the next page to ask for, and how many videos it has listed so far. */
+export interface ListingPosition {
+  readonly pageToken: string
+  readonly listed: number
+}
+
+/** One page of a listing, with where a listing stopped after it would go on from (`null`: the first page). */
+export interface ListingPage {
+  readonly listings: ReadonlyArray<Listing>
+  readonly next: ListingPosition | null
+  /** This was the last page: the target is listed (up to its limit). */
+  readonly complete: boolean
+}
+
 export interface YouTubeCatalogApi {
   /** Which back-end answers, for logs and the summary. */
   readonly name: "yt-dlp" | "youtube-data-api"
@@ -19,6 +33,13 @@ export interface YouTubeCatalogApi {
    * recorded as it comes, so a failure on page five keeps the first four.
    */
   readonly list: (target: YouTubeTarget, limit: number) => Stream.Stream<ReadonlyArray<Listing>, YouTubeCatalogError>
+  /**
+   * The same listing page by page, starting at `from` (a position an earlier listing reached) or at the first page,
+   * each page saying where the next starts: a listing stopped midway (its runner died) resumes at the next page
+   * instead of spending quota on the pages it had. Only a back-end that pages by token has it (the Data API); yt-dlp
+   * lists a target in one go.
+   */
+  readonly listPages?: (target: YouTubeTarget, limit: number, from: ListingPosition | null) => Stream.Stream<ListingPage, YouTubeCatalogError>
 }
 
 /** Searches, channels and playlists on YouTube: yt-dlp (no key needed) or the Data API v3 (keys, quota). */

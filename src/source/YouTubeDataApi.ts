@@ -5,7 +5,7 @@ import { YouTubeId } from "../domain/VideoId.js"
 import { retryAfterMs } from "../upload/protocol.js"
 import { parseIsoDuration } from "./isoDuration.js"
 import type { LiveStatus, Listing } from "./metadataFilter.js"
-import { YouTubeCatalog } from "./YouTubeCatalog.js"
+import { type ListingPage, type ListingPosition, YouTubeCatalog } from "./YouTubeCatalog.js"
 import { describeTarget, YouTubeTarget } from "./youTubeTargets.js"
 
 export interface YouTubeApiSettings {
@@ -258,20 +258,28 @@ export const makeYouTubeDataApi = (settings: YouTubeApiSettings) =>
           Effect.map((list) => list.items.map(listingOfVideo))
         )
 
-    /** Pages of ids, each turned into listings by one `videos.list`, until `limit` ids or the last page. */
-    const paged = (limit: number, page: (pageToken: string | null, size: number) => Effect.Effect<{ ids: ReadonlyArray<string>; next: string | null }, YouTubeApiError>) =>
-      limit <= 0 ? Stream.empty : Stream.paginateEffect({ token: null as string | null, remaining: limit }, (state) =>
+    type PageOfIds = (pageToken: string | null, size: number) => Effect.Effect<{ ids: ReadonlyArray<string>; next: string | null }, YouTubeApiError>
+
+    /**
+     * Pages of ids from `from` (or the first page), each turned into listings by one `videos.list`, until `limit` ids
+     * or the last page; each page says where the next one starts.
+     */
+    const paged = (limit: number, from: ListingPosition | null, page: PageOfIds): Stream.Stream<ListingPage, YouTubeApiError> => {
+      const start = { token: from?.pageToken ?? null, remaining: limit - (from?.listed ?? 0) }
+      return start.remaining <= 0 ? Stream.empty : Stream.paginateEffect(start, (state) =>
         page(state.token, Math.min(pageSize, state.remaining)).pipe(
           Effect.map(({ ids, next }) => {
             const taken = ids.slice(0, state.remaining)
             const remaining = state.remaining - taken.length
             const more = next !== null && remaining > 0 && taken.length > 0
-            return [taken, more ? Option.some({ token: next, remaining }) : Option.none()] as const
+            const position = more ? { pageToken: next, listed: limit - remaining } : null
+            return [{ ids: taken, next: position }, more ? Option.some({ token: next, remaining }) : Option.none()] as const
           })
-        )).pipe(Stream.mapEffect(videos))
+        )).pipe(Stream.mapEffect(({ ids, next }) => Effect.map(videos(ids), (listings): ListingPage => ({ listings, next, complete: next === null }))))
+    }
 
-    const search = (limit: number, params: Record<string, string>) =>
-      paged(limit, (pageToken, size) =>
+    const search = (limit: number, params: Record<string, string>, from: ListingPosition | null) =>
+      paged(limit, from, (pageToken, size) =>
         // Only ids: videos.list brings the snippet anyway, with more in it, and search.list costs 100 units either way.
         get("search", {
           part: "id",
@@ -285,8 +293,8 @@ export const makeYouTubeDataApi = (settings: YouTubeApiSettings) =>
           Effect.map((p) => ({ ids: Arr.filterMap(p.items, (i) => Option.fromNullable(i.id.videoId)), next: p.nextPageToken ?? null }))
         ))
 
-    const playlist = (playlistId: string, limit: number) =>
-      paged(limit, (pageToken, size) =>
+    const playlist = (playlistId: string, limit: number, from: ListingPosition | null) =>
+      paged(limit, from, (pageToken, size) =>
         get("playlistItems", { part: "contentDetails", playlistId, maxResults: String(size), ...optional("pageToken", pageToken) }, PlaylistPage).pipe(
           Effect.map((p) => ({ ids: p.items.map((i) => i.contentDetails.videoId), next: p.nextPageToken ?? null }))
         ))
@@ -303,15 +311,18 @@ export const makeYouTubeDataApi = (settings: YouTubeApiSettings) =>
           )
         )
 
+    const listPages = (target: YouTubeTarget, limit: number, from: ListingPosition | null) =>
+      YouTubeTarget.$match(target, {
+        Search: ({ query }) => search(limit, { q: query }, from),
+        // A channel's uploads are its "UU…" playlist: 1 quota unit a page, where search.list?channelId costs 100.
+        Channel: (channel) => Stream.unwrap(channelIdOf(channel).pipe(Effect.map((id) => playlist(`UU${id.slice(2)}`, limit, from)))),
+        Playlist: ({ playlistId }) => playlist(playlistId, limit, from)
+      }).pipe(Stream.withSpan("YouTubeDataApi.list", { attributes: { target: describeTarget(target) } }))
+
     return YouTubeCatalog.of({
       name: "youtube-data-api",
-      list: (target, limit) =>
-        YouTubeTarget.$match(target, {
-          Search: ({ query }) => search(limit, { q: query }),
-          // A channel's uploads are its "UU…" playlist: 1 quota unit a page, where search.list?channelId costs 100.
-          Channel: (channel) => Stream.unwrap(channelIdOf(channel).pipe(Effect.map((id) => playlist(`UU${id.slice(2)}`, limit)))),
-          Playlist: ({ playlistId }) => playlist(playlistId, limit)
-        }).pipe(Stream.withSpan("YouTubeDataApi.list", { attributes: { target: describeTarget(target) } }))
+      list: (target, limit) => listPages(target, limit, null).pipe(Stream.map((page) => page.listings)),
+      listPages
     })
   })
 

@@ -73,6 +73,13 @@ export interface UploadOptions {
   readonly maxAttempts: number
   /** First pause after a transient failure; doubles with each failure in a row, shared by all files, jittered. */
   readonly retryBaseMs: number
+  /** Only the clips cut on this machine (a cluster runner's --node): other machines' clips are theirs to send. */
+  readonly audioHost?: string
+  /**
+   * Whether the dataset's top-level files (metadata.jsonl, the card) follow the clips (default true). A cluster
+   * runner sends clips only: its folder's index would list what other machines hold (`export` writes the whole index).
+   */
+  readonly indexFiles?: boolean
 }
 
 export interface UploadSummary {
@@ -485,14 +492,14 @@ export class Uploader extends Context.Tag("kidvoice/Uploader")<Uploader, Uploade
           // A cursor, so clips that failed (and stay unrecorded for the next run) are not offered again in this one.
           let after = ""
           while ((yield* backoff.givenUp) === undefined) {
-            const page = yield* manifest.clipsToUpload(target, pageSize, after)
+            const page = yield* manifest.clipsToUpload(target, pageSize, after, options.audioHost)
             if (page.length === 0) break
             after = page.at(-1)!.fileName
             yield* uploadFiles(page.map((c) => ({ fileName: c.fileName, clip: { videoId: c.videoId, language: c.language } })))
           }
           const givenUp = yield* backoff.givenUp
           if (givenUp !== undefined) yield* Effect.logError(`stopped uploading to ${shown}: ${givenUp}; the clips not sent are left for the next run`)
-          if (options.layout === "dataset" && givenUp === undefined) {
+          if (options.layout === "dataset" && givenUp === undefined && options.indexFiles !== false) {
             const index = yield* datasetIndexFiles(workspace.dataset)
             if (failed.length === 0) {
               yield* uploadFiles(index.map((fileName) => ({ fileName, clip: undefined })))

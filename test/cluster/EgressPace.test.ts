@@ -1,8 +1,8 @@
 import * as Entity from "@effect/cluster/Entity"
 import * as ShardingConfig from "@effect/cluster/ShardingConfig"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect } from "effect"
-import { EgressPace, EgressPaceLive } from "../../src/cluster/EgressPace.js"
+import { Cause, Effect, Exit, Fiber, FiberId, TestClock } from "effect"
+import { askOrElse, EgressPace, EgressPaceLive } from "../../src/cluster/EgressPace.js"
 
 const policy = { intervalMs: 1000, firstPauseMs: 5000, maxPauseMs: 80_000 }
 
@@ -27,4 +27,37 @@ describe("the EgressPace entity", () => {
       expect(yield* first.Take({ policy })).toBeGreaterThanOrEqual(5000)
       expect(yield* elsewhere.Take({ policy })).toBe(1000)
     }).pipe(Effect.provide(ShardingConfig.layer())))
+})
+
+describe("an ask of the pace entity", () => {
+  const fallback = Effect.succeed("own spacing")
+  const ask = <E>(answer: Effect.Effect<string, E>) =>
+    Effect.gen(function* () {
+      const why: Array<string> = []
+      const result = yield* askOrElse(answer, "10 seconds", fallback, (w) => Effect.sync(() => void why.push(w)))
+      return { result, why }
+    })
+
+  it.effect("goes on at its own spacing whatever ended the ask: a failure, a defect, an interruption in the reply", () =>
+    Effect.gen(function* () {
+      expect(yield* ask(Effect.succeed("entity"))).toEqual({ result: "entity", why: [] })
+      expect(yield* ask(Effect.fail({ _tag: "MailboxFull" }))).toEqual({ result: "own spacing", why: ["MailboxFull"] })
+      expect(yield* ask(Effect.die(new Error("reply broken")))).toEqual({ result: "own spacing", why: ["defect: reply broken"] })
+      // An entity whose shard moved answers with its own fiber's interruption.
+      expect(yield* ask(Effect.failCause(Cause.interrupt(FiberId.make(7, 0))))).toEqual({ result: "own spacing", why: ["interrupted on the entity's side"] })
+    }))
+
+  it.effect("waits at most its time for an answer", () =>
+    Effect.gen(function* () {
+      const fiber = yield* Effect.fork(ask(Effect.never))
+      yield* TestClock.adjust("10 seconds")
+      expect(yield* Fiber.join(fiber)).toEqual({ result: "own spacing", why: ["TimeoutException"] })
+    }))
+
+  it.effect("is interrupted with the download that asks", () =>
+    Effect.gen(function* () {
+      const fiber = yield* Effect.fork(ask(Effect.never))
+      yield* TestClock.adjust("1 second")
+      expect(Exit.isInterrupted(yield* Fiber.interrupt(fiber))).toBe(true)
+    }))
 })

@@ -54,6 +54,8 @@ export interface RunnerOptions {
   readonly port?: number
   /** More flags (stage settings). */
   readonly flags?: ReadonlyArray<string>
+  /** Default warning: a runner's info lines are one a video per stage (info also says when it is ready to claim). */
+  readonly logLevel?: "debug" | "info" | "warning"
 }
 
 export const startRunner = async (options: RunnerOptions): Promise<RunnerProcess> => {
@@ -67,7 +69,7 @@ export const startRunner = async (options: RunnerOptions): Promise<RunnerProcess
     "--runner-port", String(port),
     "--yt-dlp", options.ytDlp,
     "--progress", "off",
-    "--log-level", "warning",
+    "--log-level", options.logLevel ?? "warning",
     ...(options.inputs ?? []).flatMap((input) => ["--input", input]),
     ...(options.flags ?? [])
   ])
@@ -89,14 +91,19 @@ export const queryDatabase = <Row extends object>(url: string, text: string): Pr
     )
   )
 
-/** Rows per state. */
+/**
+ * Rows per state; a failed row whose retry is still ahead counts as `retrying`, not `failed`: it is not final (a
+ * runner takes it again when it is due), and a check that took it for final would look at its work too early.
+ */
 export const statesOf = async (url: string) =>
-  Object.fromEntries((await queryDatabase<{ state: string; n: string }>(url, "SELECT state, COUNT(*) AS n FROM videos GROUP BY state").catch(() => []))
+  Object.fromEntries((await queryDatabase<{ state: string; n: string }>(url, `
+    SELECT CASE WHEN state = 'failed' AND next_retry_at IS NOT NULL THEN 'retrying' ELSE state END AS state, COUNT(*) AS n
+    FROM videos GROUP BY 1`).catch(() => []))
     .map((r) => [r.state, Number(r.n)])) as Record<string, number>
 
 const finalStates = ["accepted", "rejected", "skipped", "failed", "uploaded"]
 
-/** Rows in a final state (nothing left to do for them). */
+/** Rows in a final state (nothing left to do for them: a failure with a retry ahead is not final). */
 export const finishedCount = (states: Record<string, number>) => finalStates.reduce((sum, s) => sum + (states[s] ?? 0), 0)
 
 /** Waits until `check` holds, looking every `everyMs`; fails after `timeoutMs` with what it saw last. */
