@@ -131,8 +131,9 @@ export const makeWavDecoder = (options: { readonly gatherMs: number; readonly ma
       return yield* Effect.gen(function* () {
         yield* gather(batch)
         close(batch)
-        if (batch.requests.length > 1) yield* runShared(batch)
-        else yield* Deferred.succeed(batch.finished, undefined)
+        // Alone: decoded by `decodeToWav`, as without this service.
+        if (batch.requests.length === 1) return yield* Deferred.succeed(batch.finished, undefined).pipe(Effect.as(null))
+        yield* runShared(batch)
         return yield* Deferred.await(request.done)
       }).pipe(
         Effect.onInterrupt(() => Effect.suspend(() => {
