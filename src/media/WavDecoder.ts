@@ -12,7 +12,7 @@ import { readWavInfo } from "./WavFile.js"
  * byte-identical). For an archive of short recordings that start-up was most of the decode stage.
  *
  * Rules, so that sharing never changes a result:
- * - The first file to arrive waits `gatherMs` (real time) for others (up to `maxInputs`), then runs them together.
+ * - The first file to arrive waits up to `gatherMs` (real time) for others (until there are `maxInputs`), then runs them together.
  *   A file alone is decoded alone, by `decodeToWav`.
  * - Only a clean shared run counts: ffmpeg exited 0, said nothing worth passing on, and wrote a WAV with samples
  *   for the file. Otherwise (one file undecodable, damaged, the disk full, …) every file of that run is decoded again
@@ -126,6 +126,8 @@ export const makeWavDecoder = (options: { readonly gatherMs: number; readonly ma
         }
         return yield* Deferred.await(request.done).pipe(Effect.onInterrupt(() => leave(joined, request)))
       }
+      // One caller at a time (one download worker): nobody could join, so no waiting.
+      if (options.maxInputs <= 1) return null
       const batch: Batch = { requests: [request], closed: false, aborted: false, program: null, finished: yield* Deferred.make<void>(), wake: () => {} }
       forming = batch
       return yield* Effect.gen(function* () {
@@ -160,6 +162,10 @@ export const makeWavDecoder = (options: { readonly gatherMs: number; readonly ma
 
 /** Optional: a Downloader built without it decodes each file in its own ffmpeg. */
 export class WavDecoder extends Context.Tag("kidvoice/WavDecoder")<WavDecoder, WavDecoderApi>() {
-  /** 20 ms of gathering is nothing beside a decode's ~0.2 CPU-s of start-up; 8 inputs keep one run's stderr readable. */
-  static readonly layer = Layer.sync(WavDecoder, () => makeWavDecoder({ gatherMs: 20, maxInputs: 8 }))
+  /**
+   * `callers`: how many download workers may decode at once; a batch that has them all starts at once. Otherwise it
+   * starts 500 ms after its first file: the workers drift apart (each file's commit and move take their own time),
+   * and on a loaded machine 20 ms gathered 1–2 files of 4, 200 ms 60 files in 37 runs; a local file waits for analysis far longer.
+   */
+  static readonly layer = (callers: number) => Layer.sync(WavDecoder, () => makeWavDecoder({ gatherMs: 500, maxInputs: Math.min(callers, 16) }))
 }
