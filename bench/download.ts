@@ -150,7 +150,8 @@ const main = async () => {
       }
       summary.push(
         `concurrency ${String(concurrency).padStart(2)}: kidvoice ÷ shell loop wall median ${median(wallRatios).toFixed(2)}× (${wallRatios.map((r) => r.toFixed(2)).join(", ")}), ` +
-          `CPU median ${median(cpuRatios).toFixed(2)}× (${cpuRatios.map((r) => r.toFixed(2)).join(", ")})`
+          `CPU median ${median(cpuRatios).toFixed(2)}× (${cpuRatios.map((r) => r.toFixed(2)).join(", ")}); ` +
+          `issue 17's target, wall ≤ 1.10×: ${median(wallRatios) <= 1.1 ? "met" : "NOT met"}`
       )
     }
     process.stdout.write(summary.join("\n") + "\n")

@@ -214,7 +214,7 @@ const filesTable = async (count: number, runs: number, kidvoiceScript: string, r
       rmSync(shellOut, { recursive: true, force: true })
       rmSync(join(dir, `kidvoice-${run}`), { recursive: true, force: true })
     }
-    process.stdout.write(`kidvoice CPU ÷ shell loop CPU: median ${median(ratios).toFixed(2)}× (runs: ${ratios.map((r) => r.toFixed(2)).join(", ")})\n`)
+    process.stdout.write(`kidvoice CPU ÷ shell loop CPU: median ${median(ratios).toFixed(2)}× (runs: ${ratios.map((r) => r.toFixed(2)).join(", ")}); issue 17's target, ≤ 2.0×: ${median(ratios) <= 2 ? "met" : "NOT met"}\n`)
     process.stdout.write("peak RSS: for kidvoice its node process; for the shell, its largest process (ffmpeg).\n")
   } finally {
     rmSync(dir, { recursive: true, force: true })

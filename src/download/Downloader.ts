@@ -1,5 +1,5 @@
 import { FileSystem } from "@effect/platform"
-import { Context, Data, Duration, Effect, Layer, Schedule } from "effect"
+import { Context, Data, Duration, Effect, Layer, Option, Schedule } from "effect"
 import { promises as fs } from "node:fs"
 import { join } from "node:path"
 import type { ManifestRow } from "../domain/ManifestRow.js"
@@ -7,6 +7,7 @@ import { Workspace } from "../domain/Workspace.js"
 import { moveIntoPlace } from "../files/atomicWrite.js"
 import { ensureFreeSpace, isDiskFullText, OutOfDiskSpace } from "../files/diskSpace.js"
 import { decodeToWav, type FfmpegFailed, type UndecodableMedia } from "../media/Ffmpeg.js"
+import { WavDecoder } from "../media/WavDecoder.js"
 import { type HostKeepsRefusing, RequestPacer } from "./RequestPacer.js"
 import { bestAudioArgs, networkArgs, ytDlpCommand } from "./ytDlpArgs.js"
 import { type CookiesFileMissing, copyCookiesInto, type FetchSettings, runYtDlp, type YtDlpNotFound } from "./YtDlp.js"
@@ -125,6 +126,9 @@ export class Downloader extends Context.Tag("kidvoice/Downloader")<Downloader, D
       const fileSystem = yield* FileSystem.FileSystem
 
       const pacer = yield* RequestPacer
+      // Local files decoded at the same time share one ffmpeg when the run provides the shared decoder (pipeline/layers.ts):
+      // its start-up is most of a short file's decode. A fetched file's decode is a small part of its cost: never delayed.
+      const sharedDecode = Option.match(yield* Effect.serviceOption(WavDecoder), { onNone: () => decodeToWav, onSome: (decoder) => decoder.decode })
 
       // Once a run per program and choice (shared with the catalog when the run provides one inspector), and only when
       // a YouTube video comes up: local files need no yt-dlp, other sites' URLs no inspection of it.
@@ -195,7 +199,7 @@ export class Downloader extends Context.Tag("kidvoice/Downloader")<Downloader, D
           const diskFull = (bytesFree: number | null) => new OutOfDiskSpace({ path: workspace.tmp, bytesNeeded: wavBytes, bytesFree })
           yield* ensureFreeSpace(workspace.tmp, wavBytes)
           const wav = join(dir, `${row.id}.wav`)
-          const decoded = yield* decodeToWav(source, wav, options.maxDurationSeconds).pipe(
+          const decoded = yield* (row.kind === "local" ? sharedDecode : decodeToWav)(source, wav, options.maxDurationSeconds).pipe(
             Effect.mapError((e) => (e._tag === "FfmpegFailed" && e.cause._tag === "DiskFull" ? diskFull(null) : e))
           )
           if (decoded.wav.durationSeconds > options.maxDurationSeconds) {

@@ -36,14 +36,25 @@ export class FfmpegFailed extends Data.TaggedError("FfmpegFailed")<{
 }
 
 /** The program: FFMPEG_PATH (the variable fluent-ffmpeg read, kept for users who set it), else PATH. */
-const ffmpegProgram = () => process.env.FFMPEG_PATH || "ffmpeg"
+export const ffmpegProgram = () => process.env.FFMPEG_PATH || "ffmpeg"
 
 /** An empty file is said to be empty, not described by whatever the decoder makes of zero bytes. */
-const refuseEmpty = (path: string) =>
+export const refuseEmpty = (path: string) =>
   Effect.promise(() => fs.stat(path).then((s) => s.size, () => null)).pipe(
     Effect.filterOrFail((size) => size !== 0, () => new UndecodableMedia({ path, reason: "the file is empty (0 bytes)" })),
     Effect.asVoid
   )
+
+/** The output half of every decode: 16 kHz mono 16-bit PCM WAV, the header the analyzer expects, nothing else. */
+export const wavOutputArgs = (output: string) => [
+  "-vn", "-ac", "1", "-ar", "16000", "-c:a", "pcm_s16le",
+  // No metadata chunks: the header is the 44-byte canonical one the analyzer and tools expect.
+  "-map_metadata", "-1", "-bitexact",
+  "-f", "wav", output
+]
+
+/** What ffmpeg said on stderr that is worth passing on: ffmpeg guessing the layout of a mono or stereo stream is how it reads most plain files, not a defect. */
+export const decodeWarnings = (stderr: string) => informativeLines(stderr.split("\n").filter((l) => !/Guessed Channel Layout/.test(l)).join("\n"), 5)
 
 export interface Excerpt {
   readonly startSeconds: number
@@ -67,10 +78,7 @@ export const transcodeToWav = (input: string, output: string, excerpt?: Excerpt,
       ...(excerpt ? ["-ss", String(excerpt.startSeconds), "-t", String(excerpt.durationSeconds)] : []),
       "-i", input,
       ...(limit ? ["-t", String(limit.maxOutputSeconds)] : []),
-      "-vn", "-ac", "1", "-ar", "16000", "-c:a", "pcm_s16le",
-      // No metadata chunks: the header is the 44-byte canonical one the analyzer and tools expect.
-      "-map_metadata", "-1", "-bitexact",
-      "-f", "wav", output
+      ...wavOutputArgs(output)
     ]
     const result = yield* runProgram(ffmpegProgram(), args, { stdin: "ignore", encoding: "utf8" })
     const stderr = String(result.stderr ?? "")
@@ -78,9 +86,7 @@ export const transcodeToWav = (input: string, output: string, excerpt?: Excerpt,
       const cause = classifyFfmpegFailure({ exitCode: result.exitCode, signal: result.signal, stderr })
       return yield* new FfmpegFailed({ program: "ffmpeg", input, output, cause, reason: informativeLines(stderr).join(" | ") })
     }
-    // ffmpeg guessing the layout of a mono or stereo stream is how it reads most plain files, not a defect.
-    const warnings = informativeLines(stderr.split("\n").filter((l) => !/Guessed Channel Layout/.test(l)).join("\n"), 5)
-    return { warnings } satisfies Transcoded
+    return { warnings: decodeWarnings(stderr) } satisfies Transcoded
   })
 
 export interface Decoded extends Transcoded {

@@ -10,6 +10,7 @@ import { Curator } from "../curate/Curator.js"
 import { Downloader } from "../download/Downloader.js"
 import { RequestPacer } from "../download/RequestPacer.js"
 import { YtDlpInspector } from "../download/ytDlpSetup.js"
+import { WavDecoder } from "../media/WavDecoder.js"
 import { Source } from "../source/Source.js"
 import { defaultApiRetry, type QuotaLedger, youTubeDataApiLayer } from "../source/YouTubeDataApi.js"
 import { ytDlpCatalogLayer } from "../source/YtDlpSearch.js"
@@ -21,12 +22,12 @@ export { manifestLayer, manifestOptions } from "./manifestLayer.js"
 export const processPacerLayer = (config: KidvoiceConfig) =>
   RequestPacer.layer(RequestPacer.policy(config.download.requestsPerMinute, config.download.rateLimitPauseSeconds))
 
-/** The Downloader with a request pace (default: this process's own), over a working directory (and its manifest). */
+/** The Downloader with a request pace (default: this process's own), over a working directory (and its manifest); local files decoded together share an ffmpeg (media/WavDecoder.ts). */
 export const downloaderLayer = (
   config: KidvoiceConfig,
   base: ReturnType<typeof manifestLayer> = manifestLayer(config),
   pacer: Layer.Layer<RequestPacer> = processPacerLayer(config)
-) => Downloader.layer.pipe(Layer.provide(Layer.mergeAll(base, NodeFileSystem.layer, pacer, YtDlpInspector.layer)))
+) => Downloader.layer.pipe(Layer.provide(Layer.mergeAll(base, NodeFileSystem.layer, pacer, YtDlpInspector.layer, WavDecoder.layer(config.downloadConcurrency))))
 
 /**
  * What the download stage alone needs (`kidvoice download`): the working directory, its manifest and the Downloader;
