@@ -12,6 +12,11 @@ import { execa, type Options, type Result, type ResultPromise } from "execa"
  * A signal to the shell alone (execa's clean-up when Node exits, a `kill PID` by hand) kills the whole group too:
  * without the trap the shell would die and leave the program running, and its reader waiting on fd 3 for ever.
  *
+ * The reader is stopped with SIGKILL, not SIGTERM: a program that exits at once can end before the reader subshell
+ * has cleared the trap it inherits, and dash then drops a TERM caught in that window, so the reader lived on reading
+ * fd 3 (59 of 800 runs of /bin/true). Its stdout and stderr go to /dev/null, so a reader that outlives the shell
+ * can never hold the caller's pipes open (which made execa wait until the timeout).
+ *
  * A program that cannot be started is reported on stderr with `startFailureMarker` (exit 127 or 126), as
  * spawn's ENOENT/EACCES would have been.
  */
@@ -24,11 +29,11 @@ case "$1" in
 esac
 "$@" 3<&- &
 program=$!
-{ trap - TERM INT HUP; read -r _ <&3; kill -KILL -$$; } &
+{ trap - TERM INT HUP; read -r _ <&3; kill -KILL -$$; } >/dev/null 2>&1 &
 reader=$!
 wait "$program"
 status=$?
-kill "$reader" 2>/dev/null
+kill -KILL "$reader" 2>/dev/null
 trap - TERM INT HUP
 if [ "$status" -gt 128 ] && [ "$status" -lt 160 ]; then kill -$((status - 128)) $$; fi
 exit "$status"

@@ -33,6 +33,15 @@ describe("child programs and interruption", () => {
       expect(descendantProcesses().filter((command) => /sleep 300|kidvoice-watchdog/.test(command))).toEqual([])
     }))
 
+  it.effect("a program that exits at once ends its run at once: the watchdog's reader never outlives it holding the output", () =>
+    Effect.gen(function* () {
+      // The reader used to survive a stop sent before it had cleared its inherited trap (about 1 run in 14).
+      const results = yield* Effect.forEach(Array.from({ length: 400 }, (_, i) => i), () =>
+        runProgram("true", [], { stdin: "ignore", timeout: 10_000 }), { concurrency: 8 })
+      expect(results.filter((result) => result.timedOut || result.exitCode !== 0)).toEqual([])
+      expect(descendantProcesses().filter((command) => /kidvoice-watchdog/.test(command))).toEqual([])
+    }), 120_000)
+
   it.effect("a program killed by a signal is reported with that signal, the watchdog's trap notwithstanding", () =>
     Effect.gen(function* () {
       // (Not INT: a program started in the background of a non-interactive shell ignores it.)
