@@ -37,6 +37,7 @@ export const sharedProcessTests = [
   "test/cli/report.test.ts",
   "test/cli/status.test.ts",
   "test/cli/version.test.ts",
+  "test/cli/unexpectedError.test.ts",
   "test/curate/CuratorAsr.test.ts",
   "test/curate/clipPlan.test.ts",
   "test/curate/loudness.test.ts",

@@ -23,6 +23,7 @@ import { youTubeTargetOfUrl } from "../source/youTubeTargets.js"
 import { exitCodeOf, FinishedWithFailures } from "./exitCodes.js"
 import { onFirstUse, provideFrom } from "./lazy.js"
 import { cliVersion } from "./version.js"
+import { unexpectedErrorReport } from "./unexpectedError.js"
 import { join } from "node:path"
 import { promises as fs } from "node:fs"
 
@@ -595,7 +596,7 @@ main.pipe(
     if (Option.isSome(failure)) {
       return ValidationError.isValidationError(failure.value) ? Effect.void : Console.error(`kidvoice: ${failure.value.message}`)
     }
-    return Console.error(`kidvoice: unexpected error (please report it):\n${Cause.pretty(cause)}`)
+    return Console.error(unexpectedErrorReport(cause))
   }),
   // What @effect/cli needs, not all of NodeContext.layer: its worker and command-executor services are Schema classes
   // and fibers built at every start, and no command uses them.

@@ -1,6 +1,11 @@
 import * as RunnerAddress from "@effect/cluster/RunnerAddress"
+import * as ShardingConfig from "@effect/cluster/ShardingConfig"
+import * as SqlMessageStorage from "@effect/cluster/SqlMessageStorage"
+import * as SqlRunnerStorage from "@effect/cluster/SqlRunnerStorage"
 import { NodeClusterSocket } from "@effect/platform-node"
-import { Option } from "effect"
+import { Effect, Layer, Option } from "effect"
+import { withPostgresSchemaLock } from "../manifest/PostgresSchemaLock.js"
+import { ensureClusterTables } from "./clusterTables.js"
 
 /** Where this runner listens for its peers, and the address it gives them (they dial it). */
 export interface RunnerEndpoint {
@@ -32,15 +37,28 @@ const takeoverTimings = {
 } as const
 
 /**
+ * The cluster's runner and message storage (its `cluster_*` tables) and kidvoice's own cluster tables, made under
+ * the schema lock: each storage creates its tables when built, and runners starting together on a fresh database
+ * would race to create them.
+ */
+export const clusterStorageLayer = Layer.scopedContext(Effect.gen(function* () {
+  const scope = yield* Effect.scope
+  const storage = Layer.merge(SqlMessageStorage.layer, Layer.orDie(SqlRunnerStorage.layer))
+  return yield* withPostgresSchemaLock(ensureClusterTables.pipe(Effect.zipRight(Layer.buildWithScope(storage, scope))))
+}))
+
+/**
  * An @effect/cluster runner over loopback/LAN sockets whose runner and message storage are tables in the SQL
  * database the layer is given (the manifest's PostgreSQL): runners meet there, with no registry of ours.
  */
-export const clusterRunnerLayer = (endpoint: RunnerEndpoint) =>
-  NodeClusterSocket.layer({
-    storage: "sql",
-    shardingConfig: {
-      runnerAddress: Option.some(RunnerAddress.make(endpoint.host, endpoint.port)),
-      runnerListenAddress: Option.some(RunnerAddress.make(endpoint.listenHost ?? endpoint.host, endpoint.port)),
-      ...takeoverTimings
-    }
-  })
+export const clusterRunnerLayer = (endpoint: RunnerEndpoint) => {
+  const shardingConfig = {
+    runnerAddress: Option.some(RunnerAddress.make(endpoint.host, endpoint.port)),
+    runnerListenAddress: Option.some(RunnerAddress.make(endpoint.listenHost ?? endpoint.host, endpoint.port)),
+    ...takeoverTimings
+  }
+  return NodeClusterSocket.layer({ storage: "byo", shardingConfig }).pipe(
+    Layer.provide(clusterStorageLayer),
+    Layer.provide(ShardingConfig.layerFromEnv(shardingConfig))
+  )
+}

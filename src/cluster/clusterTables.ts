@@ -5,7 +5,7 @@ import { ensureListingPositionsTable } from "./ListingPositions.js"
 /**
  * The runners' own bookkeeping, beside @effect/cluster's tables (which it creates itself, `cluster_*`) in the
  * manifest's PostgreSQL. Not manifest migrations: these tables exist only where runners do, and the SQLite manifest
- * never has them. Every statement is idempotent, so each runner runs them at start.
+ * never has them. Every statement is idempotent; each runner runs them at start, under the schema lock (ClusterRunner.ts).
  */
 export const ensureClusterTables = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient

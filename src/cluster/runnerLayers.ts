@@ -9,7 +9,6 @@ import { Source } from "../source/Source.js"
 import { Uploader } from "../upload/Uploader.js"
 import { makeApiKeyLedger } from "./ApiKeyLedger.js"
 import { channelExplorerLayer } from "./ChannelExplorer.js"
-import { ensureClusterTables } from "./clusterTables.js"
 import { clusterRunnerLayer, type RunnerEndpoint } from "./ClusterRunner.js"
 import { discoverySingleton } from "./DiscoverySingleton.js"
 import { clusterRequestPacerLayer, EgressPaceLive } from "./EgressPace.js"
@@ -36,7 +35,6 @@ const requirePostgres = (config: KidvoiceConfig) =>
     const sql = yield* SqlClient.SqlClient
     const postgres = sql.onDialectOrElse({ pg: () => true, orElse: () => false })
     if (!postgres) return yield* new ClusterNeedsPostgres({ out: config.out })
-    yield* ensureClusterTables
   }))
 
 /**

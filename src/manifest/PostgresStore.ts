@@ -1,12 +1,13 @@
 import * as Migrator from "@effect/sql/Migrator"
 import { PgClient } from "@effect/sql-pg"
-import { Duration, Effect, Layer, Schedule } from "effect"
+import { Duration, Layer } from "effect"
 import * as pgTypes from "pg-types"
 import { columnNames } from "./columnNames.js"
 import { ManifestOpenError } from "./ManifestErrors.js"
 import { hidePasswordsIn, type ManifestLocation } from "./ManifestLocation.js"
 import { describeOpenFailure } from "./ManifestStore.js"
 import { migrations } from "./migrations.js"
+import { withPostgresSchemaLock } from "./PostgresSchemaLock.js"
 
 // Apart from ManifestStore.ts, which imports this file only when a manifest is in PostgreSQL.
 
@@ -21,13 +22,8 @@ const numberTypes = {
       : pgTypes.getTypeParser(oid, (format ?? "text") as "text")
 } as unknown as PgClient.PgClientConfig["types"]
 
-/**
- * Migrates a PostgreSQL manifest. Processes starting together on an empty database race to create the migrations'
- * own table (the migrator then locks it, so the migrations themselves run once): the loser of that race tries again.
- */
-const migratePostgres = Migrator.make({})({ loader: Migrator.fromRecord(migrations) }).pipe(
-  Effect.retry({ times: 4, schedule: Schedule.spaced(Duration.millis(250)) })
-)
+/** Migrates a PostgreSQL manifest, one process at a time (processes starting together would race to create tables). */
+const migratePostgres = withPostgresSchemaLock(Migrator.make({})({ loader: Migrator.fromRecord(migrations) }))
 
 /** The PostgreSQL client for a shared manifest, connected and migrated; a failure names the URL without its password. */
 export const postgresLayer = (location: Extract<ManifestLocation, { _tag: "Postgres" }>) => {
