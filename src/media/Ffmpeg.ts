@@ -1,6 +1,6 @@
 import { Data, Effect } from "effect"
 import { promises as fs } from "node:fs"
-import { classifyFfmpegFailure, describeCause, type FfmpegFailureCause, informativeLines, isTransient } from "./ffmpegFailure.js"
+import { classifyFfmpegFailure, describeCause, failureReason, type FfmpegFailureCause, informativeLines, isTransient } from "./ffmpegFailure.js"
 import { runProgram } from "./ProgramRun.js"
 import { readWavInfo, type WavInfo } from "./WavFile.js"
 
@@ -78,13 +78,16 @@ export const transcodeToWav = (input: string, output: string, excerpt?: Excerpt,
       ...(excerpt ? ["-ss", String(excerpt.startSeconds), "-t", String(excerpt.durationSeconds)] : []),
       "-i", input,
       ...(limit ? ["-t", String(limit.maxOutputSeconds)] : []),
+      // The first audio stream, as a shared decode (WavDecoder) takes it: ffmpeg's own choice (the most channels)
+      // would differ for a file with several, and where a file is decoded must not change what is heard.
+      "-map", "0:a:0",
       ...wavOutputArgs(output)
     ]
     const result = yield* runProgram(ffmpegProgram(), args, { stdin: "ignore", encoding: "utf8" })
     const stderr = String(result.stderr ?? "")
     if (result.exitCode !== 0 || result.signal !== undefined) {
       const cause = classifyFfmpegFailure({ exitCode: result.exitCode, signal: result.signal, stderr })
-      return yield* new FfmpegFailed({ program: "ffmpeg", input, output, cause, reason: informativeLines(stderr).join(" | ") })
+      return yield* new FfmpegFailed({ program: "ffmpeg", input, output, cause, reason: failureReason(stderr) })
     }
     return { warnings: decodeWarnings(stderr) } satisfies Transcoded
   })

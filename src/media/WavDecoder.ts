@@ -19,8 +19,7 @@ import { readWavInfo } from "./WavFile.js"
  *   alone, so each gets its own verdict and its own warnings exactly as before.
  * - Interrupting any waiting caller kills the shared ffmpeg and waits for it to exit (the promise `decodeToWav`
  *   makes: after an interruption, no ffmpeg writes into the caller's files); the other callers decode alone.
- * - A shared run takes each file's first audio stream (`-map N:a:0`); alone, ffmpeg picks the stream with the most
- *   channels. They differ only for a file with several audio streams.
+ * - Each file's first audio stream is decoded (`-map N:a:0`), in a shared run as alone.
  */
 export interface WavDecoderApi {
   readonly decode: (input: string, output: string, maxSeconds: number) => Effect.Effect<Decoded, Effect.Effect.Error<ReturnType<typeof decodeToWav>>>

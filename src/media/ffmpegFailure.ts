@@ -59,3 +59,10 @@ export const informativeLines = (stderr: string, count = 3): ReadonlyArray<strin
     .filter((l) => l.length > 0 && !/^(lib\w+\s+\d|ffmpeg version|ffprobe version|built with|configuration:|Copyright)/.test(l))
   return [...new Set(lines)].slice(-count)
 }
+
+/**
+ * Why ffmpeg failed, in words for the row: an input without an audio stream is said to be one (ffmpeg's own text is
+ * about its stream map); otherwise ffmpeg's informative lines.
+ */
+export const failureReason = (stderr: string): string =>
+  /matches no streams|does not contain any stream/.test(stderr) ? "it has no audio stream" : informativeLines(stderr).join(" | ")

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Exit, Fiber } from "effect"
+import { execa } from "execa"
 import { existsSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { decodeToWav } from "../../src/media/Ffmpeg.js"
@@ -48,6 +49,26 @@ describe("WavDecoder: one ffmpeg for the files that arrive together", () => {
         expect(shared[i]).toEqual(alone)
         expect(readFileSync(join(dir, `shared-${i}.wav`)).equals(readFileSync(join(dir, `alone-${i}.wav`))), input).toBe(true)
       }
+    }))
+
+  it.scoped("a file with two audio streams gives its first, shared or alone, even when the second has more channels", () =>
+    Effect.gen(function* () {
+      const dir = yield* scopedTempDir("wav-decoder-streams")
+      // The story first, a 5.1 tone second, neither marked default: left to itself, ffmpeg takes the most channels.
+      const twoStreams = join(dir, "two-streams.mkv")
+      const firstOnly = join(dir, "first-only.mkv")
+      yield* Effect.promise(() => execa("ffmpeg", ["-v", "error", "-nostdin", "-i", samples[0]!, "-f", "lavfi", "-i", "sine=f=800:d=4",
+        "-filter_complex", "[1]pan=5.1|c0=c0|c1=c0|c2=c0|c3=c0|c4=c0|c5=c0[tone]", "-map", "0:a", "-map", "[tone]", "-t", "4", "-c:a", "flac",
+        "-disposition:a:0", "0", "-disposition:a:1", "0", twoStreams]))
+      yield* Effect.promise(() => execa("ffmpeg", ["-v", "error", "-nostdin", "-i", twoStreams, "-map", "0:a:0", "-c", "copy", firstOnly]))
+      const decoder = makeWavDecoder({ gatherMs: 200, maxInputs: 8 })
+      yield* Effect.forEach([twoStreams, samples[1]!], (input, i) => decoder.decode(input, join(dir, `shared-${i}.wav`), 3600), { concurrency: "unbounded" })
+      expect(decoder.counts()).toEqual({ files: 2, processes: 1 })
+      yield* decodeToWav(twoStreams, join(dir, "alone.wav"), 3600)
+      yield* decodeToWav(firstOnly, join(dir, "first.wav"), 3600)
+      const first = readFileSync(join(dir, "first.wav"))
+      expect(readFileSync(join(dir, "shared-0.wav")).equals(first)).toBe(true)
+      expect(readFileSync(join(dir, "alone.wav")).equals(first)).toBe(true)
     }))
 
   it.scoped("a file alone, or past the batch size, is decoded as before; the limit applies per file", () =>

@@ -71,4 +71,14 @@ describe("decodeToWav: one process, the duration from what it wrote", () => {
       expect(emptyError.message).toContain("empty (0 bytes)")
       expect(textError).toMatchObject({ _tag: "UndecodableMedia", path: text, retryable: false })
     }))
+
+  it.scoped("a video without sound is UndecodableMedia saying it has no audio stream", () =>
+    Effect.gen(function* () {
+      const dir = yield* scopedTempDir("decode-silent-video")
+      const video = join(dir, "silent.mp4")
+      yield* Effect.promise(() => execa("ffmpeg", ["-v", "error", "-nostdin", "-f", "lavfi", "-i", "testsrc=d=1:s=64x64", "-c:v", "mpeg4", video]))
+      const error = yield* Effect.flip(decodeToWav(video, join(dir, "out.wav"), 3600))
+      expect(error).toMatchObject({ _tag: "UndecodableMedia", path: video, retryable: false })
+      expect(error.message).toContain("it has no audio stream")
+    }))
 })
