@@ -10,7 +10,7 @@
  *   apt-get install -y sox ffmpeg espeak-ng festival festival-czech festvox-czech-krb festvox-czech-dita \
  *     festvox-czech-machac festvox-czech-ph festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts festvox-italp16k \
  *     festvox-itapc16k festvox-suopuhe-lj festvox-suopuhe-mv festvox-ca-ona-hts codec2-examples pocketsphinx-testdata \
- *     alsa-utils fillets-ng-data-cs fillets-ng-data-nl hedgewars-data warzone2100-data
+ *     alsa-utils fillets-ng-data-cs fillets-ng-data-nl warzone2100-data
  * Never add asterisk-core-sounds-* or other Asterisk prompt packages: a hidden judge set is made of them. Nor
  * klettres-data (letters and syllables read by children and adults): the issue's second hidden set has that make-up.
  *
@@ -706,8 +706,8 @@ const program = Effect.gen(function* () {
       caveats: [
         "The only real child voice is festvox-czech-krb (a diphone voice built from a Czech boy's recordings), and it is on the test side only; real children, girls and other languages are unmeasured.",
         "Child proxies are adults with F0 and formants raised together; real children also differ in articulation and timing.",
-        "Many adult voices are synthetic (festival, espeak-ng); real adult recordings are LibriVox, codec2's test speakers, pocketsphinx and ALSA prompts, Fish Fillets voice actors (Czech on the train side: both fish and the other characters; Dutch fish on the test side), and, on the train side only, Hedgewars' voice packs and Warzone 2100's recorded voices (acted, shouted game lines).",
-        "Hedgewars packs and Warzone 2100 folders count as one speaker each, though one actor may voice several (e.g. Default and Default_uk); all are on the train side, so this can only flatter out-of-fold figures, never held-out ones. A pack or folder whose measured median F0 is above 300 Hz is left out as a processed cartoon voice (trainSpeakers lists what stayed).",
+        "Many adult voices are synthetic (festival, espeak-ng); real adult recordings are LibriVox, codec2's test speakers, pocketsphinx and ALSA prompts, Fish Fillets voice actors (Czech on the train side: both fish and the other characters; Dutch fish on the test side), and, on the train side only, Warzone 2100's recorded voices (taunts, narrator, mission messages).",
+        "Warzone 2100 folders count as one speaker each, though one actor may voice several; all are on the train side, so this can only flatter out-of-fold figures, never held-out ones. Hedgewars' voice packs were tried and left out before any fit: pitched-up cartoon voices (frame median F0 290-435 Hz in every pack).",
         "Speakers whose source names no sex (codec2, pocketsphinx, ALSA, the other Fish Fillets characters) are grouped woman/man by median F0 above/below 165 Hz.",
         "The Czech Fish Fillets characters are counted as one speaker each, though one actor may voice several of them; all are on the train side, so this can only flatter the out-of-fold figures the threshold is chosen on, never the held-out ones.",
         "Precision against real adults on the test side rests on 7 real adult speakers, and every error among them is one of the two acted Dutch game voices: one speaker moves it. On whole recordings it is 0.98 because one recording of 14 (20) was accepted; one more would put it under.",
