@@ -110,6 +110,8 @@ export interface BaseRecording {
    * into a cartoon, not a natural adult voice (the rule was fixed before any figure with these voices was seen).
    */
   readonly dropAboveF0Hz?: number
+  /** The round of issue 11 that added it (absent: rounds 1-3); `--round3` leaves later ones out to reproduce the shipped model. */
+  readonly round?: number
   readonly make: (wav: string) => Promise<void>
 }
 
@@ -194,11 +196,9 @@ const warzoneArchive = "/usr/share/games/warzone2100/base.wz"
  * The Nexus villain's lines are left out (processed). Each folder counts as one speaker.
  */
 export const warzoneFolders = ["audio/taunts/taunt1", "audio/taunts/taunt2", "audio/taunts/taunt3", "audio/tutorial", "audio/memressp/cmndrvoc", "audio/memressp/missmesg", "audio/vtoltalk"] as const
-const warzoneLines = async (folder: string) => {
-  if (!existsSync(warzoneArchive)) return []
-  const { stdout } = await execa("unzip", ["-Z1", warzoneArchive])
-  return stdout.split("\n").filter((n) => n.startsWith(`${folder}/`) && /\.(ogg|wav)$/.test(n)).sort()
-}
+const warzoneEntries = async () => (existsSync(warzoneArchive) ? (await execa("unzip", ["-Z1", warzoneArchive])).stdout.split("\n") : [])
+const warzoneLines = (entries: ReadonlyArray<string>, folder: string) =>
+  entries.filter((n) => n.startsWith(`${folder}/`) && /\.(ogg|wav)$/.test(n)).sort()
 /** Extracts the lines into a folder beside the output and joins them (the zip stays as Debian ships it). */
 const warzoneFiles = (entries: ReadonlyArray<string>) => async (wav: string) => {
   const dir = `${wav}.zip.d`
@@ -280,9 +280,10 @@ export const baseRecordings = async (): Promise<Array<BaseRecording>> => {
       add({ id: `fish-cs-${character}-${i}`, speaker: `fish-cs-${character}`, sex: "by-f0", real: true, language: "cs", split: "train", source: "fillets-ng-data-cs", licence: "GPL-2+", make: files(lines) }))
   }
   // Fourth round of issue 11: more acted adult voices, train side only (no speaker of this package is on the test side).
+  const inArchive = await warzoneEntries()
   for (const folder of warzoneFolders) {
-    chunks(await warzoneLines(folder), 16).forEach((entries, i) =>
-      add({ id: `wz-${folder.slice(folder.lastIndexOf("/") + 1)}-${i}`, speaker: `wz-${folder.slice(folder.lastIndexOf("/") + 1)}`, sex: "by-f0", real: true, language: "en", split: "train", source: "warzone2100-data (base.wz audio)", licence: "GPL-2+", dropAboveF0Hz: 300, make: warzoneFiles(entries) }))
+    chunks(warzoneLines(inArchive, folder), 16).forEach((entries, i) =>
+      add({ id: `wz-${folder.slice(folder.lastIndexOf("/") + 1)}-${i}`, speaker: `wz-${folder.slice(folder.lastIndexOf("/") + 1)}`, sex: "by-f0", real: true, language: "en", split: "train", source: "warzone2100-data (base.wz audio)", licence: "GPL-2+", dropAboveF0Hz: 300, round: 4, make: warzoneFiles(entries) }))
   }
   return out
 }
