@@ -10,8 +10,9 @@
  *   apt-get install -y sox ffmpeg espeak-ng festival festival-czech festvox-czech-krb festvox-czech-dita \
  *     festvox-czech-machac festvox-czech-ph festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts festvox-italp16k \
  *     festvox-itapc16k festvox-suopuhe-lj festvox-suopuhe-mv festvox-ca-ona-hts codec2-examples pocketsphinx-testdata \
- *     alsa-utils fillets-ng-data-cs fillets-ng-data-nl
- * Never add asterisk-core-sounds-* or other Asterisk prompt packages: a hidden judge set is made of them.
+ *     alsa-utils fillets-ng-data-cs fillets-ng-data-nl warzone2100-data
+ * Never add asterisk-core-sounds-* or other Asterisk prompt packages: a hidden judge set is made of them. Nor
+ * klettres-data (letters and syllables read by children and adults): the issue's second hidden set has that make-up.
  *
  * Steps: base recordings → variants (natural, adult raised, child proxies, each under a YouTube-like condition) →
  * segments cut and measured by the real analyzer (Silero VAD + src/analyze/voiceFeatures.ts), plus a 1-3 s cut of
@@ -46,6 +47,14 @@ const modelName = "child-voice-acoustic"
  */
 const settingAt = args.indexOf("--setting")
 const forcedSetting = settingAt >= 0 ? Object.fromEntries(args[settingAt + 1]!.split(",").map((kv) => kv.split("=") as [string, string])) : null
+/**
+ * `--round3` reproduces the shipped model (third round of issue 11): the corpus without the fourth round's sources and
+ * the third round's rules (default operating point: the balanced rule; selection: best nested recordings F1). Run as
+ *   npx tsx scripts/train-child-voice.ts --round3 --setting hidden=8,l2=0.1,realAdultWeight=3,features=all
+ * Without it, the fourth round's corpus and rules (whose pick was scored once held out and not shipped: see
+ * docs/child-voice-detector.md and docs/child-voice/round4-candidate-card.json).
+ */
+const round3 = args.includes("--round3")
 const frameSeconds = 512 / 16000
 
 // ---------------------------------------------------------------- measuring
@@ -397,15 +406,15 @@ const program = Effect.gen(function* () {
   const elapsed = () => `${((Date.now() - started) / 1000).toFixed(0)} s`
   mkdirSync(join(cache, "base"), { recursive: true })
   const musicBed = yield* Effect.promise(() => makeMusicBed(join(cache, "music")))
-  const bases = baseRecordings()
+  const allBases = (yield* Effect.promise(() => baseRecordings())).filter((b) => !round3 || b.round === undefined)
   const baseWav = (b: BaseRecording) => join(cache, "base", `${b.id}.wav`)
-  yield* Effect.forEach(bases, (b) => Effect.promise(async () => {
+  yield* Effect.forEach(allBases, (b) => Effect.promise(async () => {
     if (!existsSync(baseWav(b))) await b.make(baseWav(b))
   }), { concurrency: 2 })
-  process.stderr.write(`${bases.length} base recordings ready (${elapsed()})\n`)
+  process.stderr.write(`${allBases.length} base recordings ready (${elapsed()})\n`)
 
   // Speakers whose source names no sex: a woman when their median F0 is above 165 Hz.
-  const unnamed = bases.filter((b) => b.sex === "by-f0")
+  const unnamed = allBases.filter((b) => b.sex === "by-f0")
   const unnamedSegments = yield* measureFiles(unnamed.map(baseWav))
   const sexOf = new Map<string, "female" | "male">()
   unnamed.forEach((b, i) => {
@@ -413,6 +422,19 @@ const program = Effect.gen(function* () {
     sexOf.set(b.speaker, (f0s[f0s.length >> 1] ?? 0) > 165 ? "female" : "male")
   })
   const sex = (b: BaseRecording) => (b.sex === "by-f0" ? sexOf.get(b.speaker)! : b.sex)
+  // Game voices sped up or pitch-processed into cartoons are no natural adult voice: a speaker whose pooled median F0
+  // is above its source's limit leaves the corpus (the rule was fixed before any figure with these voices was seen).
+  const pooledF0 = new Map<string, Array<number>>()
+  unnamed.forEach((b, i) => {
+    for (const s of unnamedSegments[i]!) {
+      const f0 = summariseSegment(s.frames).medianF0
+      if (f0 !== null) pooledF0.set(b.speaker, [...(pooledF0.get(b.speaker) ?? []), f0])
+    }
+  })
+  const medianOf = (xs: ReadonlyArray<number>) => [...xs].sort((x, y) => x - y)[xs.length >> 1] ?? 0
+  const dropped = new Set(allBases.filter((b) => b.dropAboveF0Hz !== undefined && medianOf(pooledF0.get(b.speaker) ?? []) > b.dropAboveF0Hz).map((b) => b.speaker))
+  if (dropped.size > 0) process.stderr.write(`left out as processed voices (median F0 above the limit): ${[...dropped].map((s) => `${s} ${Math.round(medianOf(pooledF0.get(s)!))} Hz`).join(", ")}\n`)
+  const bases = allBases.filter((b) => !dropped.has(b.speaker))
 
   const variants = bases.flatMap((b) => variantsOf(b, sex(b)))
   // The name carries what made the audio, so a changed range or condition never reuses old audio.
@@ -473,33 +495,47 @@ const program = Effect.gen(function* () {
   /** The precision a child call must have against real adults of each sex: the issue's target. */
   const precisionTarget = 0.98
   /**
-   * Platt calibration of out-of-fold logits and the operating point on them. A user lives with per-video
-   * decisions, so the default is the balanced rule: the segment threshold, curate's minimum child seconds and
-   * child share chosen together on whole train-side recordings (out of fold, curate rule) by F1. Kept for the card
-   * beside it: the strict rule (the best recordings F1 among rules with recordings precision >= 0.98 against real
-   * women and real men) and the lowest segment threshold with segment precision >= 0.98 against both. The latter
-   * was tried as the default and dropped: out of fold it kept 0.42 of the children's segments (see the model doc).
+   * Platt calibration of out-of-fold logits and the operating point on them (fourth round of issue 11, the rule fixed
+   * before this round's run): the segment threshold is the one with the best out-of-fold segment F1 among thresholds
+   * where out-of-fold segment precision against real adult women and against real adult men is each >= 0.98 (the
+   * issue's bar, held on speakers the model did not see); curate's minimum child seconds and share are then the
+   * pair with the best recordings F1 at that threshold among pairs whose recordings precision against real women's
+   * and men's recordings is each >= 0.98 (the best recordings F1 if none is). If no threshold holds the segment
+   * precision, the threshold where the lower of the two precisions is highest (`precise: false` says so).
+   * Kept for the card beside it: the third round's balanced rule (recordings F1 within 0.01 of the best, lowest
+   * threshold) and its strict variant.
    */
   const operatingPoint = (items: ReadonlyArray<Item>, logits: ReadonlyArray<number>) => {
     const platt = fitPlatt(logits, items.map((s) => s.child), sampleWeights(items))
     const oofScore = new Map(items.map((s, i) => [s, sigmoid(platt.a * logits[i]! + platt.c)]))
     const oofSweep = thresholdSweep(items.map((s) => ({ score: oofScore.get(s)!, positive: s.child })), 0.005)
-    const segmentPrecise = oofSweep.find((row) =>
-      (["female", "male"] as const).every((sex) => precisionAgainst(items, realAdult(sex), (s) => oofScore.get(s)!, row.threshold).precision >= precisionTarget)) ?? null
-    const pairs = oofSweep.flatMap((row) => {
+    const lowerPrecision = (threshold: number) =>
+      Math.min(...(["female", "male"] as const).map((sex) => precisionAgainst(items, realAdult(sex), (s) => oofScore.get(s)!, threshold).precision))
+    const withPrecision = oofSweep.filter((row) => row.truePositives > 0).map((row) => ({ row, lower: lowerPrecision(row.threshold) }))
+    const feasible = withPrecision.filter((r) => r.lower >= precisionTarget)
+    const segmentPrecise = feasible.length > 0 ? feasible[0]!.row : null
+    const chosenSegment = feasible.length > 0
+      ? { row: feasible.reduce((best, r) => (r.row.f1 > best.row.f1 ? r : best)).row, precise: true }
+      : { row: withPrecision.reduce((best, r) => (r.lower > best.lower ? r : best)).row, precise: false }
+    const pairsAt = (row: (typeof oofSweep)[number]) => {
       const files = perFile(items, (s) => oofScore.get(s)!, row.threshold)
       // Shares from the largest: on a tie the stricter rule stays.
       return [1, 2, 3, 4, 5, 6, 8].flatMap((seconds) => [0.25, 0.2, 0.15].map((share) =>
         ({ threshold: row.threshold, seconds, share, segmentF1: round(row.f1), files: fileFigures(files, seconds, share) })))
-    })
-    const better = (a: typeof pairs[number], b: typeof pairs[number]) => a.files.f1 > b.files.f1 || (a.files.f1 === b.files.f1 && a.segmentF1 > b.segmentF1)
-    const pick = (list: ReadonlyArray<typeof pairs[number]>) => list.reduce<typeof pairs[number] | null>((best, p) => (best === null || better(p, best) ? p : best), null)
-    const strict = pick(pairs.filter((p) => p.files.realWomen.precision >= precisionTarget && p.files.realMen.precision >= precisionTarget))
-    // Out-of-fold F1 over recordings is flat near its top (one recording moves it by about 0.005), so among the
-    // rules within 0.01 of the best, the lowest threshold: more of a child's borderline segments count.
+    }
+    type Pair = ReturnType<typeof pairsAt>[number]
+    const better = (a: Pair, b: Pair) => a.files.f1 > b.files.f1 || (a.files.f1 === b.files.f1 && a.segmentF1 > b.segmentF1)
+    const pick = (list: ReadonlyArray<Pair>) => list.reduce<Pair | null>((best, p) => (best === null || better(p, best) ? p : best), null)
+    const holdsRecordings = (p: Pair) => p.files.realWomen.precision >= precisionTarget && p.files.realMen.precision >= precisionTarget
+    const atChosen = pairsAt(chosenSegment.row)
+    const point = pick(atChosen.filter(holdsRecordings)) ?? pick(atChosen)!
+    const pairs = oofSweep.flatMap(pairsAt)
+    const strict = pick(pairs.filter(holdsRecordings))
     const top = pick(pairs)!.files.f1
     const balanced = pick(pairs.filter((p) => p.files.f1 >= top - 0.01 && p.threshold === Math.min(...pairs.filter((q) => q.files.f1 >= top - 0.01).map((q) => q.threshold))))!
-    return { platt, oofScore, segmentPrecise, strict, point: balanced, top, segmentAtPoint: oofSweep.find((row) => row.threshold === balanced.threshold)! }
+    return round3
+      ? { platt, oofScore, segmentPrecise, strict, balanced, point: balanced, precise: false, top, segmentAtPoint: oofSweep.find((row) => row.threshold === balanced.threshold)! }
+      : { platt, oofScore, segmentPrecise, strict, balanced, point, precise: chosenSegment.precise, top, segmentAtPoint: chosenSegment.row }
   }
   /**
    * How a setting is judged without ever choosing and scoring on the same speakers (nested inside the train side):
@@ -522,18 +558,29 @@ const program = Effect.gen(function* () {
     return { recordings: decidedFigures(decided), segments: { precision: round(m.precision), recall: round(m.recall), f1: round(m.f1) } }
   }
   /**
-   * The grid and the rule that picks from it were fixed before this run's held-out figures were seen: the setting with
-   * the best nested recordings F1 (nestedFigures), ties to the higher out-of-fold ROC AUC. The held-out side is
-   * scored once, after the choice, by the one model that choice gives.
+   * The grid and the rule that picks from it were fixed before this run's held-out figures were seen (fourth round):
+   * the setting with the best out-of-fold segment F1 at its operating point (operatingPoint: out-of-fold segment
+   * precision >= 0.98 against real women and against real men), settings that hold that precision before those that
+   * cannot, ties to the higher out-of-fold ROC AUC. nestedFigures (the same recipe judged on folds it did not choose
+   * on) is reported beside it, not used to choose. The held-out side is scored once, after the choice.
    */
   const grid = [8].flatMap((hiddenUnits) => [0.03, 0.1].flatMap((l2) => [3, 10].flatMap((realAdultWeight) => Object.entries(featureSets).map(([featureSet, unused]) => {
     const logits = outOfFoldFor(hiddenUnits, l2, realAdultWeight, members, unused)
     const auc = rocAuc(train.map((s, i) => ({ score: logits[i]!, positive: s.child })))
     const nested = nestedFigures(logits)
-    process.stderr.write(`  hidden ${hiddenUnits}, L2 ${l2}, real adults x${realAdultWeight}, features ${featureSet}: out-of-fold ROC AUC ${auc.toFixed(4)}; nested: recordings F1 ${nested.recordings.f1} (precision vs real women ${nested.recordings.realWomen.precision}, men ${nested.recordings.realMen.precision}), segment F1 ${nested.segments.f1} (${elapsed()})\n`)
-    return { hiddenUnits, l2, realAdultWeight, featureSet, auc: round(auc), nested, logits }
+    const op = operatingPoint(train, logits)
+    const outOfFold = { precise: op.precise, threshold: op.point.threshold, segments: { precision: round(op.segmentAtPoint.precision), recall: round(op.segmentAtPoint.recall), f1: round(op.segmentAtPoint.f1) } }
+    process.stderr.write(`  hidden ${hiddenUnits}, L2 ${l2}, real adults x${realAdultWeight}, features ${featureSet}: out-of-fold ROC AUC ${auc.toFixed(4)}; nested: recordings F1 ${nested.recordings.f1} (precision vs real women ${nested.recordings.realWomen.precision}, men ${nested.recordings.realMen.precision}), segment F1 ${nested.segments.f1}; out of fold at precision ${outOfFold.precise ? ">=" : "<"} 0.98 vs real women and men: threshold ${outOfFold.threshold}, segment F1 ${outOfFold.segments.f1} (${elapsed()})\n`)
+    return { hiddenUnits, l2, realAdultWeight, featureSet, auc: round(auc), outOfFold, nested, logits }
   }))))
-  const nestedPick = grid.reduce((best, g) => (g.nested.recordings.f1 > best.nested.recordings.f1 || (g.nested.recordings.f1 === best.nested.recordings.f1 && g.auc > best.auc) ? g : best))
+  // The third round's rule (--round3): best nested recordings F1, ties to the higher out-of-fold ROC AUC.
+  const rank = (g: (typeof grid)[number]) => (round3 ? [g.nested.recordings.f1, g.auc] : [g.outOfFold.precise ? 1 : 0, g.outOfFold.segments.f1, g.auc])
+  const ahead = (a: (typeof grid)[number], b: (typeof grid)[number]) => {
+    const [x, y] = [rank(a), rank(b)]
+    const at = x.findIndex((v, i) => v !== y[i])
+    return at >= 0 && x[at]! > y[at]!
+  }
+  const nestedPick = grid.reduce((best, g) => (ahead(g, best) ? g : best))
   const chosen = forcedSetting === null ? nestedPick : grid.find((g) =>
     String(g.hiddenUnits) === forcedSetting["hidden"] && String(g.l2) === forcedSetting["l2"] && String(g.realAdultWeight) === forcedSetting["realAdultWeight"] &&
     (g.featureSet === "all" ? "all" : "without-timing") === forcedSetting["features"])
@@ -555,7 +602,7 @@ const program = Effect.gen(function* () {
       files: fileFigures(perFile(test, pickScore, op.point.threshold), op.point.seconds, op.point.share)
     }
   })()
-  const { platt, oofScore, segmentPrecise, strict, point, top, segmentAtPoint } = operatingPoint(train, chosen.logits)
+  const { platt, oofScore, segmentPrecise, strict, balanced, point, precise, top, segmentAtPoint } = operatingPoint(train, chosen.logits)
   const threshold = point.threshold
   const minChildSeconds = point.seconds
   const minChildShare = point.share
@@ -624,7 +671,7 @@ const program = Effect.gen(function* () {
     thresholds: { child: threshold },
     features: segmentFeatureNames,
     training: {
-      regenerate: "npx tsx scripts/train-child-voice.ts --setting hidden=8,l2=0.1,realAdultWeight=3,features=all (apt packages in its header; without --setting it ships the nested pick); writes this card and the ONNX file; about 20 minutes on 2 busy cores the first time (making and measuring the audio), then 20-25 minutes for the 8-setting grid with nested figures",
+      regenerate: `npx tsx scripts/train-child-voice.ts${round3 ? " --round3" : ""}${forcedSetting === null ? "" : ` --setting ${args[settingAt + 1]}`} (apt packages in its header; without --setting it ships the rule's pick); writes this card and the ONNX file; about 30 minutes on 2 busy cores the first time (making and measuring the audio), then 25-35 minutes for the 8-setting grid with nested figures`,
       method: `${members} networks, each one hidden layer of ${hiddenUnits} tanh units over the standardised features and a sigmoid output, fitted on a bootstrap sample of the train speakers and averaged in logits (one layer of ${members * hiddenUnits} units in the ONNX file); full-batch Adam, ${iterations} steps, L2 ${l2}, seeded initial weights; classes weigh the same, and speakers within a class, except that each real adult speaker counts ${realAdultWeight} times a synthetic one`,
       childProxies: `adult recordings with F0 and formants raised together by sox pitch (WSOLA + resampling, a vocal-tract-length warp): women +${proxyCents.female.join("..+")} cents, men +${proxyCents.male.join("..+")} cents, covering 5-9-year-olds; not from espeak-ng voices`,
       adultVariation: `each adult recording also once shifted within adult range (women +${adultRaiseCents.female.join("..+")} cents, men ${adultRaiseCents.male.join("..+")} cents), labelled adult`,
@@ -633,16 +680,19 @@ const program = Effect.gen(function* () {
       split: "test side: whole speakers never used in training, calibration or threshold choice (with their proxies and variants); train side: 5 speaker-grouped folds give the out-of-fold scores that calibration, the threshold, the F0 baseline's cut and the curate minimum are chosen on. The script stops if a speaker is on both sides. Czech adults read the child's own sentences, so text and language carry no label.",
       unusedFeatures: segmentFeatureNames.filter((_, j) => featureSets[featureSet]!.has(j)),
       modelSelection: {
-        how: "nested speaker-grouped cross-validation inside the train side: every setting of the grid (hidden units x L2 x real-adult weight x feature set) gets out-of-fold logits from 5 speaker-grouped folds; then for each fold, Platt calibration, the threshold and curate's minimum child seconds and share are chosen on the other four folds' out-of-fold scores alone and applied to that fold's recordings. The setting with the best pooled recordings F1 under those verdicts wins (ties: the higher out-of-fold ROC AUC). The grid and this rule were written before the run, and the held-out side was scored once, after the choice. Disclosure: an earlier session saw held-out figures for some of these settings (it kept one for that reason); this run replaces that choice with the rule above, whatever it picks.",
-        rule: "best nested recordings F1, ties to the higher out-of-fold ROC AUC",
+        how: round3 ? "nested speaker-grouped cross-validation inside the train side: every setting of the grid (hidden units x L2 x real-adult weight x feature set) gets out-of-fold logits from 5 speaker-grouped folds; then for each fold, Platt calibration, the threshold and curate's minimum child seconds and share are chosen on the other four folds' out-of-fold scores alone and applied to that fold's recordings. The setting with the best pooled recordings F1 under those verdicts wins (ties: the higher out-of-fold ROC AUC). The grid and this rule were written before the run, and the held-out side was scored once, after the choice. Disclosure: an earlier session saw held-out figures for some of these settings (it kept one for that reason); this run replaces that choice with the rule above, whatever it picks." : "speaker-grouped cross-validation inside the train side: every setting of the grid (hidden units x L2 x real-adult weight x feature set) gets out-of-fold logits from 5 speaker-grouped folds; Platt calibration on them; the segment threshold is the one with the best out-of-fold segment F1 among thresholds where out-of-fold segment precision against real adult women and against real adult men is each >= 0.98; curate's minimum child seconds and share are the pair with the best out-of-fold recordings F1 at that threshold among pairs with recordings precision >= 0.98 against real women's and men's recordings. The setting with the best such segment F1 wins (settings that can hold the precision before those that cannot; ties: the higher out-of-fold ROC AUC). Each setting's nested figures (the same recipe chosen on four folds and applied to the fifth) are reported beside it, not used to choose. The grid and this rule were written and committed before the run (fourth round of issue 11), and the held-out side was scored once, after the choice.",
+        rule: round3 ? "best nested recordings F1, ties to the higher out-of-fold ROC AUC" : "best out-of-fold segment F1 subject to out-of-fold segment precision >= 0.98 against real women and against real men separately, ties to the higher out-of-fold ROC AUC",
         nestedPick: { hiddenUnits: nestedPick.hiddenUnits, l2: nestedPick.l2, realAdultWeight: nestedPick.realAdultWeight, featureSet: nestedPick.featureSet },
         shipped: forcedSetting === null ? "the nested pick" : { setting: args[settingAt + 1], why: shippedOverride },
         nestedPickHeldout,
-        grid: grid.map(({ logits: _, ...row }) => row) },
+        grid: grid.map(({ logits: _, outOfFold, ...row }) => (round3 ? row : { ...row, outOfFold })),
+        ...(round3 ? { fourthRound: "a fourth round (Warzone 2100's voices added to the train side; the setting, threshold and curate minimums chosen by the best out-of-fold segment F1 with out-of-fold segment precision >= 0.98 against real women and men) was scored once held out and NOT shipped: segment F1 0.157 against the F0 rule's 0.748 and none of krb's segments called child (docs/child-voice-detector.md, docs/child-voice/round4-candidate-card.json)" } : {}) },
       calibration: { method: "Platt scaling on out-of-fold logits, classes weighted equally (0.5 = even odds at equal priors)", a: round(platt.a), c: round(platt.c) },
       threshold: {
         chosen: threshold,
-        how: "with curate's minimum child seconds and child share, over whole train-side recordings (out of fold; thresholds on a 0.005 grid, 1-8 s, share 0.15-0.25): among the rules whose F1 is within 0.01 of the best, the lowest threshold (the best F1 there, segment F1 breaking ties)",
+        how: round3 ? "with curate's minimum child seconds and child share, over whole train-side recordings (out of fold; thresholds on a 0.005 grid, 1-8 s, share 0.15-0.25): among the rules whose F1 is within 0.01 of the best, the lowest threshold (the best F1 there, segment F1 breaking ties)" : "out of fold, on a 0.005 grid: the best segment F1 among thresholds where segment precision against real adult women and against real adult men is each >= 0.98; then curate's minimum child seconds (1-8 s) and share (0.15-0.25) at that threshold, the best recordings F1 among pairs with recordings precision >= 0.98 against real women and men",
+        ...(round3 ? {} : { precisionHeldOutOfFold: precise }),
+        ...(round3 ? {} : { thirdRoundBalancedRule: { note: "last round's default (recordings F1 within 0.01 of the best, lowest threshold), for comparison", threshold: balanced.threshold, minChildSeconds: balanced.seconds, minChildShare: balanced.share, outOfFoldRecordings: balanced.files } }),
         bestRecordingsF1: top,
         outOfFoldSegments: { precision: round(segmentAtPoint.precision), recall: round(segmentAtPoint.recall), f1: round(segmentAtPoint.f1) },
         outOfFoldRecordings: point.files,
@@ -668,7 +718,12 @@ const program = Effect.gen(function* () {
       caveats: [
         "The only real child voice is festvox-czech-krb (a diphone voice built from a Czech boy's recordings), and it is on the test side only; real children, girls and other languages are unmeasured.",
         "Child proxies are adults with F0 and formants raised together; real children also differ in articulation and timing.",
+        ...(round3 ? [
         "Many adult voices are synthetic (festival, espeak-ng); real adult recordings are LibriVox, codec2's test speakers, pocketsphinx and ALSA prompts, and Fish Fillets voice actors (Czech on the train side: both fish and the other characters; Dutch fish on the test side).",
+        ] : [
+        "Many adult voices are synthetic (festival, espeak-ng); real adult recordings are LibriVox, codec2's test speakers, pocketsphinx and ALSA prompts, Fish Fillets voice actors (Czech on the train side: both fish and the other characters; Dutch fish on the test side), and, on the train side only, Warzone 2100's recorded voices (taunts, narrator, mission messages).",
+        "Warzone 2100 folders count as one speaker each, though one actor may voice several; all are on the train side, so this can only flatter out-of-fold figures, never held-out ones. Hedgewars' voice packs were tried and left out before any fit: pitched-up cartoon voices (frame median F0 290-435 Hz in every pack)."
+        ]),
         "Speakers whose source names no sex (codec2, pocketsphinx, ALSA, the other Fish Fillets characters) are grouped woman/man by median F0 above/below 165 Hz.",
         "The Czech Fish Fillets characters are counted as one speaker each, though one actor may voice several of them; all are on the train side, so this can only flatter the out-of-fold figures the threshold is chosen on, never the held-out ones.",
         "Precision against real adults on the test side rests on 7 real adult speakers, and every error among them is one of the two acted Dutch game voices: one speaker moves it. On whole recordings it is 0.98 because one recording of 14 (20) was accepted; one more would put it under.",
