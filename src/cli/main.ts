@@ -23,7 +23,7 @@ import { youTubeTargetOfUrl } from "../source/youTubeTargets.js"
 import { exitCodeOf, FinishedWithFailures } from "./exitCodes.js"
 import { onFirstUse, provideFrom } from "./lazy.js"
 import { cliVersion } from "./version.js"
-import { unexpectedErrorReport } from "./unexpectedError.js"
+import { failureReport, unexpectedErrorReport } from "./unexpectedError.js"
 import { join } from "node:path"
 import { promises as fs } from "node:fs"
 
@@ -594,7 +594,7 @@ main.pipe(
     if (Cause.isInterruptedOnly(cause)) return Effect.void
     const failure = Cause.failureOption(cause)
     if (Option.isSome(failure)) {
-      return ValidationError.isValidationError(failure.value) ? Effect.void : Console.error(`kidvoice: ${failure.value.message}`)
+      return ValidationError.isValidationError(failure.value) ? Effect.void : Console.error(failureReport(failure.value))
     }
     return Console.error(unexpectedErrorReport(cause))
   }),
