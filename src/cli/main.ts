@@ -287,7 +287,8 @@ const stageGroups: Record<"download" | "analyze" | "curate", ReadonlyArray<Setti
 
 /** A single stage on its own: its upstream is whatever the manifest already holds. */
 const stageCommand = (name: "download" | "analyze" | "curate", description: string) =>
-  Command.make(name, stageOptions(stageGroups[name], name === "curate" ? ["min-duration-seconds", "max-duration-seconds", "models-dir", "asr"] : []), (args) =>
+  // --progress: a stage draws the same progress display as `run` (README "Progress").
+  Command.make(name, stageOptions(stageGroups[name], [...(name === "curate" ? ["min-duration-seconds", "max-duration-seconds", "models-dir", "asr"] : []), "progress"]), (args) =>
     withConfig(args, (config) => {
       const runStage = <E, R>(stage: (p: Effect.Effect.Success<typeof pipeline>, upstreamDone: Deferred.Deferred<void>) => Effect.Effect<unknown, E, R>) =>
         Effect.gen(function* () {

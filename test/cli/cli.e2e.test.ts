@@ -108,6 +108,8 @@ describe.concurrent("the CLI refuses bad input clearly and touches nothing", () 
         expect(result.stdout).not.toContain("--upload-endpoint")
         expect(result.stdout).not.toContain("--clip-min-seconds")
       }
+      // Every command that draws the progress display lets --progress choose it.
+      if (["run", "download", "analyze", "curate"].includes(command[0] ?? "")) expect(result.stdout).toContain("--progress")
     }
   )
 
@@ -231,7 +233,8 @@ describe.concurrent("exit codes and reading commands", () => {
       const out = join(dir, "out")
       const discovered = await kidvoice(["discover", "--input", samplesDir, "--out", out])
       expect(discovered.exitCode, discovered.stderr).toBe(0)
-      const downloaded = await kidvoice(["download", "--out", out])
+      // A stage takes --progress as `run` does (it draws the same display).
+      const downloaded = await kidvoice(["download", "--out", out, "--progress", "lines"])
       expect(downloaded.exitCode, downloaded.stderr).toBe(2)
       expect(downloaded.stderr).toContain("finished, but 1 video failed")
       expect(downloaded.stdout).toContain("UndecodableMedia 1")
