@@ -121,7 +121,6 @@ export const parseLabels = (file: string, text: string): Either.Either<ReadonlyA
   return Either.right(entries)
 }
 
-/** A recording's child score: its segments' scores weighted by their length; 0 with no speech at all. */
 /**
  * A file's speech and child speech if segments counted as a child's from `threshold`: what the analyzer reports at
  * that `minChildScore`, recomputed so `kidvoice eval` can sweep the threshold without analysing again.
@@ -132,6 +131,7 @@ export const childSpeechAt = <S extends { readonly start: number; readonly end: 
   return { speechSeconds, childSpeechSeconds, childShare: speechSeconds > 0 ? childSpeechSeconds / speechSeconds : 0, segments }
 }
 
+/** A recording's child score: its segments' scores weighted by their length; 0 with no speech at all. */
 export const fileScore = (segments: ReadonlyArray<{ readonly start: number; readonly end: number; readonly childScore: number }>): number => {
   const speech = segments.reduce((sum, s) => sum + (s.end - s.start), 0)
   return speech > 0 ? segments.reduce((sum, s) => sum + s.childScore * (s.end - s.start), 0) / speech : 0

@@ -261,7 +261,12 @@ export const helpRequest = (root: CommandHelp, args: ReadonlyArray<string>): Hel
   }
   if (help.subcommands.length > 0) return { _tag: "None" }
   const known = [...help.options.flatMap((o) => [o.flag, ...o.aliases]), ...builtInFlags]
-  const takesValue = new Set([...help.options.filter((o) => o.value !== "").flatMap((o) => [o.flag, ...o.aliases]), "--log-level", "--completions"])
+  // A boolean setting is a switch: shown as `<switch>` beside the settings' types, it takes no value.
+  const takesValue = new Set([
+    ...help.options.filter((o) => o.value !== "" && o.value !== "<switch>").flatMap((o) => [o.flag, ...o.aliases]),
+    "--log-level",
+    "--completions"
+  ])
   const tokens = end === -1 ? rest : rest.slice(0, end)
   for (let t = 0; t < tokens.length; t++) {
     const token = tokens[t]!

@@ -23,7 +23,7 @@ import { youTubeTargetOfUrl } from "../source/youTubeTargets.js"
 import { exitCodeOf, FinishedWithFailures } from "./exitCodes.js"
 import { onFirstUse, provideFrom } from "./lazy.js"
 import { cliVersion } from "./version.js"
-import { unexpectedErrorReport } from "./unexpectedError.js"
+import { failureReport, unexpectedErrorReport } from "./unexpectedError.js"
 import { join } from "node:path"
 import { promises as fs } from "node:fs"
 
@@ -287,7 +287,8 @@ const stageGroups: Record<"download" | "analyze" | "curate", ReadonlyArray<Setti
 
 /** A single stage on its own: its upstream is whatever the manifest already holds. */
 const stageCommand = (name: "download" | "analyze" | "curate", description: string) =>
-  Command.make(name, stageOptions(stageGroups[name], name === "curate" ? ["min-duration-seconds", "max-duration-seconds", "models-dir", "asr"] : []), (args) =>
+  // --progress: a stage draws the same progress display as `run` (README "Progress").
+  Command.make(name, stageOptions(stageGroups[name], [...(name === "curate" ? ["min-duration-seconds", "max-duration-seconds", "models-dir", "asr"] : []), "progress"]), (args) =>
     withConfig(args, (config) => {
       const runStage = <E, R>(stage: (p: Effect.Effect.Success<typeof pipeline>, upstreamDone: Deferred.Deferred<void>) => Effect.Effect<unknown, E, R>) =>
         Effect.gen(function* () {
@@ -594,7 +595,7 @@ main.pipe(
     if (Cause.isInterruptedOnly(cause)) return Effect.void
     const failure = Cause.failureOption(cause)
     if (Option.isSome(failure)) {
-      return ValidationError.isValidationError(failure.value) ? Effect.void : Console.error(`kidvoice: ${failure.value.message}`)
+      return ValidationError.isValidationError(failure.value) ? Effect.void : Console.error(failureReport(failure.value))
     }
     return Console.error(unexpectedErrorReport(cause))
   }),

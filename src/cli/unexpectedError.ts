@@ -13,23 +13,42 @@ const driverFields = (error: DriverFields) =>
     .filter((field) => typeof error[field] === "string" && error[field] !== "")
     .map((field) => `${field} ${String(error[field])}`)
 
+/** The causes under `error`, outermost first (at most 5 deep). */
+const causeChain = (error: unknown): ReadonlyArray<unknown> => {
+  const chain: Array<unknown> = []
+  let inner: unknown = error instanceof Error ? error.cause : undefined
+  for (let depth = 0; inner !== undefined && inner !== null && depth < 5; depth++) {
+    chain.push(inner)
+    inner = inner instanceof Error ? inner.cause : undefined
+  }
+  return chain
+}
+
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error))
+
 /**
  * Every `cause` under the defects of `cause`, outermost first: a wrapper such as "SqlError: Failed to execute
  * statement" says nothing until the driver's own message ("relation … already exists", code 42P07) is printed too.
  */
 export const underlyingCauses = (cause: Cause.Cause<unknown>): ReadonlyArray<string> =>
-  [...Cause.defects(cause), ...Cause.failures(cause)].flatMap((error) => {
-    const lines: Array<string> = []
-    let inner: unknown = error instanceof Error ? error.cause : undefined
-    for (let depth = 0; inner !== undefined && inner !== null && depth < 5; depth++) {
-      const fields = typeof inner === "object" ? driverFields(inner as DriverFields) : []
-      const message = inner instanceof Error ? inner.message : String(inner)
-      lines.push(`caused by: ${message}${fields.length > 0 ? ` (${fields.join(", ")})` : ""}`)
-      inner = inner instanceof Error ? inner.cause : undefined
-    }
-    return lines
-  })
+  [...Cause.defects(cause), ...Cause.failures(cause)].flatMap((error) =>
+    causeChain(error).map((inner) => {
+      const fields = typeof inner === "object" && inner !== null ? driverFields(inner as DriverFields) : []
+      return `caused by: ${messageOf(inner)}${fields.length > 0 ? ` (${fields.join(", ")})` : ""}`
+    })
+  )
 
 /** What kidvoice prints for a defect: the report to file, with what the wrappers hide. */
 export const unexpectedErrorReport = (cause: Cause.Cause<unknown>): string =>
   [`kidvoice: unexpected error (please report it):`, Cause.pretty(cause), ...underlyingCauses(cause)].join("\n")
+
+/**
+ * What kidvoice prints for a failure: its message, and the causes under it when the message carries none of their
+ * words. kidvoice's own errors say the driver's message themselves; a library's wrapper reaching the top (a
+ * SqlError from the runner's schema work: "Failed to execute statement") would otherwise say nothing to act on.
+ */
+export const failureReport = (error: { readonly message: string }): string => {
+  const chain = causeChain(error).filter((inner) => inner instanceof Error)
+  const said = chain.some((inner) => messageOf(inner) !== "" && error.message.includes(messageOf(inner)))
+  return [`kidvoice: ${error.message}`, ...(said || chain.length === 0 ? [] : underlyingCauses(Cause.fail(error)))].join("\n")
+}

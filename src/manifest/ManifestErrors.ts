@@ -7,6 +7,8 @@ export class ManifestOpenError extends Data.TaggedError("ManifestOpenError")<{
   readonly reason: string
   /** What recovers, with the snapshot's name, when it is known. */
   readonly advice?: string
+  /** The database could not be reached or said "not now" (postgresOpenFailure.ts): trying again later may work. */
+  readonly transient?: boolean
 }> {
   override get message() {
     return `cannot open the manifest ${this.path}: ${this.reason}. Nothing was changed; kidvoice does not start a new manifest over it. ` +

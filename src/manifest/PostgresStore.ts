@@ -7,6 +7,7 @@ import { ManifestOpenError } from "./ManifestErrors.js"
 import { hidePasswordsIn, type ManifestLocation } from "./ManifestLocation.js"
 import { describeOpenFailure } from "./ManifestStore.js"
 import { migrations } from "./migrations.js"
+import { openMayWorkLater } from "./postgresOpenFailure.js"
 import { withPostgresSchemaLock } from "./PostgresSchemaLock.js"
 
 // Apart from ManifestStore.ts, which imports this file only when a manifest is in PostgreSQL.
@@ -42,6 +43,7 @@ export const postgresLayer = (location: Extract<ManifestLocation, { _tag: "Postg
         new ManifestOpenError({
           path: location.shown,
           reason: hidePasswordsIn(describeOpenFailure(cause)),
+          transient: openMayWorkLater(cause),
           advice: "Check that the server runs and accepts this user from this host (pg_hba.conf), that the database exists " +
             "(createdb), and the URL's host, port, user and password."
         })

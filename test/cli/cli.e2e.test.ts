@@ -108,6 +108,8 @@ describe.concurrent("the CLI refuses bad input clearly and touches nothing", () 
         expect(result.stdout).not.toContain("--upload-endpoint")
         expect(result.stdout).not.toContain("--clip-min-seconds")
       }
+      // Every command that draws the progress display lets --progress choose it.
+      if (["run", "download", "analyze", "curate"].includes(command[0] ?? "")) expect(result.stdout).toContain("--progress")
     }
   )
 
@@ -224,5 +226,19 @@ describe.concurrent("exit codes and reading commands", () => {
       expect(urls.exitCode, urls.stderr).toBe(0)
       expect(urls.stdout).toContain("wrote 0 lines")
       expect(urls.stdout).toContain("local files have no URL")
+    }))
+
+  it("download alone, after discover: the audio of every decodable file placed, the broken one failed (exit 2), nothing analysed", async () =>
+    withTempDir(async (dir) => {
+      const out = join(dir, "out")
+      const discovered = await kidvoice(["discover", "--input", samplesDir, "--out", out])
+      expect(discovered.exitCode, discovered.stderr).toBe(0)
+      // A stage takes --progress as `run` does (it draws the same display).
+      const downloaded = await kidvoice(["download", "--out", out, "--progress", "lines"])
+      expect(downloaded.exitCode, downloaded.stderr).toBe(2)
+      expect(downloaded.stderr).toContain("finished, but 1 video failed")
+      expect(downloaded.stdout).toContain("UndecodableMedia 1")
+      expect(readdirSync(join(out, "audio")).filter((f) => f.endsWith(".wav"))).toHaveLength(7)
+      expect(downloaded.stdout).toMatch(/analyze\s+done 0, in flight 0, waiting 7/)
     }))
 })

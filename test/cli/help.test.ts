@@ -5,12 +5,14 @@ import { closest, helpOf, helpRequest, renderCommandHelp, wrap } from "../../src
 import { settingOptions, pipelineSettings } from "../../src/cli/settings.js"
 
 const fetch = Command.make("fetch", {
-  ...settingOptions(pipelineSettings.filter((s) => s.flag === "download-concurrency" || s.flag === "min-child-share")),
+  ...settingOptions(pipelineSettings.filter((s) => s.flag === "download-concurrency" || s.flag === "min-child-share" || s.flag === "allow-file-urls")),
   input: Options.text("input").pipe(Options.withDescription("where to read"), Options.withPseudoName("path|url"), Options.repeated),
   format: Options.choice("format", ["csv", "json"]).pipe(Options.withDescription("output format"), Options.withDefault("csv" as const)),
   dry: Options.boolean("dry-run").pipe(Options.withDescription("change nothing"))
 }, () => Effect.void).pipe(Command.withDescription("fetch things"))
 const root = Command.make("tool").pipe(Command.withSubcommands([fetch]))
+
+const byFlagOf = (help: ReturnType<typeof helpOf>) => Object.fromEntries(help.subcommands[0]!.options.map((o) => [o.flag, o]))
 
 describe("help read off the command definitions", () => {
   const help = helpOf(root)
@@ -18,7 +20,7 @@ describe("help read off the command definitions", () => {
 
   it("finds every option with its value type, default, repeatability and, for settings, env name and config key", () => {
     const byFlag = Object.fromEntries(fetchHelp.options.map((o) => [o.flag, o]))
-    expect(Object.keys(byFlag).sort()).toEqual(["--download-concurrency", "--dry-run", "--format", "--input", "--min-child-share"])
+    expect(Object.keys(byFlag).sort()).toEqual(["--allow-file-urls", "--download-concurrency", "--dry-run", "--format", "--input", "--min-child-share"])
     expect(byFlag["--download-concurrency"]).toMatchObject({
       value: "<integer>",
       facts: ["default 4", "env KIDVOICE_DOWNLOAD_CONCURRENCY", "config downloadConcurrency"],
@@ -60,6 +62,10 @@ describe("help read off the command definitions", () => {
     expect(helpRequest(help, ["fetch", "--format", "json", "--dry-run"])).toEqual({ _tag: "None" })
     // A typed value is the settings' to check, where the message names the setting and where it came from.
     expect(helpRequest(help, ["fetch", "--download-concurrency", "many"])).toEqual({ _tag: "None" })
+    // A boolean setting is a switch (shown `<switch>`): last on the line it lacks nothing, and it takes no word after it.
+    expect(byFlagOf(help)["--allow-file-urls"]).toMatchObject({ value: "<switch>" })
+    expect(helpRequest(help, ["fetch", "--input", "x", "--allow-file-urls"])).toEqual({ _tag: "None" })
+    expect(helpRequest(help, ["fetch", "--allow-file-urls", "--format", "xml"])).toMatchObject({ _tag: "BadValue", flag: "--format" })
   })
 })
 

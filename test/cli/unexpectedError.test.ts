@@ -1,7 +1,9 @@
 import { SqlError } from "@effect/sql/SqlError"
 import { describe, expect, it } from "@effect/vitest"
 import { Cause } from "effect"
-import { underlyingCauses, unexpectedErrorReport } from "../../src/cli/unexpectedError.js"
+import { Data } from "effect"
+import { failureReport, underlyingCauses, unexpectedErrorReport } from "../../src/cli/unexpectedError.js"
+import { ManifestQueryError } from "../../src/manifest/ManifestErrors.js"
 
 /** What node-postgres throws: an Error with the server's SQLSTATE and fields. */
 const serverError = (message: string, fields: Record<string, string>) => Object.assign(new Error(message), fields)
@@ -28,5 +30,27 @@ describe("the report of an unexpected error", () => {
     const chained = new Error("outer", { cause: new Error("middle", { cause: "root reason" }) })
     expect(underlyingCauses(Cause.die(chained))).toEqual(["caused by: middle", "caused by: root reason"])
     expect(underlyingCauses(Cause.die(new Error("alone")))).toEqual([])
+  })
+})
+
+describe("the report of a failure", () => {
+  const permission = serverError("permission denied for schema public", { code: "42501" })
+
+  it("adds the driver's words under a library's wrapper that reached the top without them", () => {
+    expect(failureReport(new SqlError({ cause: permission, message: "Failed to execute statement" }))).toBe(
+      "kidvoice: Failed to execute statement\ncaused by: permission denied for schema public (code 42501)"
+    )
+  })
+
+  it("is the message alone when it already says them, or has no error under it", () => {
+    const query = new ManifestQueryError({ operation: "claim download", cause: new SqlError({ cause: permission, message: "Failed to execute statement" }) })
+    expect(failureReport(query)).toBe(`kidvoice: ${query.message}`)
+    expect(query.message).toContain("permission denied for schema public")
+    class Tagged extends Data.TaggedError("Tagged")<{ readonly cause: { readonly _tag: "Undecodable" } }> {
+      override get message() {
+        return "cannot decode"
+      }
+    }
+    expect(failureReport(new Tagged({ cause: { _tag: "Undecodable" } }))).toBe("kidvoice: cannot decode")
   })
 })
