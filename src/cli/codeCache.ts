@@ -56,7 +56,8 @@ const readCache = (file: string): Buffer | undefined => {
 }
 
 /** Writes through a temp file and a rename, so a concurrent start reads a whole cache or none. Errors are ignored. */
-const writeCache = (file: string, data: Buffer) => {
+export const writeCache = (file: string, data: Buffer) => {
+  const temp = `${file}.${process.pid}.tmp`
   try {
     mkdirSync(dirname(file), { recursive: true })
     // Caches of an older bundle or node are of no use any more: one file per command stays.
@@ -65,11 +66,15 @@ const writeCache = (file: string, data: Buffer) => {
     for (const name of readdirSync(dirname(file))) {
       if (keyOf(name) === key && name !== basename(file)) rmSync(join(dirname(file), name), { force: true })
     }
-    const temp = `${file}.${process.pid}.tmp`
     writeFileSync(temp, data)
     renameSync(temp, file)
   } catch {
-    // A read-only install: every start compiles, as without a cache.
+    // A read-only install: every start compiles, as without a cache. A full disk may have left part of the temp file.
+    try {
+      rmSync(temp, { force: true })
+    } catch {
+      // Nothing was written, then.
+    }
   }
 }
 

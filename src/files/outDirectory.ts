@@ -66,12 +66,17 @@ export const prepareOutDirectory = (root: string) =>
 
 /** For commands that only read a workspace: its manifest must be there already; nothing is created. */
 export const requireManifest = (root: string, manifest: string) =>
-  Effect.tryPromise({ try: () => fs.stat(manifest), catch: () => null }).pipe(
-    Effect.filterOrFail((stat) => stat.isFile(), () => null),
-    Effect.catchAll(() =>
-      Effect.flatMap(
-        Effect.promise(() => fs.stat(root).then((stat) => stat.isFile(), () => false)),
-        (outIsFile) => Effect.fail(new ManifestMissing({ out: root, manifest, outIsFile }))
-      )),
-    Effect.asVoid
-  )
+  Effect.gen(function* () {
+    const found = yield* Effect.tryPromise({ try: () => fs.stat(manifest), catch: (cause) => cause }).pipe(
+      Effect.map((stat) => stat.isFile()),
+      // Only an absent path is a missing manifest: one that is there but cannot be read (permissions, a link loop,
+      // an I/O error) is said as what it is, not as a mistyped --out.
+      Effect.catchAll((cause) =>
+        ["ENOENT", "ENOTDIR"].includes((cause as NodeJS.ErrnoException)?.code ?? "")
+          ? Effect.succeed(false)
+          : Effect.fail(new OutDirectoryUnusable({ path: root, reason: `its manifest ${manifest} cannot be read: ${errnoReason(cause)}` })))
+    )
+    if (found) return
+    const outIsFile = yield* Effect.promise(() => fs.stat(root).then((stat) => stat.isFile(), () => false))
+    return yield* new ManifestMissing({ out: root, manifest, outIsFile })
+  })

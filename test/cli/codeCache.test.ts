@@ -1,8 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { codeCacheDir, codeCacheFile, codeCacheKey } from "../../src/cli/codeCache.js"
+import { codeCacheDir, codeCacheFile, codeCacheKey, writeCache } from "../../src/cli/codeCache.js"
 import { kidvoice } from "../support/cli.js"
 
 describe("which code cache a command line uses", () => {
@@ -27,6 +27,19 @@ describe("which code cache a command line uses", () => {
 
 // The bundle as it ships (bin/kidvoice.js, rebuilt first if a source is newer), with the caches in a folder of the test's.
 describe("the shipped CLI with its code cache", () => {
+  it("a cache that cannot be put in place leaves no temp file behind", () => {
+    const dir = mkdtempSync(join(tmpdir(), "kidvoice-cache-write-"))
+    try {
+      // A folder where the cache file should go: the rename fails after the temp file was written.
+      const file = join(dir, "run-1-2-v20.0.0.v8")
+      mkdirSync(join(file, "in-the-way"), { recursive: true })
+      writeCache(file, Buffer.from("cache"))
+      expect(readdirSync(dir)).toEqual(["run-1-2-v20.0.0.v8"])
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
   it("writes a cache on the first start, uses it on the next, and replaces one V8 rejects; the output never changes", async () => {
     const dir = mkdtempSync(join(tmpdir(), "kidvoice-code-cache-"))
     try {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Exit } from "effect"
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { kernelFolderProblem, prepareOutDirectory, requireManifest } from "../../src/files/outDirectory.js"
@@ -65,5 +65,16 @@ describe("requireManifest", () => {
       const error = yield* Effect.flip(requireManifest(out, join(out, "manifest.sqlite")))
       expect(error).toMatchObject({ _tag: "ManifestMissing", outIsFile: true })
       expect(error.message).toContain(`--out ${out} is a file, not the folder a run wrote to`)
+    })))
+
+  it.effect("a manifest that is there but cannot be read is said as such, not as a missing one", () =>
+    inTempDir((dir) => Effect.gen(function* () {
+      const out = join(dir, "work")
+      mkdirSync(out)
+      // A link to itself: stat fails with ELOOP (root reads through any permission, so no EACCES here).
+      symlinkSync("manifest.sqlite", join(out, "manifest.sqlite"))
+      const error = yield* Effect.flip(requireManifest(out, join(out, "manifest.sqlite")))
+      expect(error._tag).toBe("OutDirectoryUnusable")
+      expect(error.message).toContain(`its manifest ${join(out, "manifest.sqlite")} cannot be read`)
     })))
 })
