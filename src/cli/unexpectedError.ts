@@ -1,4 +1,5 @@
 import { Cause } from "effect"
+import { causeChain } from "../domain/causeChain.js"
 
 /** The fields a driver error carries beside its message (PostgreSQL's SQLSTATE, detail and failing statement part). */
 interface DriverFields {
@@ -14,15 +15,7 @@ const driverFields = (error: DriverFields) =>
     .map((field) => `${field} ${String(error[field])}`)
 
 /** The causes under `error`, outermost first (at most 5 deep). */
-const causeChain = (error: unknown): ReadonlyArray<unknown> => {
-  const chain: Array<unknown> = []
-  let inner: unknown = error instanceof Error ? error.cause : undefined
-  for (let depth = 0; inner !== undefined && inner !== null && depth < 5; depth++) {
-    chain.push(inner)
-    inner = inner instanceof Error ? inner.cause : undefined
-  }
-  return chain
-}
+const causesUnder = (error: unknown): ReadonlyArray<unknown> => causeChain(error, 6).slice(1)
 
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error))
 
@@ -32,7 +25,7 @@ const messageOf = (error: unknown) => (error instanceof Error ? error.message : 
  */
 export const underlyingCauses = (cause: Cause.Cause<unknown>): ReadonlyArray<string> =>
   [...Cause.defects(cause), ...Cause.failures(cause)].flatMap((error) =>
-    causeChain(error).map((inner) => {
+    causesUnder(error).map((inner) => {
       const fields = typeof inner === "object" && inner !== null ? driverFields(inner as DriverFields) : []
       return `caused by: ${messageOf(inner)}${fields.length > 0 ? ` (${fields.join(", ")})` : ""}`
     })
@@ -48,7 +41,7 @@ export const unexpectedErrorReport = (cause: Cause.Cause<unknown>): string =>
  * SqlError from the runner's schema work: "Failed to execute statement") would otherwise say nothing to act on.
  */
 export const failureReport = (error: { readonly message: string }): string => {
-  const chain = causeChain(error).filter((inner) => inner instanceof Error)
+  const chain = causesUnder(error).filter((inner) => inner instanceof Error)
   const said = chain.some((inner) => messageOf(inner) !== "" && error.message.includes(messageOf(inner)))
   return [`kidvoice: ${error.message}`, ...(said || chain.length === 0 ? [] : underlyingCauses(Cause.fail(error)))].join("\n")
 }

@@ -1,5 +1,6 @@
 import type { SqlClient } from "@effect/sql"
 import { SqlError } from "@effect/sql/SqlError"
+import { causeChain } from "../domain/causeChain.js"
 
 /** Whether the manifest lives in PostgreSQL; the few statements that exist in one dialect only ask this. */
 export const isPostgres = (sql: SqlClient.SqlClient): boolean => sql.onDialectOrElse({ pg: () => true, orElse: () => false })
@@ -9,13 +10,9 @@ export const isPostgres = (sql: SqlClient.SqlClient): boolean => sql.onDialectOr
  * the SqlError is wrapped (a ManifestQueryError names the operation around it).
  */
 export const driverCode = (error: unknown): string | undefined => {
-  for (let at = error, depth = 0; at !== null && typeof at === "object" && depth < 4; at = (at as { cause?: unknown }).cause, depth++) {
-    if (at instanceof SqlError) {
-      const code = (at.cause as { code?: unknown } | undefined)?.code
-      return typeof code === "string" ? code : undefined
-    }
-  }
-  return undefined
+  const failed = causeChain(error, 4).find((at): at is SqlError => at instanceof SqlError)
+  const code = (failed?.cause as { code?: unknown } | undefined)?.code
+  return typeof code === "string" ? code : undefined
 }
 
 /**

@@ -1,4 +1,5 @@
 import { Cause } from "effect"
+import { causeChain } from "../domain/causeChain.js"
 
 /**
  * SQLSTATEs with which a PostgreSQL server says "not now" rather than "no": connection exceptions (class 08), the
@@ -8,16 +9,12 @@ const notNow = (sqlState: string) => sqlState.startsWith("08") || sqlState === "
 
 /** The SQLSTATEs the server answered with anywhere in `cause` (node-postgres errors carry `code` and `severity`). */
 const serverAnswers = (cause: Cause.Cause<unknown>): ReadonlyArray<string> =>
-  [...Cause.failures(cause), ...Cause.defects(cause)].flatMap((error) => {
-    const codes: Array<string> = []
-    let inner: unknown = error
-    for (let depth = 0; typeof inner === "object" && inner !== null && depth < 5; depth++) {
-      const { code, severity } = inner as { readonly code?: unknown; readonly severity?: unknown }
-      if (typeof code === "string" && typeof severity === "string") codes.push(code)
-      inner = (inner as { readonly cause?: unknown }).cause
-    }
-    return codes
-  })
+  [...Cause.failures(cause), ...Cause.defects(cause)].flatMap((error) =>
+    causeChain(error).flatMap((inner) => {
+      const { code, severity } = (typeof inner === "object" ? inner : {}) as { readonly code?: unknown; readonly severity?: unknown }
+      return typeof code === "string" && typeof severity === "string" ? [code] : []
+    })
+  )
 
 /**
  * Whether opening a PostgreSQL manifest may work if tried again, pure: yes unless the server answered with a refusal

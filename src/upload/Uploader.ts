@@ -37,6 +37,7 @@ import { Clock, Context, Data, Duration, Effect, Layer, Metric, Option, Redacted
 import { createHash } from "node:crypto"
 import { promises as fs } from "node:fs"
 import { join } from "node:path"
+import { causeChain } from "../domain/causeChain.js"
 import type { VideoId } from "../domain/VideoId.js"
 import { Workspace } from "../domain/Workspace.js"
 import { Manifest } from "../manifest/Manifest.js"
@@ -262,14 +263,8 @@ interface Answer {
 
 /** Messages of an error and its causes, e.g. `fetch failed: connect ECONNREFUSED 127.0.0.1:1`. */
 const describeCause = (cause: unknown): string => {
-  const parts: Array<string> = []
-  let current: unknown = cause
-  for (let depth = 0; current !== undefined && current !== null && depth < 5; depth++) {
-    const text = current instanceof Error ? current.message : String(current)
-    if (text && !parts.includes(text)) parts.push(text)
-    current = current instanceof Error ? current.cause : undefined
-  }
-  return parts.join(": ") || "unknown error"
+  const texts = causeChain(cause).map((at) => (at instanceof Error ? at.message : String(at))).filter((text) => text !== "")
+  return [...new Set(texts)].join(": ") || "unknown error"
 }
 
 /**
