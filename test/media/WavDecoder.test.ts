@@ -26,20 +26,21 @@ const ffmpegPath = (path: string) =>
     })
   )
 
-/** A stand-in ffmpeg that logs each run (one line, its number of inputs), then runs the real one. */
-const countingFfmpeg = (dir: string, extra = "") => {
-  const log = join(dir, "runs.log")
-  const path = join(dir, "ffmpeg")
-  writeFileSync(path, `#!/bin/sh\nn=0; for a in "$@"; do [ "$a" = "-i" ] && n=$((n+1)); done\necho "$n" >> '${log}'\n${extra}\nexec ffmpeg "$@"\n`, { mode: 0o755 })
-  return { path, runs: () => (existsSync(log) ? readFileSync(log, "utf8").trim().split("\n").map(Number) : []) }
-}
+/** A stand-in ffmpeg, the one decodes use for the scope, that logs each run (one line, its number of inputs), then runs the real one. */
+const countingFfmpeg = (dir: string, extra = "") =>
+  Effect.gen(function* () {
+    const log = join(dir, "runs.log")
+    const path = join(dir, "ffmpeg")
+    writeFileSync(path, `#!/bin/sh\nn=0; for a in "$@"; do [ "$a" = "-i" ] && n=$((n+1)); done\necho "$n" >> '${log}'\n${extra}\nexec ffmpeg "$@"\n`, { mode: 0o755 })
+    yield* ffmpegPath(path)
+    return { runs: () => (existsSync(log) ? readFileSync(log, "utf8").trim().split("\n").map(Number) : []) }
+  })
 
 describe("WavDecoder: one ffmpeg for the files that arrive together", () => {
   it.scoped("three files at once: one ffmpeg with three inputs, each WAV byte-identical to its own decode", () =>
     Effect.gen(function* () {
       const dir = yield* scopedTempDir("wav-decoder-shared")
-      const ffmpeg = countingFfmpeg(dir)
-      yield* ffmpegPath(ffmpeg.path)
+      const ffmpeg = yield* countingFfmpeg(dir)
       const decoder = makeWavDecoder({ gatherMs: 200, maxInputs: 8 })
       const shared = yield* Effect.forEach(samples, (input, i) => decoder.decode(input, join(dir, `shared-${i}.wav`), 3600), { concurrency: "unbounded" })
       expect(ffmpeg.runs()).toEqual([3])
@@ -74,8 +75,7 @@ describe("WavDecoder: one ffmpeg for the files that arrive together", () => {
   it.scoped("a file alone, or past the batch size, is decoded as before; the limit applies per file", () =>
     Effect.gen(function* () {
       const dir = yield* scopedTempDir("wav-decoder-alone")
-      const ffmpeg = countingFfmpeg(dir)
-      yield* ffmpegPath(ffmpeg.path)
+      const ffmpeg = yield* countingFfmpeg(dir)
       const decoder = makeWavDecoder({ gatherMs: 200, maxInputs: 2 })
       const alone = yield* decoder.decode(samples[0]!, join(dir, "alone.wav"), 3600)
       // Two fill a batch (which then starts without waiting), the third starts the next one and is alone there.
@@ -91,8 +91,7 @@ describe("WavDecoder: one ffmpeg for the files that arrive together", () => {
   it.scoped("one undecodable or empty file in a shared run: every file is decoded again alone, each with its own verdict", () =>
     Effect.gen(function* () {
       const dir = yield* scopedTempDir("wav-decoder-bad")
-      const ffmpeg = countingFfmpeg(dir)
-      yield* ffmpegPath(ffmpeg.path)
+      const ffmpeg = yield* countingFfmpeg(dir)
       const notAudio = join(dir, "notes.txt")
       writeFileSync(notAudio, "these are not the samples you are looking for\n".repeat(50))
       const empty = join(dir, "empty.mp3")
@@ -117,8 +116,7 @@ describe("WavDecoder: one ffmpeg for the files that arrive together", () => {
       const dir = yield* scopedTempDir("wav-decoder-interrupt")
       const started = join(dir, "shared-started")
       // The shared run (more than one input) records its pid and hangs; runs of one file go straight to ffmpeg.
-      const ffmpeg = countingFfmpeg(dir, `if [ "$n" -gt 1 ]; then echo $$ > '${started}'; exec sleep 60; fi`)
-      yield* ffmpegPath(ffmpeg.path)
+      const ffmpeg = yield* countingFfmpeg(dir, `if [ "$n" -gt 1 ]; then echo $$ > '${started}'; exec sleep 60; fi`)
       const decoder = makeWavDecoder({ gatherMs: 100, maxInputs: 8 })
       const others = yield* Effect.fork(Effect.forEach(samples.slice(0, 2), (input, i) => decoder.decode(input, join(dir, `other-${i}.wav`), 3600), { concurrency: "unbounded" }))
       const victim = yield* Effect.fork(decoder.decode(samples[2]!, join(dir, "victim.wav"), 3600))
