@@ -16,7 +16,7 @@ import { runnerIdentity, type WorkerArgs } from "./workerOptions.js"
  * that could not be reached or said "not now" is tried again: a wrong password, a missing database or a bad URL
  * stops the runner at once.
  */
-export const openAgainAtStart = (error: { readonly _tag?: string; readonly transient?: boolean }) =>
+const openAgainAtStart = (error: { readonly _tag?: string; readonly transient?: boolean }) =>
   error._tag === "ManifestOpenError" && error.transient === true
 
 const databaseAtStart = Schedule.spaced("5 seconds").pipe(

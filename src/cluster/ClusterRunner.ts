@@ -59,6 +59,7 @@ export const clusterRunnerLayer = (endpoint: RunnerEndpoint) => {
   }
   return NodeClusterSocket.layer({ storage: "byo", shardingConfig }).pipe(
     Layer.provide(clusterStorageLayer),
+    // The socket layer makes its own ShardingConfig from these options; the storage built here needs one too.
     Layer.provide(ShardingConfig.layerFromEnv(shardingConfig))
   )
 }
