@@ -14,7 +14,7 @@
  */
 import { execa } from "execa"
 import { createHash } from "node:crypto"
-import { existsSync, mkdirSync, readdirSync, renameSync, writeFileSync } from "node:fs"
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 
 // ---------------------------------------------------------------- texts (written for this project)
@@ -291,7 +291,8 @@ export const baseRecordings = async (): Promise<Array<BaseRecording>> => {
 // ---------------------------------------------------------------- variants
 export type VariantKind = "natural" | "adult-raised" | "proxy"
 export const conditions = ["clean", "music", "noise", "reverb", "opus", "aac", "telephone", "music+opus", "reverb+noise"] as const
-export type Condition = (typeof conditions)[number]
+/** The 8 kHz line of the fifth round's twins (eightKHzTwin): never drawn at random, so the other variants keep their audio. */
+export type Condition = (typeof conditions)[number] | "8k" | "8k-ulaw"
 
 export interface Variant {
   readonly id: string
@@ -337,19 +338,38 @@ export const variantsOf = (base: BaseRecording, sex: "female" | "male"): Array<V
   ]
 }
 
+/**
+ * Fifth round of issue 11: every variant once more through an 8 kHz line, as telephony prompts, voice messages and
+ * low-rate uploads are stored: nothing above 4 kHz (where a child's third formant and fricatives lie), half of them
+ * also μ-law coded. The "telephone" condition (300-3400 Hz) is one in nine variants; these twins let the model learn
+ * every speaker, child and adult, both with and without the upper band, instead of guessing from a few.
+ */
+export const eightKHzTwin = (v: Variant): Variant => {
+  const id = `${v.id}.8k`
+  const random = rng(id)
+  return { ...v, id, condition: random() < 0.5 ? "8k" : "8k-ulaw", peakDb: -1 - Math.round(random() * 24) }
+}
+
 const seedOf = (id: string) => createHash("sha256").update(id).digest().readUInt32LE(0) % 100000
 
 /** Plays the variant's condition over the base recording: sox for pitch, loudness, reverberation and band; ffmpeg for mixing and codecs. */
 export const makeVariant = async (v: Variant, baseWav: string, out: string, musicBed: string) => {
   if (existsSync(out)) return
   const tmp = `${out}.tmp.wav`
+  // An 8 kHz line: the shift and level are made at 8 kHz (μ-law coded for "8k-ulaw"), then the file is brought back to 16 kHz.
+  const eightKHz = v.condition === "8k" || v.condition === "8k-ulaw"
+  const first = eightKHz ? `${out}.8k.wav` : tmp
   const soxEffects = [
     ...(v.cents !== 0 ? ["pitch", String(v.cents)] : []),
     ...(v.condition.includes("reverb") ? ["reverb", "40", "50", "70"] : []),
     ...(v.condition === "telephone" ? ["sinc", "300-3400", "rate", "8000", "rate", "16000"] : []),
     "gain", "-n", String(v.peakDb)
   ]
-  await execa("sox", ["-R", baseWav, "-r", "16000", "-c", "1", "-b", "16", tmp, ...soxEffects])
+  await execa("sox", ["-R", baseWav, "-r", eightKHz ? "8000" : "16000", "-c", "1", ...(v.condition === "8k-ulaw" ? ["-e", "u-law"] : ["-b", "16"]), first, ...soxEffects])
+  if (eightKHz) {
+    await execa("sox", ["-R", first, "-r", "16000", "-c", "1", "-b", "16", "-e", "signed-integer", tmp])
+    rmSync(first)
+  }
   const ffmpeg = (args: ReadonlyArray<string>) => execa("ffmpeg", ["-nostdin", "-loglevel", "error", "-y", ...args])
   let current = tmp
   const seed = seedOf(v.id)
