@@ -43,6 +43,7 @@ export const sharedProcessTests = [
   "test/curate/loudness.test.ts",
   "test/curate/rules.test.ts",
   "test/domain/RetryPolicy.test.ts",
+  "test/domain/Analysis.test.ts",
   "test/domain/causeChain.test.ts",
   "test/domain/VideoId.test.ts",
   "test/domain/VideoState.test.ts",

@@ -1,5 +1,5 @@
 import { Context, Effect, Layer, Stream } from "effect"
-import { Analysis, SpeechSegment } from "../domain/Analysis.js"
+import { Analysis, childSpeechAt, SpeechSegment } from "../domain/Analysis.js"
 import type { VadSettings } from "../domain/Config.js"
 import { ChildVoiceClassifier, type ChildVoiceInferenceError } from "./ChildVoiceClassifier.js"
 import { decideLanguage, loadTextLanguageIdentifier, type TextHints } from "./languageHints.js"
@@ -115,13 +115,9 @@ export class Analyzer extends Context.Tag("kidvoice/Analyzer")<Analyzer, Analyze
             ? yield* spokenLanguage.identify(speech.subarray(0, speechSamples))
             : null
           const language = decideLanguage(heard, hints)
-          const speechSeconds = segments.reduce((sum, s) => sum + (s.end - s.start), 0)
-          const childSpeechSeconds = segments.filter((s) => s.childScore >= minChildScore).reduce((sum, s) => sum + (s.end - s.start), 0)
           return Analysis.make({
             durationSeconds: info.durationSeconds,
-            speechSeconds,
-            childSpeechSeconds,
-            childShare: speechSeconds > 0 ? childSpeechSeconds / speechSeconds : 0,
+            ...childSpeechAt(segments, minChildScore),
             language: language.language,
             languageConfidence: language.confidence,
             languageSource: language.source,

@@ -121,16 +121,6 @@ export const parseLabels = (file: string, text: string): Either.Either<ReadonlyA
   return Either.right(entries)
 }
 
-/**
- * A file's speech and child speech if segments counted as a child's from `threshold`: what the analyzer reports at
- * that `minChildScore`, recomputed so `kidvoice eval` can sweep the threshold without analysing again.
- */
-export const childSpeechAt = <S extends { readonly start: number; readonly end: number; readonly childScore: number }>(segments: ReadonlyArray<S>, threshold: number) => {
-  const speechSeconds = segments.reduce((sum, s) => sum + (s.end - s.start), 0)
-  const childSpeechSeconds = segments.filter((s) => s.childScore >= threshold).reduce((sum, s) => sum + (s.end - s.start), 0)
-  return { speechSeconds, childSpeechSeconds, childShare: speechSeconds > 0 ? childSpeechSeconds / speechSeconds : 0, segments }
-}
-
 /** A recording's child score: its segments' scores weighted by their length; 0 with no speech at all. */
 export const fileScore = (segments: ReadonlyArray<{ readonly start: number; readonly end: number; readonly childScore: number }>): number => {
   const speech = segments.reduce((sum, s) => sum + (s.end - s.start), 0)

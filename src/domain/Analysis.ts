@@ -24,6 +24,16 @@ export class Analysis extends Schema.Class<Analysis>("Analysis")({
   segments: Schema.Array(SpeechSegment)
 }) {}
 
+/**
+ * A recording's speech and child speech when segments count as a child's from `threshold`: what the analyzer
+ * reports at its `minChildScore`, and what `kidvoice eval` recomputes to sweep the threshold without analysing again.
+ */
+export const childSpeechAt = <S extends { readonly start: number; readonly end: number; readonly childScore: number }>(segments: ReadonlyArray<S>, threshold: number) => {
+  const speechSeconds = segments.reduce((sum, s) => sum + (s.end - s.start), 0)
+  const childSpeechSeconds = segments.filter((s) => s.childScore >= threshold).reduce((sum, s) => sum + (s.end - s.start), 0)
+  return { speechSeconds, childSpeechSeconds, childShare: speechSeconds > 0 ? childSpeechSeconds / speechSeconds : 0, segments }
+}
+
 /** A clip as the dataset lists it: the clip and where it came from. */
 export class DatasetClip extends Schema.Class<DatasetClip>("DatasetClip")({
   fileName: Schema.String,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Either, FastCheck as fc } from "effect"
-import { childSpeechAt, csvFields, fileMedianF0, fileScore, parseLabels } from "../../src/analyze/evalLabels.js"
+import { csvFields, fileMedianF0, fileScore, parseLabels } from "../../src/analyze/evalLabels.js"
 
 describe("parseLabels", () => {
   it("reads CSV with a header, comments and blank lines; relative paths are from the labels file", () => {
@@ -55,16 +55,6 @@ describe("fileScore", () => {
   it("weights each segment's score by its length, and is 0 without speech", () => {
     expect(fileScore([{ start: 0, end: 3, childScore: 1 }, { start: 5, end: 6, childScore: 0 }])).toBeCloseTo(0.75)
     expect(fileScore([])).toBe(0)
-  })
-})
-
-describe("childSpeechAt", () => {
-  it("counts the seconds of segments scoring at or above the threshold, and their share of the speech", () => {
-    const segments = [{ start: 0, end: 3, childScore: 0.8 }, { start: 5, end: 6, childScore: 0.3 }]
-    expect(childSpeechAt(segments, 0.5)).toMatchObject({ speechSeconds: 4, childSpeechSeconds: 3, childShare: 0.75 })
-    expect(childSpeechAt(segments, 0.8)).toMatchObject({ childSpeechSeconds: 3 })
-    expect(childSpeechAt(segments, 0.9)).toMatchObject({ childSpeechSeconds: 0, childShare: 0 })
-    expect(childSpeechAt([], 0.5)).toMatchObject({ speechSeconds: 0, childShare: 0 })
   })
 })
 
