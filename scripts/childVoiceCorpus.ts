@@ -196,16 +196,26 @@ const warzoneArchive = "/usr/share/games/warzone2100/base.wz"
  * The Nexus villain's lines are left out (processed). Each folder counts as one speaker.
  */
 export const warzoneFolders = ["audio/taunts/taunt1", "audio/taunts/taunt2", "audio/taunts/taunt3", "audio/tutorial", "audio/memressp/cmndrvoc", "audio/memressp/missmesg", "audio/vtoltalk"] as const
-const warzoneEntries = async () => (existsSync(warzoneArchive) ? (await execa("unzip", ["-Z1", warzoneArchive])).stdout.split("\n") : [])
-const warzoneLines = (entries: ReadonlyArray<string>, folder: string) =>
-  entries.filter((n) => n.startsWith(`${folder}/`) && /\.(ogg|wav)$/.test(n)).sort()
+
+/** The entry names of a game's zip archive (none when the package is not installed). */
+const archiveEntries = async (archive: string) => (existsSync(archive) ? (await execa("unzip", ["-Z1", archive])).stdout.split("\n") : [])
+const audioUnder = (entries: ReadonlyArray<string>, prefix: string) =>
+  entries.filter((n) => n.startsWith(prefix) && /\.(ogg|wav)$/.test(n)).sort()
 /** Extracts the lines into a folder beside the output and joins them (the zip stays as Debian ships it). */
-const warzoneFiles = (entries: ReadonlyArray<string>) => async (wav: string) => {
+const archiveLines = (archive: string, entries: ReadonlyArray<string>) => async (wav: string) => {
   const dir = `${wav}.zip.d`
   mkdirSync(dir, { recursive: true })
-  await execa("unzip", ["-o", "-j", "-qq", warzoneArchive, ...entries, "-d", dir])
+  await execa("unzip", ["-o", "-j", "-qq", archive, ...entries, "-d", dir])
   await lines(entries.map((l) => join(dir, l.slice(l.lastIndexOf("/") + 1))))(wav)
 }
+
+const zeroAdArchive = "/usr/share/games/0ad/mods/public/public.zip"
+/**
+ * 0 A.D.'s citizen voices (0ad-data, CC-BY-SA-3.0, inside public.zip): a woman and a man per language (Ancient
+ * Greek, Latin, Meroitic for the Napatans, Old Persian), short acted lines of one or two words ("yes?", "to
+ * arms!"). The sixth round's fresh test speakers: all of them on the test side, nothing of the package anywhere else.
+ */
+export const zeroAdVoices = [["greek", "grc"], ["latin", "la"], ["napatan", "xmr"], ["persian", "peo"]] as const
 
 export const baseRecordings = async (): Promise<Array<BaseRecording>> => {
   const out: Array<BaseRecording> = []
@@ -280,10 +290,18 @@ export const baseRecordings = async (): Promise<Array<BaseRecording>> => {
       add({ id: `fish-cs-${character}-${i}`, speaker: `fish-cs-${character}`, sex: "by-f0", real: true, language: "cs", split: "train", source: "fillets-ng-data-cs", licence: "GPL-2+", make: files(lines) }))
   }
   // Fourth round of issue 11: more acted adult voices, train side only (no speaker of this package is on the test side).
-  const inArchive = await warzoneEntries()
+  const inWarzone = await archiveEntries(warzoneArchive)
   for (const folder of warzoneFolders) {
-    chunks(warzoneLines(inArchive, folder), 16).forEach((entries, i) =>
-      add({ id: `wz-${folder.slice(folder.lastIndexOf("/") + 1)}-${i}`, speaker: `wz-${folder.slice(folder.lastIndexOf("/") + 1)}`, sex: "by-f0", real: true, language: "en", split: "train", source: "warzone2100-data (base.wz audio)", licence: "GPL-2+", dropAboveF0Hz: 300, round: 4, make: warzoneFiles(entries) }))
+    chunks(audioUnder(inWarzone, `${folder}/`), 16).forEach((entries, i) =>
+      add({ id: `wz-${folder.slice(folder.lastIndexOf("/") + 1)}-${i}`, speaker: `wz-${folder.slice(folder.lastIndexOf("/") + 1)}`, sex: "by-f0", real: true, language: "en", split: "train", source: "warzone2100-data (base.wz audio)", licence: "GPL-2+", dropAboveF0Hz: 300, round: 4, make: archiveLines(warzoneArchive, entries) }))
+  }
+  // Sixth round: fresh test speakers nobody has scored (the earlier test side is the sixth round's validation side).
+  const inZeroAd = await archiveEntries(zeroAdArchive)
+  for (const [folder, language] of zeroAdVoices) {
+    for (const sex of ["female", "male"] as const) {
+      chunks(audioUnder(inZeroAd, `audio/voice/${folder}/civ/civ_${sex}_`), 8).forEach((entries, i) =>
+        add({ id: `0ad-${folder}-${sex}-${i}`, speaker: `0ad-${folder}-${sex}`, sex, real: true, language, split: "test", source: "0ad-data (public.zip audio/voice)", licence: "CC-BY-SA-3.0", dropAboveF0Hz: 300, round: 6, make: archiveLines(zeroAdArchive, entries) }))
+    }
   }
   return out
 }
