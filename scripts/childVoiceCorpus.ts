@@ -110,8 +110,10 @@ export interface BaseRecording {
    * into a cartoon, not a natural adult voice (the rule was fixed before any figure with these voices was seen).
    */
   readonly dropAboveF0Hz?: number
-  /** The round of issue 11 that added it (absent: rounds 1-3); `--round3` leaves later ones out to reproduce the shipped model. */
+  /** The round of issue 11 that added it (absent: rounds 1-3); `--roundN` leaves later ones out to reproduce that round. */
   readonly round?: number
+  /** A test speaker scored once as a round's fresh test side and trained on from this round on (the audio stays under `split`). */
+  readonly trainFrom?: number
   readonly make: (wav: string) => Promise<void>
 }
 
@@ -213,8 +215,37 @@ const zeroAdArchive = "/usr/share/games/0ad/mods/public/public.zip"
 /**
  * 0 A.D.'s citizen voices (0ad-data, CC-BY-SA-3.0, inside public.zip): a woman and a man per language (Ancient
  * Greek, Latin, Meroitic for the Napatans, Old Persian), short acted lines of one or two words ("yes?", "to
- * arms!"). The sixth round's fresh test speakers: all of them on the test side, nothing of the package anywhere else.
+ * arms!"). The sixth round's fresh test speakers (all of them, nothing of the package elsewhere); trained on from the
+ * seventh round, once scored.
  */
+const megaGlestTechs = "/usr/share/games/megaglest/techs/megapack"
+/**
+ * Units whose sounds are no human voice or a processed one (monsters, animals, machines, spirits), left out by name
+ * before any figure was seen.
+ */
+const notHumanVoices = new Set(["anubis_warrior", "mummy", "chicken", "bull", "thunderbird", "behemoth", "dragon", "evil_dragon", "ghost_armor", "drake", "wild_sow", "genie", "snake_basket", "flying_carpet", "eagle_pillar", "airship", "battle_machine", "ornithopter", "golem", "daemon", "tower", "catapult", "ram", "ballista", "cow", "pig"])
+/**
+ * MegaGlest's voiced units (megaglest-data, CC-BY-SA-3.0): the acknowledgement and selection lines ("yes, my lord",
+ * well under a second each), of the units in each faction and of the voices the factions share (commondata). Each
+ * unit counts as one speaker, sex by F0. The seventh round's fresh test speakers.
+ */
+const megaGlestUnits = () => {
+  if (!existsSync(megaGlestTechs)) return []
+  const voiced = (dir: string, unit: string) =>
+    existsSync(dir) ? readdirSync(dir).filter((f) => f.startsWith(`${unit}_`) && /_(ack|select)\d*\.(wav|ogg)$/.test(f)).sort().map((f) => join(dir, f)) : []
+  const factions = readdirSync(join(megaGlestTechs, "factions")).sort().flatMap((faction) =>
+    readdirSync(join(megaGlestTechs, "factions", faction, "units")).sort().map((unit) => {
+      const dir = join(megaGlestTechs, "factions", faction, "units", unit, "sounds")
+      // A unit's files may be named after a shorter name (cudgel_lady's are cudgel_*): every prefix of its sounds.
+      const names = existsSync(dir) ? [...new Set(readdirSync(dir).filter((f) => /_(ack|select)\d*\.(wav|ogg)$/.test(f)).map((f) => f.replace(/_(ack|select)\d*\.(wav|ogg)$/, "")))] : []
+      return { name: `${faction}-${unit}`, unit, lines: names.flatMap((n) => voiced(dir, n)) }
+    }))
+  const common = join(megaGlestTechs, "commondata", "sounds")
+  const shared = [...new Set(readdirSync(common).filter((f) => /_(ack|select)\d*\.(wav|ogg)$/.test(f)).map((f) => f.replace(/_(ack|select)\d*\.(wav|ogg)$/, "")))].sort()
+    .map((unit) => ({ name: `common-${unit}`, unit, lines: voiced(common, unit) }))
+  return [...factions, ...shared].filter((u) => u.lines.length > 0 && !notHumanVoices.has(u.unit))
+}
+
 export const zeroAdVoices = [["greek", "grc"], ["latin", "la"], ["napatan", "xmr"], ["persian", "peo"]] as const
 
 export const baseRecordings = async (): Promise<Array<BaseRecording>> => {
@@ -300,8 +331,13 @@ export const baseRecordings = async (): Promise<Array<BaseRecording>> => {
   for (const [folder, language] of zeroAdVoices) {
     for (const sex of ["female", "male"] as const) {
       chunks(audioUnder(inZeroAd, `audio/voice/${folder}/civ/civ_${sex}_`), 8).forEach((entries, i) =>
-        add({ id: `0ad-${folder}-${sex}-${i}`, speaker: `0ad-${folder}-${sex}`, sex, real: true, language, split: "test", source: "0ad-data (public.zip audio/voice)", licence: "CC-BY-SA-3.0", dropAboveF0Hz: 300, round: 6, make: archiveLines(zeroAdArchive, entries) }))
+        add({ id: `0ad-${folder}-${sex}-${i}`, speaker: `0ad-${folder}-${sex}`, sex, real: true, language, split: "test", source: "0ad-data (public.zip audio/voice)", licence: "CC-BY-SA-3.0", dropAboveF0Hz: 300, round: 6, trainFrom: 7, make: archiveLines(zeroAdArchive, entries) }))
     }
+  }
+  // Seventh round: fresh test speakers again, every voiced MegaGlest unit (the whole package on the test side).
+  for (const unit of megaGlestUnits()) {
+    chunks(unit.lines, 8).forEach((group, i) =>
+      add({ id: `mg-${unit.name}-${i}`, speaker: `mg-${unit.name}`, sex: "by-f0", real: true, language: "en", split: "test", source: "megaglest-data (unit voices)", licence: "CC-BY-SA-3.0", dropAboveF0Hz: 300, round: 7, make: lines(group) }))
   }
   return out
 }

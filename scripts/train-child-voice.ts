@@ -10,7 +10,7 @@
  *   apt-get install -y sox ffmpeg espeak-ng festival festival-czech festvox-czech-krb festvox-czech-dita \
  *     festvox-czech-machac festvox-czech-ph festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts festvox-italp16k \
  *     festvox-itapc16k festvox-suopuhe-lj festvox-suopuhe-mv festvox-ca-ona-hts codec2-examples pocketsphinx-testdata \
- *     alsa-utils fillets-ng-data-cs fillets-ng-data-nl warzone2100-data 0ad-data
+ *     alsa-utils fillets-ng-data-cs fillets-ng-data-nl warzone2100-data 0ad-data megaglest-data
  * Never add asterisk-core-sounds-* or other Asterisk prompt packages: a hidden judge set is made of them. Nor
  * klettres-data (letters and syllables read by children and adults): the issue's second hidden set has that make-up.
  *
@@ -58,16 +58,18 @@ const forcedSetting = settingAt >= 0 ? Object.fromEntries(args[settingAt + 1]!.s
  *   --round5  the fifth round's candidate: the fourth round's corpus plus an 8 kHz twin of every variant
  *             (eightKHzTwin), the setting fixed beforehand (the one shipped since the second round), the balanced
  *             operating point; not shipped by its rule;
- *   default   the sixth round: the fifth round's model, its operating point chosen on the validation side (the
- *             earlier test side, looked at in five rounds) and the figures given on fresh test speakers (0 A.D.).
+ *   --round6  the fifth round's model, its operating point chosen on the validation side (the earlier test side,
+ *             looked at in five rounds), scored on fresh test speakers (0 A.D.); not shipped by its rule;
+ *   default   the seventh round: 0 A.D.'s voices join the train side, the validation side stays, and fresh test
+ *             speakers again (MegaGlest's unit voices).
  */
-const roundMade = args.includes("--round3") ? 3 : args.includes("--round4") ? 4 : args.includes("--round5") ? 5 : 6
+const roundMade = args.includes("--round3") ? 3 : args.includes("--round4") ? 4 : args.includes("--round5") ? 5 : args.includes("--round6") ? 6 : 7
 const round3 = roundMade === 3
 /** The fourth round chose by out-of-fold precision against real adults; the others by the balanced recordings rule. */
 const precisionRule = roundMade === 4
 /** The fifth round's setting, fixed before its run: the only one it fits (no grid, so no choice made on figures). */
 const fifthRoundSetting = { hiddenUnits: 8, l2: 0.1, realAdultWeight: 3, featureSet: "all" }
-/** Sixth round: the earlier test side becomes the validation side and fresh speakers the test side. */
+/** From the sixth round: the earlier test side is the validation side, and each round's fresh speakers the test side. */
 const freshTest = roundMade >= 6
 const frameSeconds = 512 / 16000
 
@@ -451,6 +453,9 @@ const validationPoint = (items: ReadonlyArray<Item>, score: (s: Item) => number)
   return { threshold: best.threshold, seconds: best.seconds, share: best.share, holds: holding.length > 0 }
 }
 
+/** Where a base recording is in this round: an earlier round's fresh test speakers are trained on from `trainFrom`. */
+const sideOf = (b: BaseRecording) => (b.trainFrom !== undefined && roundMade >= b.trainFrom ? "train" : b.split)
+
 // ---------------------------------------------------------------- the run
 const program = Effect.gen(function* () {
   const started = Date.now()
@@ -512,10 +517,10 @@ const program = Effect.gen(function* () {
   const items: Array<Item> = variants.flatMap((v) =>
     itemsOf(v, sex(v.base), (JSON.parse(readFileSync(framesFile(v), "utf8")) as Array<Array<StoredFrame>>).map((frames) => ({ frames: frames.map(loadFrame) }))))
   process.stderr.write(`${items.length} items measured (${elapsed()})\n`)
-  const train = items.filter((s) => s.variant.base.split === "train")
-  const isFresh = (s: Item) => s.variant.base.round === 6
-  const validation = freshTest ? items.filter((s) => s.variant.base.split === "test" && !isFresh(s)) : []
-  const test = items.filter((s) => s.variant.base.split === "test" && (!freshTest || isFresh(s)))
+  const train = items.filter((s) => sideOf(s.variant.base) === "train")
+  const isFresh = (s: Item) => s.variant.base.round === roundMade
+  const validation = freshTest ? items.filter((s) => sideOf(s.variant.base) === "test" && !isFresh(s)) : []
+  const test = items.filter((s) => sideOf(s.variant.base) === "test" && (!freshTest || isFresh(s)))
   const trainSpeakers = new Set(train.map((s) => s.speaker))
   const overlap = [...validation, ...test].filter((s) => trainSpeakers.has(s.speaker))
   if (overlap.length > 0) throw new Error(`speakers on both sides: ${[...new Set(overlap.map((s) => s.speaker))].join(", ")}`)
@@ -709,7 +714,7 @@ const program = Effect.gen(function* () {
     },
     ...(validationChoice === null ? {} : {
       validation: {
-        note: "the earlier test side (speakers unchanged since the first round, looked at in five rounds, with their 8 kHz twins), on which the sixth round chose the threshold and curate minimums; these figures are not independent of that choice",
+        note: "the earlier test side (speakers unchanged since the first round, looked at in five rounds, with their 8 kHz twins), on which this round chose the threshold and curate minimums; these figures are not independent of that choice",
         rule: "the best recordings F1 among thresholds (0.005 apart), minimum child seconds (1-8) and shares (0.15-0.25) where recordings precision against real women's and against real men's recordings is each >= 0.98 (the lowest threshold on a tie); if none holds it, the pair with the highest lower precision",
         precisionHeld: validationChoice.holds,
         model: figuresOn(validation, score, validationChoice),
@@ -753,7 +758,7 @@ const program = Effect.gen(function* () {
     thresholds: { child: threshold },
     features: segmentFeatureNames,
     training: {
-      regenerate: `npx tsx scripts/train-child-voice.ts${roundMade === 6 ? "" : ` --round${roundMade}`}${forcedSetting === null ? "" : ` --setting ${args[settingAt + 1]}`} (apt packages in its header; without --setting it ships the rule's pick); writes this card and the ONNX file; about 30 minutes on 2 busy cores the first time (making and measuring the audio), then 25-35 minutes for the 8-setting grid with nested figures`,
+      regenerate: `npx tsx scripts/train-child-voice.ts${roundMade === 7 ? "" : ` --round${roundMade}`}${forcedSetting === null ? "" : ` --setting ${args[settingAt + 1]}`} (apt packages in its header; without --setting it ships the rule's pick); writes this card and the ONNX file; about 30 minutes on 2 busy cores the first time (making and measuring the audio), then 25-35 minutes for the 8-setting grid with nested figures`,
       method: `${members} networks, each one hidden layer of ${hiddenUnits} tanh units over the standardised features and a sigmoid output, fitted on a bootstrap sample of the train speakers and averaged in logits (one layer of ${members * hiddenUnits} units in the ONNX file); full-batch Adam, ${iterations} steps, L2 ${l2}, seeded initial weights; classes weigh the same, and speakers within a class, except that each real adult speaker counts ${realAdultWeight} times a synthetic one`,
       childProxies: `adult recordings with F0 and formants raised together by sox pitch (WSOLA + resampling, a vocal-tract-length warp): women +${proxyCents.female.join("..+")} cents, men +${proxyCents.male.join("..+")} cents, covering 5-9-year-olds; not from espeak-ng voices`,
       adultVariation: `each adult recording also once shifted within adult range (women +${adultRaiseCents.female.join("..+")} cents, men ${adultRaiseCents.male.join("..+")} cents), labelled adult`,
@@ -826,7 +831,7 @@ const program = Effect.gen(function* () {
   ]))
 
   const group = (v: Variant) => (v.base.child ? "real child" : v.child ? "child proxy" : `${v.base.real ? "real" : "synthetic"} adult ${sex(v.base) === "female" ? "woman" : "man"}`)
-  const labels = ["file,child,group,speaker,language,condition", ...variants.filter((v) => v.base.split === "test").map((v) =>
+  const labels = ["file,child,group,speaker,language,condition", ...variants.filter((v) => sideOf(v.base) === "test").map((v) =>
     `${variantWav(v)},${v.child ? "yes" : "no"},${group(v)},${v.base.speaker},${v.base.language},${v.condition}`)]
   writeFileSync(join(cache, "test", "labels.csv"), labels.join("\n") + "\n")
 
