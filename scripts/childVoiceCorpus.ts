@@ -10,7 +10,9 @@
  *     cents, which puts F0 (about 200-300 Hz) and formants where 5-9-year-olds have them (child).
  * Each variant then goes through one YouTube-like condition (music bed, noise, reverberation, opus or aac round
  * trip, telephone band, or none) at a random loudness. All choices come from a PRNG seeded by the variant's id,
- * so the corpus is the same on every run with the same package versions.
+ * so the corpus is the same on every run with the same package versions. From the fifth round every variant also has
+ * an 8 kHz twin (eightKHzTwin). Later rounds add sources (`round`); fresh test speakers of one round may be trained on
+ * from a later one (`trainFrom`, see sideIn).
  */
 import { execa } from "execa"
 import { createHash } from "node:crypto"
@@ -116,6 +118,11 @@ export interface BaseRecording {
   readonly trainFrom?: number
   readonly make: (wav: string) => Promise<void>
 }
+
+/** Whether a recording is part of a round's corpus (absent `round`: rounds 1-3). */
+export const inRound = (b: BaseRecording, round: number) => (b.round ?? 3) <= round
+/** Where a recording is in a round: a round's fresh test speakers are trained on from their `trainFrom` round. */
+export const sideIn = (b: BaseRecording, round: number): Split => (b.trainFrom !== undefined && round >= b.trainFrom ? "train" : b.split)
 
 const to16k = (inputs: ReadonlyArray<string>, output: string, ...effects: Array<string>) =>
   execa("sox", ["-R", ...inputs, "-r", "16000", "-c", "1", "-b", "16", output, ...effects]).then(() => undefined)

@@ -34,7 +34,7 @@ import { SileroVad } from "../src/analyze/SileroVad.js"
 import { SpokenLanguage } from "../src/analyze/SpokenLanguage.js"
 import { type FrameFeatures, mfccCount, segmentFeatureNames, summariseSegment } from "../src/analyze/voiceFeatures.js"
 import { defaultConfig } from "../src/domain/Config.js"
-import { type BaseRecording, baseRecordings, conditions, eightKHzTwin, makeMusicBed, makeVariant, proxyCents, adultRaiseCents, rng, type Variant, variantsOf } from "./childVoiceCorpus.js"
+import { type BaseRecording, baseRecordings, conditions, eightKHzTwin, inRound, sideIn, makeMusicBed, makeVariant, proxyCents, adultRaiseCents, rng, type Variant, variantsOf } from "./childVoiceCorpus.js"
 import * as ort from "onnxruntime-node"
 import { averageNetworks, logisticOnnx, type LogisticModel } from "./onnxLogistic.js"
 
@@ -453,16 +453,13 @@ const validationPoint = (items: ReadonlyArray<Item>, score: (s: Item) => number)
   return { threshold: best.threshold, seconds: best.seconds, share: best.share, holds: holding.length > 0 }
 }
 
-/** Where a base recording is in this round: an earlier round's fresh test speakers are trained on from `trainFrom`. */
-const sideOf = (b: BaseRecording) => (b.trainFrom !== undefined && roundMade >= b.trainFrom ? "train" : b.split)
-
 // ---------------------------------------------------------------- the run
 const program = Effect.gen(function* () {
   const started = Date.now()
   const elapsed = () => `${((Date.now() - started) / 1000).toFixed(0)} s`
   mkdirSync(join(cache, "base"), { recursive: true })
   const musicBed = yield* Effect.promise(() => makeMusicBed(join(cache, "music")))
-  const allBases = (yield* Effect.promise(() => baseRecordings())).filter((b) => (b.round ?? 3) <= roundMade)
+  const allBases = (yield* Effect.promise(() => baseRecordings())).filter((b) => inRound(b, roundMade))
   const baseWav = (b: BaseRecording) => join(cache, "base", `${b.id}.wav`)
   yield* Effect.forEach(allBases, (b) => Effect.promise(async () => {
     if (!existsSync(baseWav(b))) await b.make(baseWav(b))
@@ -517,6 +514,7 @@ const program = Effect.gen(function* () {
   const items: Array<Item> = variants.flatMap((v) =>
     itemsOf(v, sex(v.base), (JSON.parse(readFileSync(framesFile(v), "utf8")) as Array<Array<StoredFrame>>).map((frames) => ({ frames: frames.map(loadFrame) }))))
   process.stderr.write(`${items.length} items measured (${elapsed()})\n`)
+  const sideOf = (b: BaseRecording) => sideIn(b, roundMade)
   const train = items.filter((s) => sideOf(s.variant.base) === "train")
   const isFresh = (s: Item) => s.variant.base.round === roundMade
   const validation = freshTest ? items.filter((s) => sideOf(s.variant.base) === "test" && !isFresh(s)) : []
