@@ -2,7 +2,7 @@ import * as Entity from "@effect/cluster/Entity"
 import { Rpc } from "@effect/rpc"
 import { Cause, Clock, Duration, Effect, Layer, Ref, Schema } from "effect"
 import { HostKeepsRefusing, RequestPacer } from "../download/RequestPacer.js"
-import { answered, initialPace, type PacePolicy, refused, reserveStart } from "../download/requestPace.js"
+import { answered, initialPace, type PacePolicy, type PaceState, refused, reserveStart } from "../download/requestPace.js"
 
 /**
  * How long a download waits for its egress's pace before going on without it: a round trip takes 10–70 ms (measured
@@ -77,44 +77,61 @@ export const EgressPaceLive = EgressPace.toLayer(Effect.gen(function* () {
   }
 }))
 
+/** One egress's client of the pace entity. */
+type PaceClient = ReturnType<Effect.Effect.Success<typeof EgressPace.client>>
+
 /**
  * This runner's RequestPacer when downloads go through the cluster: every take, refusal and answer goes to the
- * egress's entity. A cluster that cannot be reached is a defect here (the runner is broken, not the video).
+ * egress's entity. While the entity cannot be reached (its shard moving to another runner), the runner paces on its
+ * own, by the in-process pacer's rules (requestPace.ts) on what it last heard from the entity: a refusal then still
+ * pauses this runner's starts, and refusals in a row still end in giving up.
  */
-export const clusterRequestPacerLayer = (egress: string, policy: PacePolicy) =>
-  Layer.effect(RequestPacer, Effect.gen(function* () {
-    const pace = (yield* EgressPace.client)(egress)
+export const clusterRequestPacer = (pace: PaceClient, egress: string, policy: PacePolicy) =>
+  Effect.gen(function* () {
+    // This runner's view of the pace: the entity's answers as they come, and its own decisions while it is away.
+    const own = yield* Ref.make(initialPace)
+    const onOwn = <A>(decide: (state: PaceState, now: number) => readonly [A, PaceState]) =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) => Ref.modify(own, (state) => decide(state, now)))
     // While the egress moves to another runner (its owner died), a request waits for it at most this long, then
-    // goes at this runner's own spacing: politeness, not correctness, so a download never hangs on it.
+    // goes on this runner's own pace: politeness, not correctness, so a download never hangs on it.
     const unreachable = (what: string) => <A, E, R>(ask: Effect.Effect<A, E, R>, fallback: Effect.Effect<A>) =>
       askOrElse(ask, askWait, fallback, (why) => Effect.logWarning(`the pace of ${egress} did not answer ${what} (${why}); going on without it`))
     // A pause decided while this request waits is not seen here (the in-process pacer re-checks): a start already
     // reserved goes ahead, and its refusal, if any, counts as the same refusal (requestPace.ts).
     const take = Effect.gen(function* () {
       const startAt = yield* unreachable("a start")(
-        pace.Take({ policy }),
-        Effect.sleep(Duration.millis(policy.intervalMs)).pipe(Effect.zipRight(Clock.currentTimeMillis))
+        pace.Take({ policy }).pipe(Effect.tap((at) => Ref.update(own, (s) => ({ ...s, nextStartAt: Math.max(s.nextStartAt, at + policy.intervalMs) })))),
+        onOwn((state, now) => reserveStart(state, now, policy))
       )
       const now = yield* Clock.currentTimeMillis
       if (startAt > now) yield* Effect.sleep(Duration.millis(startAt - now))
       return startAt
     })
-    return {
+    return RequestPacer.of({
       take,
       refused: (startedAt: number, reason: string) =>
         Effect.gen(function* () {
           const verdict = yield* unreachable("a refusal")(
-            pace.Refused({ policy, startedAt }),
-            Effect.succeed({ _tag: "Pause" as const, untilMs: startedAt + policy.firstPauseMs, pauseMs: policy.firstPauseMs })
+            pace.Refused({ policy, startedAt }).pipe(Effect.tap((v) =>
+              v._tag === "Pause"
+                ? onOwn((s, now) => [undefined, { nextStartAt: Math.max(s.nextStartAt, v.untilMs), pausedUntil: Math.max(s.pausedUntil, v.untilMs), pauseMs: v.pauseMs, pausedAt: now }])
+                : Effect.void
+            )),
+            onOwn((state, now) => refused(state, now, startedAt, policy))
           )
           if (verdict._tag === "GiveUp") return yield* new HostKeepsRefusing({ reason, pausedSeconds: Math.round(verdict.pausedMs / 1000) })
           yield* Effect.logWarning(
             `the host refused a request through ${egress} (${reason}): every runner on it pauses until ${new Date(verdict.untilMs).toISOString()}`
           )
         }),
-      answered: (startedAt: number) => unreachable("an answer")(pace.Answered({ startedAt }), Effect.void)
-    }
-  }))
+      answered: (startedAt: number) =>
+        Ref.update(own, (s) => answered(s, startedAt)).pipe(Effect.zipRight(unreachable("an answer")(pace.Answered({ startedAt }), Effect.void)))
+    })
+  })
+
+/** clusterRequestPacer as the runner's RequestPacer, on the egress's entity. */
+export const clusterRequestPacerLayer = (egress: string, policy: PacePolicy) =>
+  Layer.effect(RequestPacer, Effect.flatMap(EgressPace.client, (client) => clusterRequestPacer(client(egress), egress, policy)))
 
 /**
  * Makes the egress's entity live before the first download needs it: the first message to an entity waits for its

@@ -1,8 +1,5 @@
 import { Cause, Clock, Duration, Effect, Exit } from "effect"
-import { restartDelay } from "../pipeline/stageWorkers.js"
-
-/** The manifest's own errors: the shared database was unreachable, or another runner changed a row first. */
-const manifestErrorTags: ReadonlySet<string> = new Set(["ManifestQueryError", "VideoNotFound", "IllegalTransition", "ClaimLost"])
+import { isManifestError, restartDelay } from "../pipeline/stageWorkers.js"
 
 /** What a runner does when one of its stage loops stopped, and why. */
 export type AfterStageStopped =
@@ -19,10 +16,8 @@ export type AfterStageStopped =
  */
 export const afterStageStopped = (cause: Cause.Cause<unknown>): AfterStageStopped => {
   const failure = Cause.failureOption(cause)
-  if (failure._tag === "Some") {
-    const tag = (failure.value as { _tag?: unknown } | null)?._tag
-    return typeof tag === "string" && manifestErrorTags.has(tag) ? { _tag: "Restart", why: "database" } : { _tag: "Stop" }
-  }
+  // The manifest's own errors: the shared database was unreachable, or another runner changed a row first.
+  if (failure._tag === "Some") return isManifestError(failure.value) ? { _tag: "Restart", why: "database" } : { _tag: "Stop" }
   if (Cause.isInterruptedOnly(cause)) return { _tag: "Restart", why: "interrupted elsewhere" }
   return { _tag: "Restart", why: "defect" }
 }

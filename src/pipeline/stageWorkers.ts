@@ -199,6 +199,9 @@ export const runClaimingStage = <A, E, R>(spec: ClaimingStageSpec<A, E, R>) =>
 
 const manifestErrorTags: ReadonlySet<string> = new Set<ManifestError["_tag"]>(["ManifestQueryError", "VideoNotFound", "IllegalTransition", "ClaimLost"])
 
-/** Manifest errors are not a video's failure: they stop the stage (or, for a lost claim, are logged above). */
-const isManifestError = <E>(error: E | ManifestError): error is ManifestError =>
+/**
+ * Manifest errors are not a video's failure: they stop the stage (or, for a lost claim, are logged above); a cluster
+ * runner starts the stage again (src/cluster/stageSupervision.ts).
+ */
+export const isManifestError = <E>(error: E | ManifestError): error is ManifestError =>
   typeof error === "object" && error !== null && manifestErrorTags.has((error as { _tag?: string })._tag ?? "")

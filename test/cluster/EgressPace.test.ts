@@ -1,8 +1,8 @@
 import * as Entity from "@effect/cluster/Entity"
 import * as ShardingConfig from "@effect/cluster/ShardingConfig"
 import { describe, expect, it } from "@effect/vitest"
-import { Cause, Effect, Exit, Fiber, FiberId, TestClock } from "effect"
-import { askOrElse, EgressPace, EgressPaceLive } from "../../src/cluster/EgressPace.js"
+import { Cause, Effect, Either, Exit, Fiber, FiberId, TestClock } from "effect"
+import { askOrElse, clusterRequestPacer, EgressPace, EgressPaceLive } from "../../src/cluster/EgressPace.js"
 
 const policy = { intervalMs: 1000, firstPauseMs: 5000, maxPauseMs: 80_000 }
 
@@ -60,4 +60,69 @@ describe("an ask of the pace entity", () => {
       yield* TestClock.adjust("1 second")
       expect(Exit.isInterrupted(yield* Fiber.interrupt(fiber))).toBe(true)
     }))
+})
+
+describe("a runner's pace while its egress's entity cannot be reached", () => {
+  // An entity whose every reply breaks: what a runner sees while the egress's shard moves to another runner.
+  const gone = EgressPace.toLayer(Effect.succeed({
+    Take: () => Effect.die(new Error("shard moving")),
+    Refused: () => Effect.die(new Error("shard moving")),
+    Answered: () => Effect.die(new Error("shard moving")),
+    Wake: () => Effect.die(new Error("shard moving"))
+  }))
+  const pacerOn = (layer: typeof gone) =>
+    Effect.gen(function* () {
+      const makeClient = yield* Entity.makeTestClient(EgressPace, layer)
+      return yield* clusterRequestPacer(yield* makeClient("203.0.113.7"), "203.0.113.7", policy)
+    })
+
+  it.scoped("keeps its own spacing, and a refusal pauses its next start", () =>
+    Effect.gen(function* () {
+      const pacer = yield* pacerOn(gone)
+      expect(yield* pacer.take).toBe(0)
+      const second = yield* Effect.fork(pacer.take)
+      yield* TestClock.adjust("1 second")
+      expect(yield* Fiber.join(second)).toBe(1000)
+      yield* pacer.refused(1000, "HTTP 429")
+      const third = yield* Effect.fork(pacer.take)
+      yield* TestClock.adjust("4999 millis")
+      expect(third.unsafePoll()).toBeNull()
+      yield* TestClock.adjust("1 millis")
+      expect(yield* Fiber.join(third)).toBe(6000)
+    }).pipe(Effect.provide(ShardingConfig.layer())))
+
+  it.scoped("gives up when the host keeps refusing, as the entity would", () =>
+    Effect.gen(function* () {
+      const pacer = yield* pacerOn(gone)
+      // Pauses of 5, 10, 20, 40 and 80 s; the sixth refusal in a row would need 160 s, over the 80 s allowed.
+      const verdicts: Array<string> = []
+      for (let i = 0; i < 6; i++) {
+        const startedAt = yield* pacer.take
+        verdicts.push(Either.isLeft(yield* Effect.either(pacer.refused(startedAt, "HTTP 429"))) ? "gave up" : "paused")
+      }
+      expect(verdicts).toEqual(["paused", "paused", "paused", "paused", "paused", "gave up"])
+    }).pipe(Effect.provide(ShardingConfig.layer()), Effect.fork, Effect.tap(() => TestClock.adjust("10 minutes")), Effect.flatMap(Fiber.join)))
+
+  it.scoped("keeps the pause the entity decided when the entity then goes away", () =>
+    Effect.gen(function* () {
+      const makeClient = yield* Entity.makeTestClient(EgressPace, EgressPaceLive)
+      const entity = yield* makeClient("203.0.113.7")
+      let away = false
+      const shardMoving = Effect.die(new Error("shard moving"))
+      const client: typeof entity = {
+        ...entity,
+        Take: (payload) => (away ? shardMoving : entity.Take(payload)),
+        Refused: (payload) => (away ? shardMoving : entity.Refused(payload)),
+        Answered: (payload) => (away ? shardMoving : entity.Answered(payload))
+      } as typeof entity
+      const pacer = yield* clusterRequestPacer(client, "203.0.113.7", policy)
+      expect(yield* pacer.take).toBe(0)
+      yield* pacer.refused(0, "HTTP 429")
+      away = true
+      const next = yield* Effect.fork(pacer.take)
+      yield* TestClock.adjust("4999 millis")
+      expect(next.unsafePoll()).toBeNull()
+      yield* TestClock.adjust("1 millis")
+      expect(yield* Fiber.join(next)).toBe(5000)
+    }).pipe(Effect.provide(ShardingConfig.layer())))
 })
