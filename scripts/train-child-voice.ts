@@ -119,6 +119,8 @@ const storeFrame = (f: FrameFeatures): StoredFrame => [
 ]
 const loadFrame = (a: StoredFrame): FrameFeatures => ({
   f0: a[0], centroid: a[1], rolloff: a[2], band1to3: a[3], band3to5: a[4], energy: a[5], aperiodicity: a[6],
+  // Not cached: the upper band is no model feature (the analyzer reports it per file), so the cache stays valid.
+  upperBand: Number.NaN,
   formants: a[7] === null ? null : Float64Array.from(a[7], (x) => x ?? Number.NaN),
   mfcc: Float32Array.from(a.slice(8, 8 + mfccCount) as Array<number>)
 })

@@ -68,9 +68,17 @@ export class Analyzer extends Context.Tag("kidvoice/Analyzer")<Analyzer, Analyze
           let speechSamples = 0
           // Samples are copied only while someone will read them: the classifier, or the language model until its buffer is full.
           const keepSamples = () => classifier.needsAudio || speechSamples < speech.length
+          // The speech's energy, and the part of it above 4.2 kHz: whether the audio is narrowband (Analysis.upperBandShare).
+          let speechEnergy = 0
+          let upperBandEnergy = 0
           const record = (closed: ReturnType<typeof segmenter.push>) =>
             Effect.gen(function* () {
               if (!closed) return
+              for (const f of closed.frames) {
+                if (f.features === null) continue
+                speechEnergy += f.features.energy
+                upperBandEnergy += f.features.energy * f.features.upperBand
+              }
               const audio = closed.frames.some((f) => f.samples !== null) ? concatSamples(closed.frames) : null
               const score = yield* classifier.scoreSegment({
                 frames: closed.frames.flatMap((f) => (f.features === null ? [] : [f.features])),
@@ -122,7 +130,8 @@ export class Analyzer extends Context.Tag("kidvoice/Analyzer")<Analyzer, Analyze
             languageConfidence: language.confidence,
             languageSource: language.source,
             classifier: classifier.name,
-            segments
+            segments,
+            upperBandShare: speechEnergy > 0 ? upperBandEnergy / speechEnergy : null
           })
         }).pipe(Effect.scoped, Effect.withSpan("Analyzer.analyze", { attributes: { wavPath } }))
 

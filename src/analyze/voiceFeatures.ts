@@ -16,6 +16,11 @@ export interface FrameFeatures {
   /** Shares of the 100–8000 Hz energy in 1–3 kHz (second formant) and 3–5 kHz (higher formants). */
   readonly band1to3: number
   readonly band3to5: number
+  /**
+   * Share of the 100–8000 Hz energy above 4.2 kHz. Not a model feature: near 0 in audio stored at 8 kHz (phone
+   * lines, narrowband uploads), which the analyzer reports because the child-voice model finds few children there.
+   */
+  readonly upperBand: number
   /** Mel-frequency cepstral coefficients 1..mfccCount (c0, the loudness, is left out). */
   readonly mfcc: Float32Array
   readonly energy: number
@@ -29,6 +34,8 @@ export const mfccCount = 12
 const melBands = 26
 const lowHz = 100
 const highHz = 8000
+/** Above an 8 kHz recording's band, with room for the resampler's transition band. */
+const upperBandHz = 4200
 
 const hzToMel = (hz: number) => 2595 * Math.log10(1 + hz / 700)
 const melToHz = (mel: number) => 700 * (10 ** (mel / 2595) - 1)
@@ -96,6 +103,7 @@ export const measureFrame = (pitchWindow: Float32Array, frame: Float32Array, sam
   let centroidTotal = 0
   let band1to3 = 0
   let band3to5 = 0
+  let upperBand = 0
   for (let k = firstBin; k <= lastBin; k++) {
     const power = s.re[k]! * s.re[k]! + s.im[k]! * s.im[k]!
     s.re[k] = power
@@ -107,6 +115,7 @@ export const measureFrame = (pitchWindow: Float32Array, frame: Float32Array, sam
     }
     if (hz >= 1000 && hz < 3000) band1to3 += power
     else if (hz >= 3000 && hz < 5000) band3to5 += power
+    if (hz >= upperBandHz) upperBand += power
   }
   let running = 0
   let rolloff = lastBin * binHz
@@ -138,6 +147,7 @@ export const measureFrame = (pitchWindow: Float32Array, frame: Float32Array, sam
     rolloff,
     band1to3: share(band1to3),
     band3to5: share(band3to5),
+    upperBand: share(upperBand),
     mfcc,
     energy: energy / frame.length,
     // Only voiced frames: formants of a vowel, and half the frames of speech pay nothing for them.

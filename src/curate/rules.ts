@@ -1,4 +1,4 @@
-import type { Analysis } from "../domain/Analysis.js"
+import { type Analysis, narrowbandShare } from "../domain/Analysis.js"
 import type { CurateRules } from "../domain/Config.js"
 
 /**
@@ -22,12 +22,16 @@ const seconds = (value: number) => `${value.toFixed(1)} s`
 
 /**
  * Why little or no speech counted as a child's, in numbers a user can act on: the best segment score against the
- * score a segment needs (a near miss suggests --min-child-score; a low one, an adult or a model that does not hear this voice).
+ * score a segment needs (a near miss suggests --min-child-score; a low one, an adult or a model that does not hear this
+ * voice), and whether the audio is narrowband, where the shipped model is known to miss children (README).
  */
 const scoreHint = (analysis: ChildSpeech, rules: Pick<CurateRules, "minChildScore">) => {
   if (analysis.segments.length === 0) return ""
   const best = analysis.segments.reduce((max, s) => Math.max(max, s.childScore), 0)
-  return ` (best segment child score ${best.toFixed(2)}, a segment counts from ${rules.minChildScore}; ${analysis.segments.length} segments, ${analysis.classifier})`
+  const narrowband = analysis.upperBandShare != null && analysis.upperBandShare < narrowbandShare
+    ? "; the audio has almost nothing above 4 kHz (stored at 8 kHz, as phone recordings are?), where the child-voice model finds few children"
+    : ""
+  return ` (best segment child score ${best.toFixed(2)}, a segment counts from ${rules.minChildScore}; ${analysis.segments.length} segments, ${analysis.classifier}${narrowband})`
 }
 
 /** Curate's verdict on one analyzed video. The first rule that rejects decides; the order is the order people check. */
@@ -51,7 +55,9 @@ export const decide = (analysis: Analysis, rules: CurateRules, transcript: Avail
 }
 
 /** What the child-speech rules read of an analysis (`kidvoice eval` passes recomputed ones to sweep the threshold). */
-export type ChildSpeech = Pick<Analysis, "speechSeconds" | "childSpeechSeconds" | "childShare" | "segments" | "classifier">
+export type ChildSpeech = Pick<Analysis, "speechSeconds" | "childSpeechSeconds" | "childShare" | "segments" | "classifier"> & {
+  readonly upperBandShare?: number | null
+}
 
 /** The per-video child-speech part of curate's verdict: the decision `kidvoice eval` reports a labelled file by. */
 export const childSpeechVerdict = (analysis: ChildSpeech, rules: Pick<CurateRules, "minChildSpeechSeconds" | "minChildShare" | "minChildScore">): Verdict => {

@@ -21,8 +21,21 @@ export class Analysis extends Schema.Class<Analysis>("Analysis")({
   languageConfidence: Schema.Number,
   languageSource: Schema.String,
   classifier: Schema.String,
-  segments: Schema.Array(SpeechSegment)
+  segments: Schema.Array(SpeechSegment),
+  /**
+   * Share of the speech's energy above 4.2 kHz; near 0 when the audio was stored at 8 kHz (phone recordings,
+   * narrowband uploads), where the child-voice model finds few children. Null without speech, and in analyses
+   * recorded before it was measured.
+   */
+  upperBandShare: Schema.optionalWith(Schema.NullOr(Schema.Number), { default: () => null })
 }) {}
+
+/**
+ * Below this upper-band share the audio carries nothing above 4 kHz: an 8 kHz recording, whatever its container
+ * says. Measured on the detector's corpus: 8 kHz copies (plain, mu-law, telephone band) 1e-8 to 1.1e-5 (70 files),
+ * wideband speech 3e-4 to 0.27 (a man under a music bed lowest), codec2's 8 kHz recordings 1e-6.
+ */
+export const narrowbandShare = 1e-4
 
 /**
  * A recording's speech and child speech when segments count as a child's from `threshold`: what the analyzer

@@ -30,7 +30,7 @@ const cardWith = (change: (card: Record<string, any>) => void) =>
     return join(dir, "card.json")
   })
 
-const voicedFrame = (f0: number) => ({ f0, centroid: 1200, rolloff: 3500, band1to3: 0.3, band3to5: 0.1, mfcc: new Float32Array(12), energy: 1, formants: null, aperiodicity: 0.05 })
+const voicedFrame = (f0: number) => ({ f0, centroid: 1200, rolloff: 3500, band1to3: 0.3, band3to5: 0.1, upperBand: 0.05, mfcc: new Float32Array(12), energy: 1, formants: null, aperiodicity: 0.05 })
 
 const score = (audio: Float32Array | null) =>
   Effect.flatMap(ChildVoiceClassifier, (c) => c.scoreSegment({ frames: [voicedFrame(310), voicedFrame(290)], audio }))

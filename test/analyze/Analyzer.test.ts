@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Context, Effect, Layer } from "effect"
+import { execa } from "execa"
 import { copyFileSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { Analyzer } from "../../src/analyze/Analyzer.js"
@@ -8,6 +9,7 @@ import { loadModel, modelsDir } from "../../src/analyze/ModelCard.js"
 import { SileroVad } from "../../src/analyze/SileroVad.js"
 import { SpokenLanguage } from "../../src/analyze/SpokenLanguage.js"
 import { measureFrame } from "../../src/analyze/voiceFeatures.js"
+import { narrowbandShare } from "../../src/domain/Analysis.js"
 import { defaultConfig } from "../../src/domain/Config.js"
 import { transcodeToWav } from "../../src/media/Ffmpeg.js"
 import { samplesDir } from "../support/cli.js"
@@ -42,6 +44,21 @@ describe("Analyzer", () => {
       expect(adult.childSpeechSeconds).toBe(0)
       expect(music.speechSeconds).toBeLessThan(1)
       expect(child.language).toBe("unknown")
+    }).pipe(Effect.provide(analyzerLayer)))
+
+  it.scoped("measures how much of the speech is above 4 kHz: next to nothing once the audio went through 8 kHz", () =>
+    Effect.gen(function* () {
+      const dir = yield* scopedTempDir("narrowband")
+      const analyzer = yield* Analyzer
+      const wide = yield* wavOf(dir, "child-cs-story.ogg")
+      // The same recording as a phone line or a low-rate upload stores it: 8 kHz, then decoded as any input is.
+      const stored = join(dir, "story-8k.wav")
+      yield* Effect.promise(() => execa("ffmpeg", ["-v", "error", "-nostdin", "-i", wide, "-ar", "8000", stored]))
+      const narrow = join(dir, "story-8k-16k.wav")
+      yield* transcodeToWav(stored, narrow)
+      const [w, n] = [yield* analyzer.analyze(wide, defaultConfig.vad, 0.5), yield* analyzer.analyze(narrow, defaultConfig.vad, 0.5)]
+      expect(w.upperBandShare!).toBeGreaterThan(narrowbandShare * 5)
+      expect(n.upperBandShare!).toBeLessThan(narrowbandShare)
     }).pipe(Effect.provide(analyzerLayer)))
 
   it.scoped("analyses a file longer than one read window whole: three copies give three times the speech", () =>

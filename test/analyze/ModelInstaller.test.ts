@@ -106,7 +106,7 @@ const setUp = (served: Served = {}, entry: { sha256?: string; size?: number; gat
 const left = (dir: string) => (existsSync(dir) ? readdirSync(dir).sort() : [])
 const tone = (seconds: number, amplitude: number) =>
   Float32Array.from({ length: Math.round(seconds * 16000) }, (_, n) => amplitude * Math.sin((2 * Math.PI * 300 * n) / 16000))
-const frame = { f0: 300, centroid: 1200, rolloff: 3500, band1to3: 0.3, band3to5: 0.1, mfcc: new Float32Array(12), energy: 1, formants: null, aperiodicity: 0.05 }
+const frame = { f0: 300, centroid: 1200, rolloff: 3500, band1to3: 0.3, band3to5: 0.1, upperBand: 0.05, mfcc: new Float32Array(12), energy: 1, formants: null, aperiodicity: 0.05 }
 
 describe("installModel: trust on first use", () => {
   it.scoped("a first install records sha256 and size in the lock and fills the cards; the installed models load and run with the analyzer's loader; again, nothing is downloaded", () =>

@@ -16,6 +16,7 @@ const frame = (f0: number | null, energy = 1, centroid = 1000, formantScale = 1)
   rolloff: 2000,
   band1to3: 0.3,
   band3to5: 0.1,
+  upperBand: 0.05,
   mfcc: Float32Array.from({ length: mfccCount }, (_, k) => k + centroid / 1000),
   energy,
   formants: f0 === null ? null : Float64Array.from([500, 1500, 2500], (hz) => hz * formantScale),
@@ -39,6 +40,12 @@ describe("measureFrame", () => {
     const tone = measure(harmonicTone(2000, [1]))
     expect(tone.band1to3).toBeGreaterThan(0.95)
     expect(tone.band3to5).toBeLessThan(0.02)
+  })
+
+  it("measures the share of the energy above 4.2 kHz: a 6 kHz tone is all there, a 2 kHz tone none of it", () => {
+    expect(measure(harmonicTone(6000, [1])).upperBand).toBeGreaterThan(0.95)
+    expect(measure(harmonicTone(2000, [1])).upperBand).toBeLessThan(0.01)
+    expect(measure(harmonicTone(1000, [1, 0, 0, 0, 0, 1])).upperBand).toBeCloseTo(0.5, 1)
   })
 
   it("finds the pitch of a voiced tone and none in silence", () => {

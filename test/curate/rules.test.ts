@@ -85,6 +85,16 @@ describe("decide", () => {
     const segments = [SpeechSegment.make({ start: 0, end: 4, childScore: 0.31, medianF0: 240 }), SpeechSegment.make({ start: 5, end: 7, childScore: 0.12, medianF0: 180 })]
     const v = decide(analysis({ childSpeechSeconds: 0, childShare: 0, segments, classifier: "child-voice-acoustic" }), rules)
     expect(v.detail).toContain("best segment child score 0.31, a segment counts from 0.5; 2 segments, child-voice-acoustic")
+    expect(v.detail).not.toContain("4 kHz")
+  })
+
+  it("says so when the audio is narrowband (nothing above 4 kHz), where the model finds few children", () => {
+    const segments = [SpeechSegment.make({ start: 0, end: 4, childScore: 0.2, medianF0: 280 })]
+    const rejected = (upperBandShare: number | null) => decide(Analysis.make({ ...good, childSpeechSeconds: 0, childShare: 0, segments, upperBandShare }), rules).detail
+    expect(rejected(0.00002)).toContain("almost nothing above 4 kHz")
+    expect(rejected(0.03)).not.toContain("4 kHz")
+    // Analyses recorded before the share was measured have none: no claim either way.
+    expect(rejected(null)).not.toContain("4 kHz")
   })
 
   describe("with the default rules, per video", () => {
