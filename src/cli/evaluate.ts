@@ -28,6 +28,8 @@ export interface ScoredFile {
   /** The speech's median F0 (the F0-only rule's score); null when nothing was voiced. */
   readonly medianF0: number | null
   readonly speechSeconds: number
+  /** The speech's energy share above 4.2 kHz (Analysis.upperBandShare): near 0 for audio that went through 8 kHz. */
+  readonly upperBandShare: number | null
 }
 
 /** One back-end's figures on the scored files: a model (scores 0..1) or the F0-only rule (scores in Hz). */
@@ -112,7 +114,7 @@ const scoreFile = (entry: LabelledFile, vad: VadSettings, backends: ReadonlyArra
       segments[backend.classifier.name] = analysis.segments
       first ??= analysis
     }
-    return { path: entry.path, child: entry.child, group: entry.group, scores, verdicts, segments, medianF0: fileMedianF0(first!.segments), speechSeconds: first!.speechSeconds } satisfies ScoredFile
+    return { path: entry.path, child: entry.child, group: entry.group, scores, verdicts, segments, medianF0: fileMedianF0(first!.segments), speechSeconds: first!.speechSeconds, upperBandShare: first!.upperBandShare } satisfies ScoredFile
   }).pipe(Effect.scoped)
 
 /**
@@ -228,8 +230,8 @@ const csvField = (value: string) => (/[",\n]/.test(value) ? `"${value.replace(/"
 /** Per-file scores of every back-end, one row a file, for a spreadsheet or a notebook. */
 export const renderEvalCsv = (r: EvalResult): string => {
   const models = r.backends.filter((b) => b.unit === "probability").map((b) => b.name)
-  const header = ["file", "child", "group", "speech_seconds", "median_f0_hz", ...models, ...models.map((m) => `${m} verdict`)]
-  const rows = r.scored.map((f) => [f.path, f.child ? "yes" : "no", f.group ?? "", f.speechSeconds.toFixed(2), f.medianF0?.toFixed(1) ?? "", ...models.map((m) => f.scores[m]!.toFixed(4)),
+  const header = ["file", "child", "group", "speech_seconds", "median_f0_hz", "upper_band_share", ...models, ...models.map((m) => `${m} verdict`)]
+  const rows = r.scored.map((f) => [f.path, f.child ? "yes" : "no", f.group ?? "", f.speechSeconds.toFixed(2), f.medianF0?.toFixed(1) ?? "", f.upperBandShare?.toExponential(2) ?? "", ...models.map((m) => f.scores[m]!.toFixed(4)),
     ...models.map((m) => f.verdicts[m]!.rule)])
   return [header, ...rows].map((row) => row.map(csvField).join(",")).join("\n") + "\n"
 }

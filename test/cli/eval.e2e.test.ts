@@ -41,9 +41,9 @@ describe("kidvoice eval", () => {
       expect(page).toContain("child-cs-story.ogg")
       expect(page).toContain("Back-ends side by side")
       const csv = readFileSync(join(dir, "eval.csv"), "utf8").trim().split("\n")
-      expect(csv[0]).toBe("file,child,group,speech_seconds,median_f0_hz,child-voice-acoustic,child-voice-acoustic verdict")
+      expect(csv[0]).toBe("file,child,group,speech_seconds,median_f0_hz,upper_band_share,child-voice-acoustic,child-voice-acoustic verdict")
       expect(csv).toHaveLength(8)
-      expect(csv.find((line) => line.includes("child-cs-poem.mp3"))).toMatch(/,yes,child \(diphone voice of a boy\),\d+\.\d\d,\d+\.\d,0\.\d{4},accepted$/)
+      expect(csv.find((line) => line.includes("child-cs-poem.mp3"))).toMatch(/,yes,child \(diphone voice of a boy\),\d+\.\d\d,\d+\.\d,\d\.\d\de-\d,0\.\d{4},accepted$/)
       expect(csv.find((line) => line.includes("adult-en-librivox.flac"))).toMatch(/,no,real adult man,.*,child-speech-seconds$/)
     }), 120_000)
 
