@@ -4,7 +4,7 @@ import Database from "better-sqlite3"
 import { execa } from "execa"
 import { Context, Effect, Either, Exit, Fiber, Layer, Metric, MetricState, Scope } from "effect"
 import { join } from "node:path"
-import { Clip } from "../../src/domain/Analysis.js"
+import { Analysis, Clip } from "../../src/domain/Analysis.js"
 import { Manifest } from "../../src/manifest/Manifest.js"
 import { commitBatchSize, lockWaitSeconds } from "../../src/manifest/metrics.js"
 import { candidate, manifestAt, scopedTempDir } from "../support/manifest.js"
@@ -49,10 +49,10 @@ describe("the manifest writer (group commit)", () => {
       yield* Effect.forEach(rows, (row) => manifest.completeDownload(row.id, { audioPath: `/a/${row.id}.wav`, measuredDurationSeconds: 3 }))
       const analyzed = yield* manifest.claim("analyze", 3)
       for (const row of analyzed) {
-        yield* manifest.completeAnalysis(row.id, {
+        yield* manifest.completeAnalysis(row.id, Analysis.make({
           durationSeconds: 3, speechSeconds: 2, childSpeechSeconds: 2, childShare: 1, language: "vi", languageConfidence: 1,
           languageSource: "test", classifier: "test", segments: []
-        } as never)
+        }))
       }
       const clip = (name: string) => Clip.make({ fileName: name, start: 0, end: 1, childScore: 0.9, language: "vi" })
       const [a, b, c] = analyzed.map((r) => r.id)
