@@ -218,13 +218,6 @@ const archiveLines = (archive: string, entries: ReadonlyArray<string>) => async 
   await lines(entries.map((l) => join(dir, l.slice(l.lastIndexOf("/") + 1))))(wav)
 }
 
-const zeroAdArchive = "/usr/share/games/0ad/mods/public/public.zip"
-/**
- * 0 A.D.'s citizen voices (0ad-data, CC-BY-SA-3.0, inside public.zip): a woman and a man per language (Ancient
- * Greek, Latin, Meroitic for the Napatans, Old Persian), short acted lines of one or two words ("yes?", "to
- * arms!"). The sixth round's fresh test speakers (all of them, nothing of the package elsewhere); trained on from the
- * seventh round, once scored.
- */
 const megaGlestTechs = "/usr/share/games/megaglest/techs/megapack"
 /**
  * Units whose sounds are no human voice or a processed one (monsters, animals, machines, spirits), left out by name
@@ -238,21 +231,30 @@ const notHumanVoices = new Set(["anubis_warrior", "mummy", "chicken", "bull", "t
  */
 const megaGlestUnits = () => {
   if (!existsSync(megaGlestTechs)) return []
+  /** An acknowledgement or selection line, `<name>_ack3.wav`: the name before it is whose voice it is. */
+  const voiceLine = /_(ack|select)\d*\.(wav|ogg)$/
+  const voicedNames = (dir: string) => [...new Set(readdirSync(dir).filter((f) => voiceLine.test(f)).map((f) => f.replace(voiceLine, "")))]
   const voiced = (dir: string, unit: string) =>
-    existsSync(dir) ? readdirSync(dir).filter((f) => f.startsWith(`${unit}_`) && /_(ack|select)\d*\.(wav|ogg)$/.test(f)).sort().map((f) => join(dir, f)) : []
+    existsSync(dir) ? readdirSync(dir).filter((f) => f.startsWith(`${unit}_`) && voiceLine.test(f)).sort().map((f) => join(dir, f)) : []
   const factions = readdirSync(join(megaGlestTechs, "factions")).sort().flatMap((faction) =>
     readdirSync(join(megaGlestTechs, "factions", faction, "units")).sort().map((unit) => {
       const dir = join(megaGlestTechs, "factions", faction, "units", unit, "sounds")
       // A unit's files may be named after a shorter name (cudgel_lady's are cudgel_*): every prefix of its sounds.
-      const names = existsSync(dir) ? [...new Set(readdirSync(dir).filter((f) => /_(ack|select)\d*\.(wav|ogg)$/.test(f)).map((f) => f.replace(/_(ack|select)\d*\.(wav|ogg)$/, "")))] : []
+      const names = existsSync(dir) ? voicedNames(dir) : []
       return { name: `${faction}-${unit}`, unit, lines: names.flatMap((n) => voiced(dir, n)) }
     }))
   const common = join(megaGlestTechs, "commondata", "sounds")
-  const shared = [...new Set(readdirSync(common).filter((f) => /_(ack|select)\d*\.(wav|ogg)$/.test(f)).map((f) => f.replace(/_(ack|select)\d*\.(wav|ogg)$/, "")))].sort()
-    .map((unit) => ({ name: `common-${unit}`, unit, lines: voiced(common, unit) }))
+  const shared = voicedNames(common).sort().map((unit) => ({ name: `common-${unit}`, unit, lines: voiced(common, unit) }))
   return [...factions, ...shared].filter((u) => u.lines.length > 0 && !notHumanVoices.has(u.unit))
 }
 
+const zeroAdArchive = "/usr/share/games/0ad/mods/public/public.zip"
+/**
+ * 0 A.D.'s citizen voices (0ad-data, CC-BY-SA-3.0, inside public.zip): a woman and a man per language (Ancient
+ * Greek, Latin, Meroitic for the Napatans, Old Persian), short acted lines of one or two words ("yes?", "to
+ * arms!"). The sixth round's fresh test speakers (all of them, nothing of the package elsewhere); trained on from the
+ * seventh round, once scored.
+ */
 export const zeroAdVoices = [["greek", "grc"], ["latin", "la"], ["napatan", "xmr"], ["persian", "peo"]] as const
 
 export const baseRecordings = async (): Promise<Array<BaseRecording>> => {

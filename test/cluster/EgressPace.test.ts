@@ -1,7 +1,7 @@
 import * as Entity from "@effect/cluster/Entity"
 import * as ShardingConfig from "@effect/cluster/ShardingConfig"
 import { describe, expect, it } from "@effect/vitest"
-import { Cause, Effect, Either, Exit, Fiber, FiberId, TestClock } from "effect"
+import { Cause, Duration, Effect, Either, Exit, Fiber, FiberId, TestClock } from "effect"
 import { askOrElse, clusterRequestPacer, EgressPace, EgressPaceLive } from "../../src/cluster/EgressPace.js"
 
 const policy = { intervalMs: 1000, firstPauseMs: 5000, maxPauseMs: 80_000 }
@@ -64,12 +64,17 @@ describe("an ask of the pace entity", () => {
 
 describe("a runner's pace while its egress's entity cannot be reached", () => {
   // An entity whose every reply breaks: what a runner sees while the egress's shard moves to another runner.
-  const gone = EgressPace.toLayer(Effect.succeed({
-    Take: () => Effect.die(new Error("shard moving")),
-    Refused: () => Effect.die(new Error("shard moving")),
-    Answered: () => Effect.die(new Error("shard moving")),
-    Wake: () => Effect.die(new Error("shard moving"))
-  }))
+  const shardMoving = Effect.die(new Error("shard moving"))
+  const gone = EgressPace.toLayer(Effect.succeed({ Take: () => shardMoving, Refused: () => shardMoving, Answered: () => shardMoving, Wake: () => shardMoving }))
+  /** Starts `take` and checks it waits exactly `ms` of the test clock (not a millisecond less); its start time. */
+  const startsAfter = (take: Effect.Effect<number, never>, ms: number) =>
+    Effect.gen(function* () {
+      const fiber = yield* Effect.fork(take)
+      yield* TestClock.adjust(Duration.millis(ms - 1))
+      expect(fiber.unsafePoll()).toBeNull()
+      yield* TestClock.adjust("1 millis")
+      return yield* Fiber.join(fiber)
+    })
   const pacerOn = (layer: typeof gone) =>
     Effect.gen(function* () {
       const makeClient = yield* Entity.makeTestClient(EgressPace, layer)
@@ -84,11 +89,7 @@ describe("a runner's pace while its egress's entity cannot be reached", () => {
       yield* TestClock.adjust("1 second")
       expect(yield* Fiber.join(second)).toBe(1000)
       yield* pacer.refused(1000, "HTTP 429")
-      const third = yield* Effect.fork(pacer.take)
-      yield* TestClock.adjust("4999 millis")
-      expect(third.unsafePoll()).toBeNull()
-      yield* TestClock.adjust("1 millis")
-      expect(yield* Fiber.join(third)).toBe(6000)
+      expect(yield* startsAfter(pacer.take, 5000)).toBe(6000)
     }).pipe(Effect.provide(ShardingConfig.layer())))
 
   it.scoped("gives up when the host keeps refusing, as the entity would", () =>
@@ -108,7 +109,6 @@ describe("a runner's pace while its egress's entity cannot be reached", () => {
       const makeClient = yield* Entity.makeTestClient(EgressPace, EgressPaceLive)
       const entity = yield* makeClient("203.0.113.7")
       let away = false
-      const shardMoving = Effect.die(new Error("shard moving"))
       const client: typeof entity = {
         ...entity,
         Take: (payload) => (away ? shardMoving : entity.Take(payload)),
@@ -119,10 +119,6 @@ describe("a runner's pace while its egress's entity cannot be reached", () => {
       expect(yield* pacer.take).toBe(0)
       yield* pacer.refused(0, "HTTP 429")
       away = true
-      const next = yield* Effect.fork(pacer.take)
-      yield* TestClock.adjust("4999 millis")
-      expect(next.unsafePoll()).toBeNull()
-      yield* TestClock.adjust("1 millis")
-      expect(yield* Fiber.join(next)).toBe(5000)
+      expect(yield* startsAfter(pacer.take, 5000)).toBe(5000)
     }).pipe(Effect.provide(ShardingConfig.layer())))
 })
