@@ -257,6 +257,24 @@ const zeroAdArchive = "/usr/share/games/0ad/mods/public/public.zip"
  */
 export const zeroAdVoices = [["greek", "grc"], ["latin", "la"], ["napatan", "xmr"], ["persian", "peo"]] as const
 
+const promptsRoot = "/usr/share/asterisk/sounds"
+/**
+ * Two professional women reading voice prompts (GSM, 8 kHz): natural read speech recorded on other equipment, in two
+ * more languages. The eighth round's fresh test side; never trained on. These are NOT the asterisk-core-sounds-*
+ * packages (other speakers, other publishers), which a hidden judge set is made of and which stay out of everything.
+ */
+export const telephonePrompts = [
+  { speaker: "prompt-fr-armelle", folder: "fr", language: "fr", source: "asterisk-prompt-fr-armelle (voice actor Armelle Desjardins)", licence: "BSD-style (Michel Gutierrez 2006)" },
+  { speaker: "prompt-es-co", folder: "es", language: "es", source: "asterisk-prompt-es-co (July E. Jimenez, Avatar Ltda)", licence: "GPL-2" }
+] as const
+/** A prompt package's recordings, those in its subfolders (digits, dictation) included; none when it is not installed. */
+const promptFiles = (folder: string): Array<string> => {
+  const dir = join(promptsRoot, folder)
+  if (!existsSync(dir)) return []
+  const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))
+  return entries.flatMap((e) => (e.isDirectory() ? promptFiles(join(folder, e.name)) : e.name.endsWith(".gsm") ? [join(dir, e.name)] : []))
+}
+
 export const baseRecordings = async (): Promise<Array<BaseRecording>> => {
   const out: Array<BaseRecording> = []
   const add = (r: Omit<BaseRecording, "proxies" | "child"> & { proxies?: boolean; child?: boolean }) =>
@@ -346,7 +364,12 @@ export const baseRecordings = async (): Promise<Array<BaseRecording>> => {
   // Seventh round: fresh test speakers again, every voiced MegaGlest unit (the whole package on the test side).
   for (const unit of megaGlestUnits()) {
     chunks(unit.lines, 8).forEach((group, i) =>
-      add({ id: `mg-${unit.name}-${i}`, speaker: `mg-${unit.name}`, sex: "by-f0", real: true, language: "en", split: "test", source: "megaglest-data (unit voices)", licence: "CC-BY-SA-3.0", dropAboveF0Hz: 300, round: 7, make: lines(group) }))
+      add({ id: `mg-${unit.name}-${i}`, speaker: `mg-${unit.name}`, sex: "by-f0", real: true, language: "en", split: "test", source: "megaglest-data (unit voices)", licence: "CC-BY-SA-3.0", dropAboveF0Hz: 300, round: 7, trainFrom: 8, make: lines(group) }))
+  }
+  // Eighth round: fresh test speakers again, two women reading telephone prompts (test side only, never trained on).
+  for (const prompts of telephonePrompts) {
+    chunks(promptFiles(prompts.folder), 8).forEach((group, i) =>
+      add({ id: `${prompts.speaker}-${i}`, speaker: prompts.speaker, sex: "female", real: true, language: prompts.language, split: "test", source: prompts.source, licence: prompts.licence, round: 8, make: lines(group) }))
   }
   return out
 }
