@@ -61,6 +61,7 @@ export const sharedProcessTests = [
   "test/manifest/webdataset.test.ts",
   "test/media/captions.test.ts",
   "test/media/ffmpegFailure.test.ts",
+  "test/media/mediaFormats.test.ts",
   "test/pipeline/discovery.test.ts",
   "test/pipeline/stageWorkers.test.ts",
   "test/scripts/onnxLogistic.test.ts",

@@ -31,7 +31,7 @@ const scoreHint = (analysis: ChildSpeech, rules: Pick<CurateRules, "minChildScor
   const narrowband = analysis.upperBandShare != null && analysis.upperBandShare < narrowbandShare
     ? "; the audio has almost nothing above 4 kHz (stored at 8 kHz, as phone recordings are?), where the child-voice model finds few children"
     : ""
-  return ` (best segment child score ${best.toFixed(2)}, a segment counts from ${rules.minChildScore}; ${analysis.segments.length} segments, ${analysis.classifier}${narrowband})`
+  return ` (best segment child score ${best.toFixed(2)}, a segment counts from ${rules.minChildScore}; ${analysis.segments.length} segment${analysis.segments.length === 1 ? "" : "s"}, ${analysis.classifier}${narrowband})`
 }
 
 /** Curate's verdict on one analyzed video. The first rule that rejects decides; the order is the order people check. */

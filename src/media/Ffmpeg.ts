@@ -2,6 +2,7 @@ import { Data, Effect } from "effect"
 import { promises as fs } from "node:fs"
 import { classifyFfmpegFailure, describeCause, failureReason, type FfmpegFailureCause, informativeLines, isTransient } from "./ffmpegFailure.js"
 import { runProgram } from "./ProgramRun.js"
+import { inputArgs } from "./mediaFormats.js"
 import { readWavInfo, type WavInfo } from "./WavFile.js"
 
 /** ffmpeg found no decodable audio, or the file is empty. Retrying will not help. */
@@ -76,7 +77,7 @@ export const transcodeToWav = (input: string, output: string, excerpt?: Excerpt,
     const args = [
       "-hide_banner", "-nostdin", "-v", "warning", "-y",
       ...(excerpt ? ["-ss", String(excerpt.startSeconds), "-t", String(excerpt.durationSeconds)] : []),
-      "-i", input,
+      ...inputArgs(input),
       ...(limit ? ["-t", String(limit.maxOutputSeconds)] : []),
       // The first audio stream, as a shared decode (WavDecoder) takes it: ffmpeg's own choice (the most channels)
       // would differ for a file with several, and where a file is decoded must not change what is heard.

@@ -1,5 +1,6 @@
 import { Context, Deferred, Effect, Exit, Fiber, Layer } from "effect"
 import { type Decoded, decodeToWav, decodeWarnings, ffmpegProgram, refuseEmpty, wavOutputArgs } from "./Ffmpeg.js"
+import { inputArgs } from "./mediaFormats.js"
 import { runProgram } from "./ProgramRun.js"
 import { readWavInfo } from "./WavFile.js"
 
@@ -51,7 +52,7 @@ interface Batch {
 /** One ffmpeg for several files: each input mapped to its own output, with the limit `decodeToWav` applies. */
 export const sharedDecodeArgs = (requests: ReadonlyArray<Pick<Request, "input" | "output" | "maxSeconds">>) => [
   "-hide_banner", "-nostdin", "-v", "warning", "-y",
-  ...requests.flatMap((r) => ["-i", r.input]),
+  ...requests.flatMap((r) => inputArgs(r.input)),
   ...requests.flatMap((r, i) => ["-map", `${i}:a:0`, "-t", String(r.maxSeconds + 1), ...wavOutputArgs(r.output)])
 ]
 

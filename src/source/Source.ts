@@ -2,6 +2,7 @@ import { Context, Data, Effect, Layer, Stream } from "effect"
 import { promises as fs } from "node:fs"
 import { basename, dirname, extname, join, resolve } from "node:path"
 import { Candidate } from "../domain/Candidate.js"
+import { isMediaFile } from "../media/mediaFormats.js"
 import { sha256OfFile } from "../files/sha256File.js"
 import { localVideoId } from "../domain/VideoId.js"
 import type { Listing } from "./metadataFilter.js"
@@ -15,11 +16,6 @@ export class SourceNotFound extends Data.TaggedError("SourceNotFound")<{ readonl
   }
 }
 
-/** File name endings taken from a folder: what ffmpeg decodes that people keep audio and video in. */
-export const mediaExtensions = new Set([
-  ".wav", ".flac", ".mp3", ".ogg", ".oga", ".opus", ".m4a", ".aac", ".wma", ".aiff", ".aif",
-  ".mp4", ".m4v", ".mkv", ".webm", ".mov", ".avi", ".ts", ".3gp"
-])
 
 const captionSidecarExtensions = new Set([".vtt", ".srt"])
 
@@ -100,7 +96,7 @@ const discoverFolder = (dir: string) =>
   Effect.gen(function* () {
     const { files, passedOver } = yield* walkFolder(dir)
     const media = files.filter((file) => {
-      const known = mediaExtensions.has(extname(file.listed).toLowerCase())
+      const known = isMediaFile(file.listed)
       // Caption sidecars (`.vtt`, `.srt`) are read with their media file, not passed over.
       if (!known && !captionSidecarExtensions.has(extname(file.listed).toLowerCase())) {
         passedOver.push({ where: file.listed, reason: "not a media file name ending" })
@@ -157,7 +153,7 @@ export class Source extends Context.Tag("kidvoice/Source")<Source, SourceApi>() 
           catch: (e) => new SourceNotFound({ input, reason: (e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file or folder" : String(e) })
         })
         if (stat.isDirectory()) return yield* discoverFolder(path)
-        return mediaExtensions.has(extname(path).toLowerCase())
+        return isMediaFile(path)
           ? { candidates: [yield* localCandidate(path, dirname(path))], targets: [], passedOver: [] }
           : yield* discoverUrlList(path, options)
       }).pipe(Effect.withSpan("Source.discover", { attributes: { input } }))

@@ -92,6 +92,7 @@ describe("decide", () => {
     const segments = [SpeechSegment.make({ start: 0, end: 4, childScore: 0.2, medianF0: 280 })]
     const rejected = (upperBandShare: number | null) => decide(Analysis.make({ ...good, childSpeechSeconds: 0, childShare: 0, segments, upperBandShare }), rules).detail
     expect(rejected(0.00002)).toContain("almost nothing above 4 kHz")
+    expect(rejected(0.03)).toContain("; 1 segment, ")
     expect(rejected(0.03)).not.toContain("4 kHz")
     // Analyses recorded before the share was measured have none: no claim either way.
     expect(rejected(null)).not.toContain("4 kHz")

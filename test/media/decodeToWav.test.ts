@@ -58,6 +58,27 @@ describe("decodeToWav: one process, the duration from what it wrote", () => {
       expect(capped.wav.durationSeconds).toBeCloseTo(4, 1)
     }))
 
+  it.scoped("telephony audio without a header, GSM, camcorder MPEG and Windows Media decode at their real length, by name ending", () =>
+    Effect.gen(function* () {
+      const dir = yield* scopedTempDir("decode-phone-formats")
+      // Headerless files have no duration to probe: read at the wrong rate, 6 s of mu-law would come out as 3 s or 12 s.
+      const phone: ReadonlyArray<readonly [string, ReadonlyArray<string>]> = [
+        ["story.ULAW", ["-ac", "1", "-ar", "8000", "-f", "mulaw"]],
+        ["story.alaw", ["-ac", "1", "-ar", "8000", "-f", "alaw"]],
+        ["story.sln16", ["-ac", "1", "-ar", "16000", "-f", "s16le"]],
+        ["story.gsm", ["-ac", "1", "-ar", "8000", "-c:a", "libgsm", "-f", "gsm"]],
+        ["story.mts", ["-c:a", "mp2", "-f", "mpegts"]],
+        ["story.mpg", ["-c:a", "mp2"]],
+        ["story.wmv", ["-c:a", "wmav2"]]
+      ]
+      const made = yield* Effect.forEach(phone, ([name, codec]) => encode(dir, name, codec))
+      for (const [i, input] of made.entries()) {
+        const decoded = yield* decodeToWav(input, join(dir, `phone-${i}.wav`), 3600)
+        expect(decoded.wav.sampleRate, input).toBe(16000)
+        expect(Math.abs(decoded.wav.durationSeconds - 6), `${input}: decoded ${decoded.wav.durationSeconds} s of 6`).toBeLessThan(0.1)
+      }
+    }))
+
   it.scoped("empty and undecodable inputs are UndecodableMedia naming the file", () =>
     Effect.gen(function* () {
       const dir = yield* scopedTempDir("decode-bad")
