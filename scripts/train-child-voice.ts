@@ -481,12 +481,18 @@ const validationPoint = (items: ReadonlyArray<Item>, score: (s: Item) => number)
   return { threshold: best.threshold, seconds: best.seconds, share: best.share, holds: holding.length > 0 }
 }
 
+/** A model's scores and the operating point it decides at. */
+interface ScoredAt {
+  readonly score: (s: Item) => number
+  readonly at: OperatingPoint
+}
+
 /**
  * The eighth round's shipping rule (docs/child-voice-detector.md, written before the run), conditions (a)-(c) on the
  * fresh test side; (d), the demo, is run by hand. A bar against real women (men) is not measurable, and counts for
  * neither model, when the test side holds no recording of theirs.
  */
-const shippingRule = (test: ReadonlyArray<Item>, candidate: { readonly score: (s: Item) => number; readonly at: OperatingPoint }, shipped: { readonly score: (s: Item) => number; readonly at: OperatingPoint }, f0: { readonly f1: number; readonly auc: number }) => {
+const shippingRule = (test: ReadonlyArray<Item>, candidate: ScoredAt, shipped: ScoredAt, f0: { readonly f1: number; readonly auc: number }) => {
   const [c, p] = [figuresOn(test, candidate.score, candidate.at), figuresOn(test, shipped.score, shipped.at)]
   const measurable = (sex: "realWomen" | "realMen") => c.files[sex].realAdultFiles > 0
   const bars = (f: typeof c) => ({
