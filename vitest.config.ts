@@ -70,6 +70,7 @@ export const sharedProcessTests = [
   "test/source/isoDuration.test.ts",
   "test/source/metadataFilter.test.ts",
   "test/source/urlList.test.ts",
+  "test/source/urlListLocalFiles.test.ts",
   "test/source/youTubeTargets.test.ts",
   "test/upload/protocol.test.ts",
 ]

@@ -172,7 +172,7 @@ const identify = (record: LegacyRecord): Either.Either<{ id: VideoId; kind: Sour
     const parsed = parseUrlList(line)
     const candidate = parsed.candidates[0]
     if (candidate && candidate.kind !== "local") return Either.right({ id: candidate.id, kind: candidate.kind, sourceUrl: candidate.sourceUrl })
-    const why = parsed.targets.length > 0 ? channelOrPlaylist : parsed.rejected[0]?.reason ?? "not a URL"
+    const why = parsed.targets.length > 0 ? channelOrPlaylist : parsed.localFiles.length > 0 ? localFilePath : parsed.rejected[0]?.reason ?? "not a URL"
     return Either.left(
       record.videoId === null
         ? `no video_id, and the url ${JSON.stringify(line.slice(0, 200))} is unusable: ${why}`
@@ -188,6 +188,9 @@ const identify = (record: LegacyRecord): Either.Either<{ id: VideoId; kind: Sour
 
 /** How a channel or playlist URL is reported, in a record or in the URL list alike: it is listed by discovery, not imported. */
 export const channelOrPlaylist = "a channel or playlist, not a video (kidvoice discover --input lists it)"
+
+/** How a local file's path is reported: its video's id comes from the file's content, which discovery reads. */
+const localFilePath = "a local file's path, not a URL (kidvoice discover --input reads it)"
 
 /** The YouTube id a record's url names, when it names one, for checking it against `video_id`. */
 const urlYouTubeId = (url: string | null): string | null => {
@@ -380,7 +383,8 @@ export const importLegacyText = (manifest: LegacyText, urlList: Option.Option<Le
       // History holds videos; a channel or playlist is something to discover, not to import.
       const passedOver = [
         ...parsed.rejected,
-        ...parsed.targets.map((t) => ({ ...t, reason: channelOrPlaylist }))
+        ...parsed.targets.map((t) => ({ ...t, reason: channelOrPlaylist })),
+        ...parsed.localFiles.map((f) => ({ line: f.line, text: f.path, reason: localFilePath }))
       ].sort((a, b) => a.line - b.line)
       for (const line of passedOver) skipped.push({ where: `${listName} line ${line.line}`, reason: `${line.reason}: ${JSON.stringify(line.text)}` })
       for (const target of parsed.targets) targets.add(target.text)

@@ -107,17 +107,29 @@ const discoverFolder = (dir: string) =>
     return { candidates, targets: [], passedOver } satisfies Discovery
   })
 
+/**
+ * A URL list: its URLs and ids as parsed, and its lines naming local media files (relative to the list's folder) as
+ * local candidates, each as if given alone as --input; a named file that is not there is passed over with its line.
+ */
 const discoverUrlList = (file: string, options: UrlListOptions) =>
-  Effect.tryPromise({ try: () => fs.readFile(file, "utf8"), catch: (e) => new SourceNotFound({ input: file, reason: String(e) }) }).pipe(
-    Effect.map((text) => {
-      const parsed = parseUrlList(text, options)
-      return {
-        candidates: parsed.candidates,
-        targets: parsed.targets.map((t) => t.target),
-        passedOver: parsed.rejected.map((r: RejectedLine) => ({ where: `${file}:${r.line}`, reason: `${r.reason}: ${r.text}` }))
-      } satisfies Discovery
-    })
-  )
+  Effect.gen(function* () {
+    const text = yield* Effect.tryPromise({ try: () => fs.readFile(file, "utf8"), catch: (e) => new SourceNotFound({ input: file, reason: String(e) }) })
+    const parsed = parseUrlList(text, options)
+    const passedOver: Array<RejectedLine> = [...parsed.rejected]
+    const local = yield* Effect.forEach(parsed.localFiles, ({ line, path }) => {
+      const resolved = resolve(dirname(file), path)
+      const passOver = (reason: string) => Effect.sync(() => void passedOver.push({ line, text: resolved, reason })).pipe(Effect.as(null))
+      return Effect.promise(() => fs.stat(resolved).then((s) => s.isFile(), () => false)).pipe(
+        Effect.flatMap((isFile) => (isFile ? localCandidate(resolved, dirname(resolved)) : passOver("no such media file"))),
+        Effect.catchTag("SourceNotFound", (e) => passOver(`cannot read it (${e.reason})`))
+      )
+    }, { concurrency: 4 })
+    return {
+      candidates: [...parsed.candidates, ...local.filter((c) => c !== null)],
+      targets: parsed.targets.map((t) => t.target),
+      passedOver: passedOver.sort((a, b) => a.line - b.line).map((r) => ({ where: `${file}:${r.line}`, reason: `${r.reason}: ${r.text}` }))
+    } satisfies Discovery
+  })
 
 export interface SourceApi {
   /** Candidates from a folder of media files, one media file, a text file of URLs, or a YouTube channel or playlist URL. */

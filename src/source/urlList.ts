@@ -1,5 +1,6 @@
 import { Candidate } from "../domain/Candidate.js"
 import { urlVideoId, youTubeIdOfUrl, VideoId } from "../domain/VideoId.js"
+import { isMediaFile } from "../media/mediaFormats.js"
 import { type YouTubeTarget, youTubeTargetOfUrl } from "./youTubeTargets.js"
 
 export interface RejectedLine {
@@ -8,8 +9,15 @@ export interface RejectedLine {
   readonly reason: string
 }
 
+/** A line naming a local media file (absolute, or relative to the list's folder): its candidate needs the file's content. */
+export interface LocalFileLine {
+  readonly line: number
+  readonly path: string
+}
+
 export interface ParsedUrlList {
   readonly candidates: ReadonlyArray<Candidate>
+  readonly localFiles: ReadonlyArray<LocalFileLine>
   /** Channel and playlist URLs, with their lines: discovery lists their videos. */
   readonly targets: ReadonlyArray<{ readonly line: number; readonly text: string; readonly target: YouTubeTarget }>
   readonly rejected: ReadonlyArray<RejectedLine>
@@ -23,13 +31,14 @@ export interface UrlListOptions {
 }
 
 /**
- * One URL (or bare YouTube id) a line; blank lines and `#` comments are skipped, junk lines are
- * reported with their line number rather than failing the whole list. Duplicates keep their first line.
+ * One URL (or bare YouTube id, or local media file's path) a line; blank lines and `#` comments are skipped, junk
+ * lines are reported with their line number rather than failing the whole list. Duplicates keep their first line.
  */
 export const parseUrlList = (text: string, options: UrlListOptions = { allowFileUrls: false }): ParsedUrlList => {
   const candidates = new Map<string, Candidate>()
   const targets = new Map<string, ParsedUrlList["targets"][number]>()
   const rejected: Array<RejectedLine> = []
+  const localFiles: Array<LocalFileLine> = []
   text.split(/\r?\n/).forEach((raw, index) => {
     const line = index + 1
     const entry = raw.replace(/^\uFEFF/, "").trim()
@@ -40,11 +49,13 @@ export const parseUrlList = (text: string, options: UrlListOptions = { allowFile
       if (!targets.has(key)) targets.set(key, { line, text: entry.slice(0, 200), target })
       return
     }
+    // A path without a scheme, with a media file's name ending (`find … -name '*.mp4' > list.txt`).
+    if (!URL.canParse(entry) && isMediaFile(entry)) return void localFiles.push({ line, path: entry })
     const candidate = candidateOfEntry(entry, options)
     if (typeof candidate === "string") rejected.push({ line, text: entry.slice(0, 200), reason: candidate })
     else if (!candidates.has(candidate.id)) candidates.set(candidate.id, candidate)
   })
-  return { candidates: [...candidates.values()], targets: [...targets.values()], rejected }
+  return { candidates: [...candidates.values()], localFiles, targets: [...targets.values()], rejected }
 }
 
 const candidateOfEntry = (entry: string, options: UrlListOptions): Candidate | string => {
@@ -53,7 +64,7 @@ const candidateOfEntry = (entry: string, options: UrlListOptions): Candidate | s
   try {
     url = new URL(entry)
   } catch {
-    return "not a URL or an 11-character YouTube id"
+    return "not a URL, an 11-character YouTube id or a media file's path"
   }
   if (url.protocol === "file:") {
     if (!options.allowFileUrls) return "a file:// URL: allowed with --allow-file-urls (or give the folder or file itself as --input)"

@@ -136,8 +136,10 @@ describe("importLegacy", () => {
         "manifest.json records[10]",
         "manifest.json records[11]",
         "discovered_urls.txt line 8",
-        "discovered_urls.txt line 9"
+        "discovered_urls.txt line 9",
+        "discovered_urls.txt line 11"
       ])
+      expect(summary.skipped[5]!.reason).toContain("a local file's path, not a URL")
       expect(summary.skipped[0]!.reason).toContain("not a record object")
       expect(summary.skipped[1]!.reason).toContain("not a YouTube id")
       expect(summary.skipped[2]!.reason).toContain("records[0]")
@@ -187,7 +189,7 @@ describe("importLegacy", () => {
       const before = yield* allRows
       const again = yield* importLegacy(manifestJson, Option.some(urlList))
       expect(again).toMatchObject({ imported: 0, fromUrlList: 0, alreadyKnown: 12 })
-      expect(again.skipped.length).toBe(5)
+      expect(again.skipped.length).toBe(6)
       expect(yield* allRows).toEqual(before)
     }).pipe(Effect.provide(freshManifest())))
 

@@ -17,6 +17,19 @@ describe("parseUrlList", () => {
     expect(allowed.rejected.map((r) => r.line)).toEqual([2])
   })
 
+  it("keeps lines naming local media files (absolute or relative) for discovery to read; other paths are junk", () => {
+    const text = ["/data/kids/party 2019.MTS", "./memos/ana.amr", "../calls/0001.ulaw", "dQw4w9WgXcQ", "notes/todo.txt", "a.mp3"].join("\n")
+    const { candidates, localFiles, rejected } = parseUrlList(text)
+    expect(localFiles).toEqual([
+      { line: 1, path: "/data/kids/party 2019.MTS" },
+      { line: 2, path: "./memos/ana.amr" },
+      { line: 3, path: "../calls/0001.ulaw" },
+      { line: 6, path: "a.mp3" }
+    ])
+    expect(candidates.map((c) => c.id)).toEqual(["dQw4w9WgXcQ"])
+    expect(rejected).toEqual([{ line: 5, text: "notes/todo.txt", reason: "not a URL, an 11-character YouTube id or a media file's path" }])
+  })
+
   it("reads a YouTube URL whatever the case of its host", () => {
     const { candidates, rejected } = parseUrlList("HTTPS://WWW.YOUTUBE.COM/watch?v=dQw4w9WgXcQ")
     expect(rejected).toEqual([])
