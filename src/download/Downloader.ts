@@ -11,7 +11,7 @@ import { WavDecoder } from "../media/WavDecoder.js"
 import { type HostKeepsRefusing, RequestPacer } from "./RequestPacer.js"
 import { bestAudioArgs, networkArgs, ytDlpCommand } from "./ytDlpArgs.js"
 import { type CookiesFileMissing, copyCookiesInto, type FetchSettings, runYtDlp, type YtDlpNotFound } from "./YtDlp.js"
-import { classifyYtDlpFailure, offlineHint, ytDlpErrorLines, type YtDlpFailureKind } from "./ytDlpFailure.js"
+import { classifyYtDlpFailure, offlineHint, setupHint, ytDlpErrorLines, type YtDlpFailureKind } from "./ytDlpFailure.js"
 import { sharedOrOwnInspector, uninspectedYtDlp, ytDlpNetwork } from "./ytDlpSetup.js"
 import type { CaptionTrack } from "../domain/Captions.js"
 import { captionArgs, fetchedCaptions, sidecarCaptions } from "./captions.js"
@@ -70,6 +70,23 @@ export class NetworkUnreachable extends Data.TaggedError("NetworkUnreachable")<{
   }
 }
 
+/**
+ * YouTube withheld its formats from this yt-dlp (its challenge unsolved, no JavaScript runtime, streams it cannot
+ * read): the set-up's fault, not the video's, and the same for every video after it. The download stage stops with
+ * this (the video's claim goes back untouched) rather than record video after video as having no audio.
+ */
+export class YtDlpSetupOutdated extends Data.TaggedError("YtDlpSetupOutdated")<{
+  readonly videoId: string
+  readonly url: string
+  readonly reason: string
+  readonly detail: string
+}> {
+  readonly retryable = true
+  override get message() {
+    return `yt-dlp got no audio format for ${this.url} (${this.videoId}): ${this.reason}. This is ${setupHint}. yt-dlp said: ${this.detail}`
+  }
+}
+
 /** Seconds, not the manifest's minutes: a network that is back quickly (a blip, a proxy restarting) costs no attempt. */
 export const offlineRetry = Schedule.exponential(Duration.seconds(2)).pipe(Schedule.jittered, Schedule.intersect(Schedule.recurs(2)))
 
@@ -88,7 +105,7 @@ export class TempDirError extends Data.TaggedError("TempDirError")<{ readonly pa
 }
 
 export type DownloadError = OutOfDiskSpace | SourceFileMissing | YtDlpFailed | NetworkUnreachable | VideoUnavailable | DownloadSkipped | UndecodableMedia | FfmpegFailed |
-  TempDirError | YtDlpNotFound | CookiesFileMissing | HostKeepsRefusing |
+  TempDirError | YtDlpNotFound | YtDlpSetupOutdated | CookiesFileMissing | HostKeepsRefusing |
   import("../media/WavFile.js").WavFormatError | import("../files/atomicWrite.js").FileWriteError
 
 export interface DownloadResult {
@@ -171,6 +188,7 @@ export class Downloader extends Context.Tag("kidvoice/Downloader")<Downloader, D
           const detail = ytDlpErrorLines(failed.stderr)
           if (failure.kind === "permanent") return yield* new VideoUnavailable({ videoId: row.id, url: row.sourceUrl, reason: failure.reason, detail })
           if (failure.kind === "offline") return yield* new NetworkUnreachable({ videoId: row.id, url: row.sourceUrl, reason: failure.reason, detail })
+          if (failure.kind === "setup") return yield* new YtDlpSetupOutdated({ videoId: row.id, url: row.sourceUrl, reason: failure.reason, detail })
           // Fails with HostKeepsRefusing when the host has refused through every pause.
           if (failure.kind === "rate-limited") yield* pacer.refused(startedAt, failure.reason)
           return yield* new YtDlpFailed({ videoId: row.id, url: row.sourceUrl, kind: failure.kind, reason: failure.reason, retryable: failure.retryable, detail })

@@ -4,9 +4,11 @@
  * permanent: the video will not become fetchable by asking again (recorded once as skipped, with `reason`);
  * rate-limited: the host refuses us, not the video (the whole stage slows down, the row stays retryable);
  * offline: no host could be reached (name resolution, connection refused): this machine's network, not the video;
+ * setup: YouTube's formats were withheld from this yt-dlp (its challenge unsolved, no JavaScript runtime, streams it
+ * cannot read): this machine's yt-dlp, not the video, and every other video the same until it is fixed;
  * transient: a blip on the way (retried later with backoff); unknown: retried, as the safer guess.
  */
-export type YtDlpFailureKind = "permanent" | "rate-limited" | "offline" | "transient" | "unknown"
+export type YtDlpFailureKind = "permanent" | "rate-limited" | "offline" | "setup" | "transient" | "unknown"
 
 export interface YtDlpFailureClass {
   readonly kind: YtDlpFailureKind
@@ -36,6 +38,19 @@ const offline: ReadonlyArray<Rule> = [
 /** What to tell a person when the network seems down: the likely cause and what happens to the video. */
 export const offlineHint = "no network? the host could not be resolved or reached; check this machine's connection (or --proxy). " +
   "The video stays queued: the next run retries it"
+
+/** What an extraction that yielded no usable format says when the cause is yt-dlp's set-up (its warnings). */
+const withheldFormats: ReadonlyArray<Rule> = [
+  [/no supported javascript runtime|javascript runtime could not be found/i, "no JavaScript runtime"],
+  [/(n|signature) challenge solving failed|signature solving failed|challenge solver/i, "YouTube's challenge unsolved"],
+  [/forcing SABR streaming|PO Token/i, "streams this yt-dlp cannot read"],
+  [/only images are available/i, "only images offered"]
+]
+const noFormat = /requested format is not available|no video formats found|only images are available/i
+
+/** How to fix a yt-dlp that YouTube withholds its formats from, for the error a person reads. */
+export const setupHint = "this machine's yt-dlp, not the video: update it (bash scripts/setup-yt-dlp.sh puts a current yt-dlp with " +
+  "its challenge scripts in .venv/), check `kidvoice doctor --ready`, then run again. The video stays queued"
 
 // In order: "Private video. Sign in if you've been granted access" is private, not sign-in.
 const permanent: ReadonlyArray<Rule> = [
@@ -68,6 +83,9 @@ export const classifyYtDlpFailure = (stderr: string): YtDlpFailureClass => {
   if (limited) return { kind: "rate-limited", retryable: true, reason: limited }
   const unreachable = firstMatch(offline, stderr)
   if (unreachable) return { kind: "offline", retryable: true, reason: unreachable }
+  // Before "no audio format": a video with no format at all is rare, a yt-dlp YouTube no longer serves is not.
+  const withheld = noFormat.test(stderr) ? firstMatch(withheldFormats, stderr) : undefined
+  if (withheld) return { kind: "setup", retryable: true, reason: withheld }
   const gone = firstMatch(permanent, stderr)
   if (gone) return { kind: "permanent", retryable: false, reason: gone }
   const blip = firstMatch(transient, stderr)

@@ -83,6 +83,7 @@ export const downloadStage = (config: KidvoiceConfig, upstreamDone: Deferred.Def
           // Not the video's fault: the claim goes back and the stage ends with the reason.
           case "OutOfDiskSpace":
           case "YtDlpNotFound":
+          case "YtDlpSetupOutdated":
           case "CookiesFileMissing":
           case "HostKeepsRefusing":
             return { _tag: "Stop", error }

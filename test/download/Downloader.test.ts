@@ -251,7 +251,7 @@ describe("Downloader with yt-dlp (a stand-in script records what it is given)", 
       expect(readFileSync(join(out, "runs"), "utf8").trim().split("\n")).toHaveLength(3)
     }).pipe(Logger.withMinimumLogLevel(LogLevel.Error)), { timeout: 60_000 })
 
-  it.scoped("a private video is unavailable with its reason; a bot check is rate-limited and retryable", () =>
+  it.scoped("a private video is unavailable with its reason; a bot check is rate-limited and retryable; formats withheld from yt-dlp are its set-up's fault", () =>
     Effect.gen(function* () {
       const out = yield* scopedTempDir("ytdlp-errors")
       const run = (line: string) => {
@@ -264,6 +264,9 @@ describe("Downloader with yt-dlp (a stand-in script records what it is given)", 
       expect(yield* run("ERROR: [youtube] abc: Sign in to confirm you're not a bot. Use --cookies")).toMatchObject({
         _tag: "YtDlpFailed", kind: "rate-limited", reason: "bot check", retryable: true
       })
+      const withheld = yield* run("WARNING: [youtube] abc: n challenge solving failed: Some formats may be missing.\nERROR: [youtube] abc: Requested format is not available")
+      expect(withheld).toMatchObject({ _tag: "YtDlpSetupOutdated", reason: "YouTube's challenge unsolved", retryable: true })
+      expect(withheld.message).toContain("kidvoice doctor --ready")
       expect(filesBelow(workspacePaths(out).tmp)).toEqual([])
     }))
 

@@ -74,6 +74,25 @@ describe("classifyYtDlpFailure", () => {
     expect(classifyYtDlpFailure("ERROR: [youtube] x: Private video\nERROR: unable to download video data: timed out").kind).toBe("permanent")
   })
 
+  it("calls no format a set-up problem when yt-dlp warned that YouTube withheld them from it, and only then", () => {
+    const noFormat = "ERROR: [youtube] dQw4w9WgXcQ: Requested format is not available. Use --list-formats for a list of available formats"
+    const withheld: ReadonlyArray<[string, string]> = [
+      ["WARNING: [youtube] No supported JavaScript runtime could be found. Only deno is enabled by default; to use another runtime add --js-runtimes RUNTIME[:PATH] to your command/config. YouTube extraction without a JS runtime has been deprecated, and some formats may be missing.", "no JavaScript runtime"],
+      ["WARNING: [youtube] dQw4w9WgXcQ: n challenge solving failed: Some formats may be missing. Ensure you have a supported JavaScript runtime and challenge solver script distribution installed.", "YouTube's challenge unsolved"],
+      ["WARNING: [youtube] dQw4w9WgXcQ: Signature solving failed: Some formats may be missing.", "YouTube's challenge unsolved"],
+      ["WARNING: [youtube] dQw4w9WgXcQ: Some web client https formats have been skipped as they are missing a url. YouTube is forcing SABR streaming for this client.", "streams this yt-dlp cannot read"],
+      ["WARNING: Only images are available for download. use --list-formats to see them", "only images offered"]
+    ]
+    for (const [warning, reason] of withheld) {
+      expect(classifyYtDlpFailure(stderr(`${warning}
+${noFormat}`))).toEqual({ kind: "setup", reason, retryable: true })
+    }
+    // The same warnings beside another error say nothing about formats; no format without them is the video's.
+    expect(classifyYtDlpFailure(stderr(`${withheld[1]![0]}
+ERROR: unable to download video data: HTTP Error 403: Forbidden`))).toMatchObject({ kind: "transient", reason: "HTTP 403" })
+    expect(classifyYtDlpFailure(stderr(noFormat))).toMatchObject({ kind: "permanent", reason: "no audio format" })
+  })
+
   it("calls an empty stderr unknown but retryable", () => {
     expect(classifyYtDlpFailure("")).toMatchObject({ kind: "unknown", retryable: true })
   })
