@@ -41,13 +41,16 @@ export class YtDlpFailed extends Data.TaggedError("YtDlpFailed")<{
   }
 }
 
-/** The video itself cannot be had (private, removed, members-only, ...): recorded once as skipped, never retried. */
-export class VideoUnavailable extends Data.TaggedError("VideoUnavailable")<{
+/** What a failed fetch of one video is known by: the video, its URL, the class's reason and yt-dlp's own words. */
+interface FetchFailure {
   readonly videoId: string
   readonly url: string
   readonly reason: string
   readonly detail: string
-}> {
+}
+
+/** The video itself cannot be had (private, removed, members-only, ...): recorded once as skipped, never retried. */
+export class VideoUnavailable extends Data.TaggedError("VideoUnavailable")<FetchFailure> {
   readonly retryable = false
   override get message() {
     return `${this.url} (${this.videoId}) is unavailable (${this.reason}): ${this.detail}`
@@ -58,12 +61,7 @@ export class VideoUnavailable extends Data.TaggedError("VideoUnavailable")<{
  * No host could be reached (name resolution failed, connection refused): this machine's network, not the video.
  * Retried a few times within seconds, then recorded as a retryable failure the run does not wait for.
  */
-export class NetworkUnreachable extends Data.TaggedError("NetworkUnreachable")<{
-  readonly videoId: string
-  readonly url: string
-  readonly reason: string
-  readonly detail: string
-}> {
+export class NetworkUnreachable extends Data.TaggedError("NetworkUnreachable")<FetchFailure> {
   readonly retryable = true
   override get message() {
     return `${offlineHint} (${this.reason} fetching ${this.url}, ${this.videoId}): ${this.detail}`
@@ -75,12 +73,7 @@ export class NetworkUnreachable extends Data.TaggedError("NetworkUnreachable")<{
  * read): the set-up's fault, not the video's, and the same for every video after it. The download stage stops with
  * this (the video's claim goes back untouched) rather than record video after video as having no audio.
  */
-export class YtDlpSetupOutdated extends Data.TaggedError("YtDlpSetupOutdated")<{
-  readonly videoId: string
-  readonly url: string
-  readonly reason: string
-  readonly detail: string
-}> {
+export class YtDlpSetupOutdated extends Data.TaggedError("YtDlpSetupOutdated")<FetchFailure> {
   readonly retryable = true
   override get message() {
     return `yt-dlp got no audio format for ${this.url} (${this.videoId}): ${this.reason}. This is ${setupHint}. yt-dlp said: ${this.detail}`
