@@ -17,7 +17,7 @@ const headerlessFormats: Readonly<Record<string, ReadonlyArray<string>>> = {
  * File name endings taken from a folder: what ffmpeg decodes that people keep audio and video in (phones' AMR and
  * 3GP voice memos, camcorders' MPEG and AVCHD, old downloads' FLV and WMV, telephony's GSM, G.722 and raw PCM).
  */
-export const mediaExtensions = new Set([
+const mediaExtensions = new Set([
   ".wav", ".flac", ".mp3", ".ogg", ".oga", ".opus", ".m4a", ".aac", ".wma", ".aiff", ".aif", ".aifc", ".au", ".snd",
   ".amr", ".awb", ".mka", ".wv", ".caf", ".spx", ".mp2", ".ac3",
   ".mp4", ".m4v", ".mkv", ".webm", ".mov", ".avi", ".ts", ".3gp", ".3g2", ".mpg", ".mpeg", ".mts", ".m2ts", ".vob",

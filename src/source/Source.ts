@@ -16,7 +16,6 @@ export class SourceNotFound extends Data.TaggedError("SourceNotFound")<{ readonl
   }
 }
 
-
 const captionSidecarExtensions = new Set([".vtt", ".srt"])
 
 export interface Discovery {
