@@ -70,15 +70,20 @@ export class NetworkUnreachable extends Data.TaggedError("NetworkUnreachable")<F
 
 /**
  * YouTube withheld its formats from this yt-dlp (its challenge unsolved, no JavaScript runtime, streams it cannot
- * read): the set-up's fault, not the video's, and the same for every video after it. The download stage stops with
- * this (the video's claim goes back untouched) rather than record video after video as having no audio.
+ * read): almost surely the set-up's fault, not the video's. A retryable failure, never "no audio"; `inARow` counts
+ * the downloads that ended so since this process's last successful yt-dlp run, and from `setupFailuresToStop` on the
+ * download stage stops: every later video would fail the same way, while one video that alone causes it must not.
  */
-export class YtDlpSetupOutdated extends Data.TaggedError("YtDlpSetupOutdated")<FetchFailure> {
+export class YtDlpSetupOutdated extends Data.TaggedError("YtDlpSetupOutdated")<FetchFailure & { readonly inARow: number }> {
   readonly retryable = true
   override get message() {
-    return `yt-dlp got no audio format for ${this.url} (${this.videoId}): ${this.reason}. This is ${setupHint}. yt-dlp said: ${this.detail}`
+    return `yt-dlp got no audio format for ${this.url} (${this.videoId}): ${this.reason}${this.inARow > 1 ? ` (${this.inARow} videos in a row)` : ""}. ` +
+      `This is most likely ${setupHint}. yt-dlp said: ${this.detail}`
   }
 }
+
+/** Set-up failures in a row (no successful yt-dlp run between them) at which the download stage stops. */
+export const setupFailuresToStop = 3
 
 /** Seconds, not the manifest's minutes: a network that is back quickly (a blip, a proxy restarting) costs no attempt. */
 export const offlineRetry = Schedule.exponential(Duration.seconds(2)).pipe(Schedule.jittered, Schedule.intersect(Schedule.recurs(2)))
@@ -146,6 +151,9 @@ export class Downloader extends Context.Tag("kidvoice/Downloader")<Downloader, D
       const checkYtDlp = (row: ManifestRow, options: DownloaderOptions) =>
         row.kind === "youtube" ? inspector.inspect(options.ytDlpPath, options.fetch) : Effect.sync(() => uninspectedYtDlp(options.ytDlpPath))
 
+      // Downloads that ended in YtDlpSetupOutdated since the last yt-dlp run that succeeded (all workers of this process).
+      let setupFailuresInARow = 0
+
       const fetchWithYtDlp = (row: ManifestRow, dir: string, options: DownloaderOptions) =>
         Effect.gen(function* () {
           const setup = yield* checkYtDlp(row, options)
@@ -167,6 +175,7 @@ export class Downloader extends Context.Tag("kidvoice/Downloader")<Downloader, D
             Effect.catchTag("YtDlpExited", Effect.succeed)
           )
           if (failed === null) {
+            setupFailuresInARow = 0
             yield* pacer.answered(startedAt)
             const fetched = (yield* Effect.promise(() => fs.readdir(dir))).find((f) => f.startsWith("source."))
             if (fetched) return join(dir, fetched)
@@ -181,7 +190,9 @@ export class Downloader extends Context.Tag("kidvoice/Downloader")<Downloader, D
           const detail = ytDlpErrorLines(failed.stderr)
           if (failure.kind === "permanent") return yield* new VideoUnavailable({ videoId: row.id, url: row.sourceUrl, reason: failure.reason, detail })
           if (failure.kind === "offline") return yield* new NetworkUnreachable({ videoId: row.id, url: row.sourceUrl, reason: failure.reason, detail })
-          if (failure.kind === "setup") return yield* new YtDlpSetupOutdated({ videoId: row.id, url: row.sourceUrl, reason: failure.reason, detail })
+          if (failure.kind === "setup") {
+            return yield* new YtDlpSetupOutdated({ videoId: row.id, url: row.sourceUrl, reason: failure.reason, detail, inARow: ++setupFailuresInARow })
+          }
           // Fails with HostKeepsRefusing when the host has refused through every pause.
           if (failure.kind === "rate-limited") yield* pacer.refused(startedAt, failure.reason)
           return yield* new YtDlpFailed({ videoId: row.id, url: row.sourceUrl, kind: failure.kind, reason: failure.reason, retryable: failure.retryable, detail })

@@ -50,7 +50,8 @@ const noFormat = /requested format is not available|no video formats found|only 
 
 /** How to fix a yt-dlp that YouTube withholds its formats from, for the error a person reads. */
 export const setupHint = "this machine's yt-dlp, not the video: update it (bash scripts/setup-yt-dlp.sh puts a current yt-dlp with " +
-  "its challenge scripts in .venv/), check `kidvoice doctor --ready`, then run again. The video stays queued"
+  "its challenge scripts in .venv/), check `kidvoice doctor --ready`, then `kidvoice retry --tag YtDlpSetupOutdated` and run again. " +
+  "The video keeps its retry meanwhile"
 
 // In order: "Private video. Sign in if you've been granted access" is private, not sign-in.
 const permanent: ReadonlyArray<Rule> = [

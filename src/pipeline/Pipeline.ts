@@ -7,7 +7,7 @@ import type { ManifestRow } from "../domain/ManifestRow.js"
 import type { StageFailure } from "../domain/RetryPolicy.js"
 import { Workspace } from "../domain/Workspace.js"
 import { removeAbandonedTempDirs } from "../download/abandonedTemp.js"
-import { Downloader } from "../download/Downloader.js"
+import { Downloader, setupFailuresToStop } from "../download/Downloader.js"
 import { Manifest } from "../manifest/Manifest.js"
 import { withoutUrlCredentials } from "../upload/protocol.js"
 import { captionText } from "../media/captions.js"
@@ -83,10 +83,13 @@ export const downloadStage = (config: KidvoiceConfig, upstreamDone: Deferred.Def
           // Not the video's fault: the claim goes back and the stage ends with the reason.
           case "OutOfDiskSpace":
           case "YtDlpNotFound":
-          case "YtDlpSetupOutdated":
           case "CookiesFileMissing":
           case "HostKeepsRefusing":
             return { _tag: "Stop", error }
+          // Almost surely the yt-dlp set-up: after a few videos in a row the stage stops (each keeps its retry); one
+          // video that alone causes it is an ordinary retryable failure and the others go on.
+          case "YtDlpSetupOutdated":
+            return error.inARow >= setupFailuresToStop ? { _tag: "FailAndStop", error, failure: asFailure(error) } : { _tag: "Fail", failure: asFailure(error) }
           case "YtDlpFailed":
             // Refused by the host (the pacer has paused every worker): the row goes back untouched, no attempt spent.
             if (error.kind === "rate-limited") return { _tag: "Requeue", failure: asFailure(error) }

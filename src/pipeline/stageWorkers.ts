@@ -8,14 +8,17 @@ import { failuresByTag, stageOutcomes, stageSeconds } from "./metrics.js"
 
 /**
  * How a handler's failure is recorded: a failure (retry or not, by its own flag), a permanent skip, a requeue
- * (the video is not at fault but the stage can go on, more slowly: its claim goes back untouched), or a stop:
- * the video is not at fault (the disk is full), so its claim goes back untouched and the stage ends with the error.
+ * (the video is not at fault but the stage can go on, more slowly: its claim goes back untouched), a stop:
+ * the video is not at fault (the disk is full), so its claim goes back untouched and the stage ends with the error,
+ * or a fail-and-stop: most likely not the video's fault either, but only most likely, so the failure is recorded
+ * (an attempt spent, with its backoff) before the stage ends: a video that alone causes it cannot hold the queue.
  */
 export type Outcome<E> =
   | { readonly _tag: "Fail"; readonly failure: StageFailure }
   | { readonly _tag: "Skip"; readonly failure: StageFailure }
   | { readonly _tag: "Requeue"; readonly failure: StageFailure }
   | { readonly _tag: "Stop"; readonly error: E }
+  | { readonly _tag: "FailAndStop"; readonly error: E; readonly failure: StageFailure }
 
 export interface ClaimingStageSpec<A, E, R> {
   readonly stage: ClaimingStage
@@ -74,12 +77,12 @@ export const runClaimingStage = <A, E, R>(spec: ClaimingStageSpec<A, E, R>) =>
             if (isManifestError(error)) return Effect.fail(error)
             const recorded = spec.classify(error)
             return Effect.gen(function* () {
-              if (recorded._tag === "Stop") {
-                yield* manifest.release(spec.stage, row.id)
+              if (recorded._tag !== "Stop") yield* Metric.increment(Metric.tagged(failuresByTag, "tag", recorded.failure._tag))
+              if (recorded._tag === "Stop" || recorded._tag === "FailAndStop") {
+                yield* recorded._tag === "Stop" ? manifest.release(spec.stage, row.id) : manifest.fail(spec.stage, row.id, recorded.failure)
                 yield* Effect.logError(`stopping the ${spec.stage} stage: ${(recorded.error as { message?: string }).message ?? String(recorded.error)}`)
                 return yield* Effect.fail(recorded.error)
               }
-              yield* Metric.increment(Metric.tagged(failuresByTag, "tag", recorded.failure._tag))
               if (recorded._tag === "Requeue") {
                 yield* manifest.release(spec.stage, row.id)
                 yield* Effect.logWarning(`handed back for later: ${recorded.failure.message}`)

@@ -265,7 +265,7 @@ describe("Downloader with yt-dlp (a stand-in script records what it is given)", 
         _tag: "YtDlpFailed", kind: "rate-limited", reason: "bot check", retryable: true
       })
       const withheld = yield* run("WARNING: [youtube] abc: n challenge solving failed: Some formats may be missing.\nERROR: [youtube] abc: Requested format is not available")
-      expect(withheld).toMatchObject({ _tag: "YtDlpSetupOutdated", reason: "YouTube's challenge unsolved", retryable: true })
+      expect(withheld).toMatchObject({ _tag: "YtDlpSetupOutdated", reason: "YouTube's challenge unsolved", retryable: true, inARow: 1 })
       expect(withheld.message).toContain("kidvoice doctor --ready")
       expect(filesBelow(workspacePaths(out).tmp)).toEqual([])
     }))

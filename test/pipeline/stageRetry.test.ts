@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Clock, Data, Deferred, Effect, Fiber, Ref, TestClock } from "effect"
+import { Clock, Data, Deferred, Effect, Exit, Fiber, Ref, TestClock } from "effect"
 import { Manifest } from "../../src/manifest/Manifest.js"
-import { runClaimingStage } from "../../src/pipeline/stageWorkers.js"
+import { type Outcome, runClaimingStage } from "../../src/pipeline/stageWorkers.js"
 import { candidate, freshManifest, testRetry } from "../support/manifest.js"
 
 class Blip extends Data.TaggedError("Blip")<{ readonly refused: boolean }> {
@@ -11,8 +11,10 @@ class Blip extends Data.TaggedError("Blip")<{ readonly refused: boolean }> {
   }
 }
 
+const retryOrRequeue = (error: Blip): Outcome<Blip> => error.refused ? { _tag: "Requeue", failure: error } : { _tag: "Fail", failure: error }
+
 /** A download stage whose handler answers from a script, one entry per attempt; records when it was called. */
-const stageWith = (script: ReadonlyArray<"ok" | "blip" | "refused">) =>
+const stageWith = (script: ReadonlyArray<"ok" | "blip" | "refused">, classify = retryOrRequeue) =>
   Effect.gen(function* () {
     const manifest = yield* Manifest
     yield* manifest.addCandidates([candidate(1)])
@@ -32,7 +34,7 @@ const stageWith = (script: ReadonlyArray<"ok" | "blip" | "refused">) =>
           return yield* new Blip({ refused: step === "refused" })
         }),
       complete: (row) => manifest.completeDownload(row.id, { audioPath: `/audio/${row.id}.wav`, measuredDurationSeconds: 1 }),
-      classify: (error) => error.refused ? { _tag: "Requeue", failure: error } : { _tag: "Fail", failure: error }
+      classify
     }))
     return { calls, fiber, manifest }
   })
@@ -60,5 +62,22 @@ describe("a claiming stage's retries (TestClock: no real waiting)", () => {
       yield* Fiber.join(fiber)
       expect((yield* Ref.get(calls)).length).toBe(3)
       expect((yield* manifest.get(candidate(1).id))).toMatchObject({ state: "downloaded", attempts: 0, lastErrorTag: null })
+    }).pipe(Effect.provide(freshManifest())))
+
+  it.effect("a stop hands the row back untouched and ends the stage", () =>
+    Effect.gen(function* () {
+      const { fiber, manifest } = yield* stageWith(["blip"], (error) => ({ _tag: "Stop", error }))
+      expect(Exit.isFailure(yield* Fiber.await(fiber))).toBe(true)
+      expect((yield* manifest.get(candidate(1).id))).toMatchObject({ state: "discovered", attempts: 0, lastErrorTag: null })
+    }).pipe(Effect.provide(freshManifest())))
+
+  it.effect("a fail-and-stop spends the row's attempt, with its retry time, and ends the stage", () =>
+    Effect.gen(function* () {
+      const { calls, fiber, manifest } = yield* stageWith(["blip", "ok"], (error) => ({ _tag: "FailAndStop", error, failure: error }))
+      expect(Exit.isFailure(yield* Fiber.await(fiber))).toBe(true)
+      expect((yield* Ref.get(calls)).length).toBe(1)
+      const row = yield* manifest.get(candidate(1).id)
+      expect(row).toMatchObject({ state: "failed", attempts: 1, lastErrorTag: "Blip" })
+      expect(row?.nextRetryAt).not.toBeNull()
     }).pipe(Effect.provide(freshManifest())))
 })

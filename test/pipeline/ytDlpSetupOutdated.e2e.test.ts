@@ -1,10 +1,11 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Cause, Effect, Exit, Layer, Logger, LogLevel, Schema } from "effect"
-import { readFileSync, writeFileSync } from "node:fs"
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { defaultConfig, KidvoiceConfig } from "../../src/domain/Config.js"
+import { setupFailuresToStop } from "../../src/download/Downloader.js"
 import { Manifest } from "../../src/manifest/Manifest.js"
-import { pipelineLayer } from "../../src/pipeline/layers.js"
+import { manifestLayer, pipelineLayer } from "../../src/pipeline/layers.js"
 import { runAll } from "../../src/pipeline/Pipeline.js"
 import { fakeYtDlpDownloads, fetchesPoem } from "../support/fakeYtDlp.js"
 import { scopedTempDir } from "../support/manifest.js"
@@ -17,38 +18,75 @@ const challengeUnsolved = [
   "ERROR: [youtube] Xk3vTq9LmA2: Requested format is not available. Use --list-formats for a list of available formats"
 ].join("\n")
 
+const ids = ["Hj6kL8mN0pQ", "Qw2eR4tY6uI", "Xk3vTq9LmA2", "Zp1oI9uY8tR"]
+
+const configFor = (dir: string, ytDlpPath: string, retryBaseSeconds: number) =>
+  Schema.decodeSync(KidvoiceConfig)({
+    ...defaultConfig,
+    out: join(dir, "out"),
+    ytDlpPath,
+    downloadConcurrency: 1,
+    retryBaseSeconds,
+    discovery: { ...defaultConfig.discovery, channelExploreLimit: 0 },
+    download: { ...defaultConfig.download, requestsPerMinute: 6000 }
+  })
+
+/** Runs every stage on four searched videos with the given yt-dlp; answers how the run ended and the rows after it. */
+const runWith = (dir: string, ytDlpPath: string, retryBaseSeconds: number) => {
+  const config = configFor(dir, ytDlpPath, retryBaseSeconds)
+  const layer = Layer.merge(pipelineLayer(config), scriptedCatalog(() => [ids.map((id) => listing(id))]).layer)
+  return runAll({ inputs: [], queries: ["bé đọc thơ"] }, config, "test").pipe(
+    Effect.exit,
+    Effect.zip(Effect.flatMap(Manifest, (m) => m.page("", 10))),
+    Effect.provide(layer)
+  )
+}
+
+/** A yt-dlp that prints the challenge failure for the videos whose id matches `failing` (a shell pattern) and fetches the others. */
+const ytDlp = (dir: string, failing: string) => {
+  writeFileSync(join(dir, "stderr.txt"), challengeUnsolved)
+  return fakeYtDlpDownloads(dir, "2025.11.20", `echo x >> '${dir}/runs'
+case "$*" in ${failing}) cat '${dir}/stderr.txt' >&2; exit 1;; esac
+${fetchesPoem}`)
+}
+
+const runs = (dir: string) => readFileSync(join(dir, "runs"), "utf8").trim().split("\n").length
+
 describe("a yt-dlp YouTube withholds its formats from", () => {
-  it.scopedLive("stops the download stage without recording any video as unavailable; once yt-dlp is fixed, the next run fetches them all", () =>
+  it.scopedLive("fails videos as retryable, never as unavailable, and stops the download stage at the third in a row; fixed, a retry fetches them", () =>
     Effect.gen(function* () {
       const dir = yield* scopedTempDir("setup-outdated")
-      writeFileSync(join(dir, "stderr.txt"), challengeUnsolved)
-      const broken = fakeYtDlpDownloads(dir, "2025.11.20", `echo x >> '${dir}/runs'; cat '${dir}/stderr.txt' >&2; exit 1`)
-      const catalog = scriptedCatalog(() => [[listing("Xk3vTq9LmA2"), listing("Hj6kL8mN0pQ"), listing("Qw2eR4tY6uI")]])
-      const configWith = (ytDlpPath: string) => Schema.decodeSync(KidvoiceConfig)({
-        ...defaultConfig,
-        out: join(dir, "out"),
-        ytDlpPath,
-        discovery: { ...defaultConfig.discovery, channelExploreLimit: 0 },
-        downloadConcurrency: 1,
-        download: { ...defaultConfig.download, requestsPerMinute: 6000 }
-      })
-      const run = (ytDlpPath: string) => {
-        const layer = Layer.merge(pipelineLayer(configWith(ytDlpPath)), catalog.layer)
-        const rows = Effect.flatMap(Manifest, (m) => m.page("", 10)).pipe(Effect.provide(layer))
-        return runAll({ inputs: [], queries: ["bé đọc thơ"] }, configWith(ytDlpPath), "test").pipe(Effect.provide(layer), Effect.exit, Effect.zip(rows))
-      }
-
-      const [stopped, before] = yield* run(broken)
+      // Retries far off: this run sees each video once.
+      const [stopped, before] = yield* runWith(dir, ytDlp(dir, "*"), 600)
       const error = Exit.isFailure(stopped) ? Cause.squash(stopped.cause) as { _tag: string; message: string } : null
       expect(error?._tag).toBe("YtDlpSetupOutdated")
-      expect(error?.message).toContain("YouTube's challenge unsolved")
+      expect(error?.message).toContain(`YouTube's challenge unsolved (${setupFailuresToStop} videos in a row)`)
       expect(error?.message).toContain("bash scripts/setup-yt-dlp.sh")
-      // One yt-dlp run, and no video spent an attempt or was recorded as having no audio.
-      expect(readFileSync(join(dir, "runs"), "utf8").trim().split("\n")).toHaveLength(1)
-      expect(before.map((row) => [row.state, row.attempts, row.lastErrorTag])).toEqual([["discovered", 0, null], ["discovered", 0, null], ["discovered", 0, null]])
+      // Three yt-dlp runs, three videos failed with a retry, the fourth never tried; none recorded as having no audio.
+      expect(runs(dir)).toBe(setupFailuresToStop)
+      expect(before.map((row) => [row.state, row.attempts, row.lastErrorTag]).sort()).toEqual([
+        ["discovered", 0, null], ["failed", 1, "YtDlpSetupOutdated"], ["failed", 1, "YtDlpSetupOutdated"], ["failed", 1, "YtDlpSetupOutdated"]
+      ])
+      expect(before.every((row) => row.state !== "failed" || row.nextRetryAt !== null)).toBe(true)
 
-      const [fixed, after] = yield* run(fakeYtDlpDownloads(join(dir, "out"), "2025.11.20", fetchesPoem))
+      // The user updates yt-dlp and asks for the failed videos again, as the error says.
+      yield* Effect.flatMap(Manifest, (m) => m.retry({ state: "failed", tag: "YtDlpSetupOutdated", ids: [] })).pipe(
+        Effect.provide(manifestLayer(configFor(dir, "yt-dlp", 600)))
+      )
+      const fixedDir = join(dir, "fixed")
+      mkdirSync(fixedDir)
+      const [fixed, after] = yield* runWith(dir, ytDlp(fixedDir, "nothing"), 600)
       expect(fixed._tag).toBe("Success")
-      expect(after.map((row) => row.state)).toEqual(["accepted", "accepted", "accepted"])
+      expect(after.map((row) => row.state)).toEqual(["accepted", "accepted", "accepted", "accepted"])
+    }).pipe(Logger.withMinimumLogLevel(LogLevel.Error)), { timeout: 120_000 })
+
+  it.scopedLive("a video that alone ends so does not stop the others: it is retried like any failure and the rest are accepted", () =>
+    Effect.gen(function* () {
+      const dir = yield* scopedTempDir("setup-one-video")
+      // The first video claimed is the odd one; its retries (1-2 s, then 2-4 s) come after the others' downloads.
+      const [ended, rows] = yield* runWith(dir, ytDlp(dir, `*${ids[0]}*`), 2)
+      expect(ended._tag).toBe("Success")
+      expect(rows.map((row) => [row.id, row.state])).toEqual([[ids[0], "failed"], [ids[1], "accepted"], [ids[2], "accepted"], [ids[3], "accepted"]])
+      expect(rows[0]).toMatchObject({ lastErrorTag: "YtDlpSetupOutdated", attempts: defaultConfig.maxAttempts, nextRetryAt: null })
     }).pipe(Logger.withMinimumLogLevel(LogLevel.Error)), { timeout: 120_000 })
 })
