@@ -5,7 +5,8 @@
  * rate-limited: the host refuses us, not the video (the whole stage slows down, the row stays retryable);
  * offline: no host could be reached (name resolution, connection refused): this machine's network, not the video;
  * setup: YouTube's formats were withheld from this yt-dlp (its challenge unsolved, no JavaScript runtime, streams it
- * cannot read): this machine's yt-dlp, not the video, and every other video the same until it is fixed;
+ * cannot read), or it no longer understands YouTube's page: this machine's yt-dlp, almost surely not the video, and
+ * every other video the same until it is fixed;
  * transient: a blip on the way (retried later with backoff); unknown: retried, as the safer guess.
  */
 export type YtDlpFailureKind = "permanent" | "rate-limited" | "offline" | "setup" | "transient" | "unknown"
@@ -47,6 +48,8 @@ const withheldFormats: ReadonlyArray<Rule> = [
   [/only images are available/i, "only images offered"]
 ]
 const noFormat = /requested format is not available|no video formats found|only images are available/i
+/** An error (not a warning) saying yt-dlp no longer understands YouTube's page: an extractor older than the site. */
+const outdatedExtractor = /^ERROR:.*unable to extract (yt initial data|initial player response|universal data)/im
 
 /** How to fix a yt-dlp that YouTube withholds its formats from, for the error a person reads. */
 export const setupHint = "this machine's yt-dlp, not the video: update it (bash scripts/setup-yt-dlp.sh puts a current yt-dlp with " +
@@ -87,6 +90,7 @@ export const classifyYtDlpFailure = (stderr: string): YtDlpFailureClass => {
   // Before "no audio format": a video with no format at all is rare, a yt-dlp YouTube no longer serves is not.
   const withheld = noFormat.test(stderr) ? firstMatch(withheldFormats, stderr) : undefined
   if (withheld) return { kind: "setup", retryable: true, reason: withheld }
+  if (outdatedExtractor.test(stderr)) return { kind: "setup", retryable: true, reason: "YouTube's page not understood" }
   const gone = firstMatch(permanent, stderr)
   if (gone) return { kind: "permanent", retryable: false, reason: gone }
   const blip = firstMatch(transient, stderr)

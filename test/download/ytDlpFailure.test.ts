@@ -93,6 +93,14 @@ ERROR: unable to download video data: HTTP Error 403: Forbidden`))).toMatchObjec
     expect(classifyYtDlpFailure(stderr(noFormat))).toMatchObject({ kind: "permanent", reason: "no audio format" })
   })
 
+  it("calls a YouTube page yt-dlp no longer understands a set-up problem when it is the error, not when it is a warning", () => {
+    const outdated = "ERROR: [youtube] dQw4w9WgXcQ: Unable to extract yt initial data; please report this issue on  https://github.com/yt-dlp/yt-dlp/issues?q= , filling out the appropriate issue template. Confirm you are on the latest version using yt-dlp -U"
+    expect(classifyYtDlpFailure(stderr(outdated))).toEqual({ kind: "setup", reason: "YouTube's page not understood", retryable: true })
+    expect(classifyYtDlpFailure(stderr("ERROR: [youtube] dQw4w9WgXcQ: Unable to extract initial player response"))).toMatchObject({ kind: "setup" })
+    const warningOnly = `WARNING: [youtube:tab] unable to extract yt initial data; please report this issue\nERROR: [youtube] dQw4w9WgXcQ: Private video`
+    expect(classifyYtDlpFailure(stderr(warningOnly))).toMatchObject({ kind: "permanent", reason: "private" })
+  })
+
   it("calls an empty stderr unknown but retryable", () => {
     expect(classifyYtDlpFailure("")).toMatchObject({ kind: "unknown", retryable: true })
   })
