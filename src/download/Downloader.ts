@@ -1,5 +1,5 @@
 import { FileSystem } from "@effect/platform"
-import { Context, Data, Duration, Effect, Layer, Option, Schedule } from "effect"
+import { Clock, Context, Data, Duration, Effect, Layer, Option, Schedule } from "effect"
 import { promises as fs } from "node:fs"
 import { join } from "node:path"
 import type { ManifestRow } from "../domain/ManifestRow.js"
@@ -11,7 +11,7 @@ import { WavDecoder } from "../media/WavDecoder.js"
 import { type HostKeepsRefusing, RequestPacer } from "./RequestPacer.js"
 import { bestAudioArgs, networkArgs, ytDlpCommand } from "./ytDlpArgs.js"
 import { type CookiesFileMissing, copyCookiesInto, type FetchSettings, runYtDlp, type YtDlpNotFound } from "./YtDlp.js"
-import { classifyYtDlpFailure, offlineHint, setupHint, ytDlpErrorLines, type YtDlpFailureKind } from "./ytDlpFailure.js"
+import { classifyYtDlpFailure, offlineHint, setupHint, upcomingStartsIn, ytDlpErrorLines, type YtDlpFailureKind } from "./ytDlpFailure.js"
 import { sharedOrOwnInspector, uninspectedYtDlp, ytDlpNetwork } from "./ytDlpSetup.js"
 import type { CaptionTrack } from "../domain/Captions.js"
 import { captionArgs, fetchedCaptions, sidecarCaptions } from "./captions.js"
@@ -82,6 +82,17 @@ export class YtDlpSetupOutdated extends Data.TaggedError("YtDlpSetupOutdated")<F
   }
 }
 
+/**
+ * A premiere or live event that has not begun: tried again when yt-dlp says it starts (`startsAt`, epoch ms),
+ * without spending an attempt, and the run does not wait for it.
+ */
+export class VideoNotStarted extends Data.TaggedError("VideoNotStarted")<FetchFailure & { readonly startsAt: number }> {
+  readonly retryable = true
+  override get message() {
+    return `${this.url} (${this.videoId}) has not started (${this.detail}); it is tried again from ${new Date(this.startsAt).toISOString()}, spending no attempt`
+  }
+}
+
 /** Set-up failures in a row (no successful yt-dlp run between them) at which the download stage stops. */
 export const setupFailuresToStop = 3
 
@@ -103,7 +114,7 @@ export class TempDirError extends Data.TaggedError("TempDirError")<{ readonly pa
 }
 
 export type DownloadError = OutOfDiskSpace | SourceFileMissing | YtDlpFailed | NetworkUnreachable | VideoUnavailable | DownloadSkipped | UndecodableMedia | FfmpegFailed |
-  TempDirError | YtDlpNotFound | YtDlpSetupOutdated | CookiesFileMissing | HostKeepsRefusing |
+  TempDirError | YtDlpNotFound | YtDlpSetupOutdated | VideoNotStarted | CookiesFileMissing | HostKeepsRefusing |
   import("../media/WavFile.js").WavFormatError | import("../files/atomicWrite.js").FileWriteError
 
 export interface DownloadResult {
@@ -192,6 +203,10 @@ export class Downloader extends Context.Tag("kidvoice/Downloader")<Downloader, D
           if (failure.kind === "offline") return yield* new NetworkUnreachable({ videoId: row.id, url: row.sourceUrl, reason: failure.reason, detail })
           if (failure.kind === "setup") {
             return yield* new YtDlpSetupOutdated({ videoId: row.id, url: row.sourceUrl, reason: failure.reason, detail, inARow: ++setupFailuresInARow })
+          }
+          if (failure.kind === "upcoming") {
+            const startsAt = (yield* Clock.currentTimeMillis) + upcomingStartsIn(failed.stderr) * 1000
+            return yield* new VideoNotStarted({ videoId: row.id, url: row.sourceUrl, reason: failure.reason, detail, startsAt })
           }
           // Fails with HostKeepsRefusing when the host has refused through every pause.
           if (failure.kind === "rate-limited") yield* pacer.refused(startedAt, failure.reason)

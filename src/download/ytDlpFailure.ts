@@ -7,9 +7,10 @@
  * setup: YouTube's formats were withheld from this yt-dlp (its challenge unsolved, no JavaScript runtime, streams it
  * cannot read), or it no longer understands YouTube's page: this machine's yt-dlp, almost surely not the video, and
  * every other video the same until it is fixed;
+ * upcoming: a premiere or live event that has not started (tried again when yt-dlp says it starts: `upcomingStartsIn`);
  * transient: a blip on the way (retried later with backoff); unknown: retried, as the safer guess.
  */
-export type YtDlpFailureKind = "permanent" | "rate-limited" | "offline" | "setup" | "transient" | "unknown"
+export type YtDlpFailureKind = "permanent" | "rate-limited" | "offline" | "setup" | "upcoming" | "transient" | "unknown"
 
 export interface YtDlpFailureClass {
   readonly kind: YtDlpFailureKind
@@ -56,6 +57,20 @@ export const setupHint = "this machine's yt-dlp, not the video: update it (bash 
   "its challenge scripts in .venv/), check `kidvoice doctor --ready`, then `kidvoice retry --tag YtDlpSetupOutdated` and run again. " +
   "The video keeps its retry meanwhile"
 
+/** A premiere or scheduled live event not begun: "This live event will begin in 5 hours.", "Premieres in 2 days". */
+const upcoming = /^ERROR:.*(live event will begin|premieres? in\b|premiere will begin)/im
+
+const secondsPer: Readonly<Record<string, number>> = { minute: 60, hour: 3600, day: 86_400, week: 604_800, month: 2_592_000, year: 31_536_000 }
+
+/**
+ * How long until an upcoming video starts, in seconds, from yt-dlp's words ("in 40 minutes", "in 3 weeks"); "a few
+ * moments", "shortly" or words it does not parse: 10 minutes, a short wait that spends no attempt either.
+ */
+export const upcomingStartsIn = (stderr: string): number => {
+  const match = /(?:begin|premieres?) in (\d+) (minute|hour|day|week|month|year)s?\b/i.exec(stderr)
+  return match ? Number(match[1]) * secondsPer[match[2]!.toLowerCase()]! : 600
+}
+
 // In order: "Private video. Sign in if you've been granted access" is private, not sign-in.
 const permanent: ReadonlyArray<Rule> = [
   [/private video/i, "private"],
@@ -91,6 +106,7 @@ export const classifyYtDlpFailure = (stderr: string): YtDlpFailureClass => {
   const withheld = noFormat.test(stderr) ? firstMatch(withheldFormats, stderr) : undefined
   if (withheld) return { kind: "setup", retryable: true, reason: withheld }
   if (outdatedExtractor.test(stderr)) return { kind: "setup", retryable: true, reason: "YouTube's page not understood" }
+  if (upcoming.test(stderr)) return { kind: "upcoming", retryable: true, reason: "not started yet" }
   const gone = firstMatch(permanent, stderr)
   if (gone) return { kind: "permanent", retryable: false, reason: gone }
   const blip = firstMatch(transient, stderr)

@@ -271,7 +271,10 @@ export const makeManifest = (options: ManifestOptions) =>
         }, "owner")
       })
 
-    /** Records a failure once: attempts counted, cause kept, and a retry time only for retryable failures with attempts left. */
+    /**
+     * Records a failure once: attempts counted, cause kept, and a retry time only for retryable failures with attempts
+     * left; a failure that names its own retry time (`notBefore`) gets that time and spends no attempt.
+     */
     const fail = (stage: ClaimingStage, id: VideoId, failure: StageFailure) =>
       Effect.gen(function* () {
         const now = yield* Clock.currentTimeMillis
@@ -281,7 +284,7 @@ export const makeManifest = (options: ManifestOptions) =>
           owner: ownerId,
           id,
           stage,
-          failure: { _tag: failure._tag, message: failure.message, retryable: failure.retryable },
+          failure: { _tag: failure._tag, message: failure.message, retryable: failure.retryable, notBefore: failure.notBefore },
           retry: options.retry,
           jitter,
           now

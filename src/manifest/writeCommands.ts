@@ -2,7 +2,7 @@ import { SqlClient } from "@effect/sql"
 import type { SqlError } from "@effect/sql/SqlError"
 import type { ParseError } from "effect/ParseResult"
 import { Effect, Either, Schema } from "effect"
-import { nextRetryAt } from "../domain/RetryPolicy.js"
+import { afterFailure } from "../domain/RetryPolicy.js"
 import {
   ClaimingStage,
   claimingStates,
@@ -79,7 +79,7 @@ export const ManifestCommand = Schema.Union(
     owner: Owner,
     id: VideoId,
     stage: ClaimingStage,
-    failure: Schema.Struct({ _tag: Schema.String, message: Schema.String, retryable: Schema.Boolean }),
+    failure: Schema.Struct({ _tag: Schema.String, message: Schema.String, retryable: Schema.Boolean, notBefore: Schema.optional(Schema.Number) }),
     /** The asker's retry policy: processes on one manifest may run with different `--max-attempts`. */
     retry: Schema.Struct({ maxAttempts: Schema.Number, baseDelayMs: Schema.Number, maxDelayMs: Schema.Number }),
     jitter: Schema.Number,
@@ -307,12 +307,11 @@ export const makeWriteCommands =
       standalone: true
     })
 
-    /** Counts the attempt and sets the retry time from the row's own count, read in the same transaction. */
+    /** Counts the attempt (unless the failure names its own retry time) and sets the retry from the row's own count, read in the same transaction. */
     const recordFailure = (c: CommandOf<"RecordFailure">): PreparedWrite => ({
       statements: Effect.gen(function* () {
         const row = yield* readRow(c.id)
-        const attempts = row.attempts + 1
-        const retryAt = nextRetryAt(c.retry, c.failure, attempts, c.now, c.jitter)
+        const { attempts, nextRetryAt: retryAt } = afterFailure(c.retry, c.failure, row.attempts, c.now, c.jitter)
         const t = Transition.Fail({ stage: c.stage })
         yield* runMove(c.id, t, compileMove(c.owner, c.id, t, {
           attempts,

@@ -73,7 +73,7 @@ export const downloadStage = (config: KidvoiceConfig, upstreamDone: Deferred.Def
       complete: (row, result) => manifest.completeDownload(row.id, result),
       abandon: downloader.discardUnrecordedAudio,
       // With the network down, local work goes on and the run ends when it is done; the next run retries these.
-      noWaitFor: ["NetworkUnreachable"],
+      noWaitFor: ["NetworkUnreachable", "VideoNotStarted"],
       reclaim: reclaimDeadPeers.pipe(Effect.provideService(Workspace, workspace), Effect.provideService(Manifest, manifest)),
       classify: (error) => {
         switch (error._tag) {
@@ -90,6 +90,9 @@ export const downloadStage = (config: KidvoiceConfig, upstreamDone: Deferred.Def
           // video that alone causes it is an ordinary retryable failure and the others go on.
           case "YtDlpSetupOutdated":
             return error.inARow >= setupFailuresToStop ? { _tag: "FailAndStop", error, failure: asFailure(error) } : { _tag: "Fail", failure: asFailure(error) }
+          // Retried when it starts, spending no attempt.
+          case "VideoNotStarted":
+            return { _tag: "Fail", failure: { ...asFailure(error), notBefore: error.startsAt } }
           case "YtDlpFailed":
             // Refused by the host (the pacer has paused every worker): the row goes back untouched, no attempt spent.
             if (error.kind === "rate-limited") return { _tag: "Requeue", failure: asFailure(error) }

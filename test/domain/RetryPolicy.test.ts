@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { FastCheck as fc } from "effect"
-import { nextRetryAt } from "../../src/domain/RetryPolicy.js"
+import { afterFailure, nextRetryAt } from "../../src/domain/RetryPolicy.js"
 
 const policy = { maxAttempts: 4, baseDelayMs: 1000, maxDelayMs: 8000 }
 
@@ -22,5 +22,18 @@ describe("nextRetryAt", () => {
     const full = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempts - 1))
     expect(delay).toBeGreaterThanOrEqual(full / 2)
     expect(delay).toBeLessThanOrEqual(full)
+  })
+})
+
+describe("afterFailure", () => {
+  it("counts the attempt and backs off; at the last attempt, no retry", () => {
+    expect(afterFailure(policy, { retryable: true }, 0, 10_000, 0)).toEqual({ attempts: 1, nextRetryAt: 10_500 })
+    expect(afterFailure(policy, { retryable: true }, 3, 10_000, 0)).toEqual({ attempts: 4, nextRetryAt: null })
+  })
+
+  it("a failure that names its retry time gets it and spends no attempt, even on the last attempt", () => {
+    expect(afterFailure(policy, { retryable: true, notBefore: 90_000 }, 3, 10_000, 0.5)).toEqual({ attempts: 3, nextRetryAt: 90_000 })
+    // A time already past is now.
+    expect(afterFailure(policy, { retryable: true, notBefore: 5_000 }, 0, 10_000, 0.5)).toEqual({ attempts: 0, nextRetryAt: 10_000 })
   })
 })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { classifyYtDlpFailure, ytDlpErrorLines } from "../../src/download/ytDlpFailure.js"
+import { classifyYtDlpFailure, upcomingStartsIn, ytDlpErrorLines } from "../../src/download/ytDlpFailure.js"
 
 const progress = [
   "[youtube] Extracting URL: https://www.youtube.com/watch?v=dQw4w9WgXcQ",
@@ -99,6 +99,23 @@ ERROR: unable to download video data: HTTP Error 403: Forbidden`))).toMatchObjec
     expect(classifyYtDlpFailure(stderr("ERROR: [youtube] dQw4w9WgXcQ: Unable to extract initial player response"))).toMatchObject({ kind: "setup" })
     const warningOnly = `WARNING: [youtube:tab] unable to extract yt initial data; please report this issue\nERROR: [youtube] dQw4w9WgXcQ: Private video`
     expect(classifyYtDlpFailure(stderr(warningOnly))).toMatchObject({ kind: "permanent", reason: "private" })
+  })
+
+  it("calls a premiere or live event not begun upcoming, and reads when it starts", () => {
+    const lines = [
+      ["ERROR: [youtube] dQw4w9WgXcQ: This live event will begin in 40 minutes.", 40 * 60],
+      ["ERROR: [youtube] dQw4w9WgXcQ: This live event will begin in 5 hours.", 5 * 3600],
+      ["ERROR: [youtube] dQw4w9WgXcQ: This live event will begin in 1 day.", 86_400],
+      ["ERROR: [youtube] dQw4w9WgXcQ: Premieres in 3 weeks", 3 * 604_800],
+      ["ERROR: [youtube] dQw4w9WgXcQ: This live event will begin in a few moments.", 600],
+      ["ERROR: [youtube] dQw4w9WgXcQ: Premiere will begin shortly", 600]
+    ] as const
+    for (const [line, seconds] of lines) {
+      expect(classifyYtDlpFailure(stderr(line)), line).toEqual({ kind: "upcoming", reason: "not started yet", retryable: true })
+      expect(upcomingStartsIn(stderr(line)), line).toBe(seconds)
+    }
+    // Only yt-dlp's error says so: a title that mentions a premiere does not.
+    expect(classifyYtDlpFailure("[info] Premieres in 2 days - trailer\nERROR: [youtube] x: Private video").kind).toBe("permanent")
   })
 
   it("calls an empty stderr unknown but retryable", () => {

@@ -42,9 +42,9 @@ const runWith = (dir: string, ytDlpPath: string, retryBaseSeconds: number) => {
   )
 }
 
-/** A yt-dlp that prints the challenge failure for the videos whose id matches `failing` (a shell pattern) and fetches the others. */
-const ytDlp = (dir: string, failing: string) => {
-  writeFileSync(join(dir, "stderr.txt"), challengeUnsolved)
+/** A yt-dlp that prints `stderr` and fails for the videos whose id matches `failing` (a shell pattern), and fetches the others. */
+const ytDlp = (dir: string, failing: string, stderr = challengeUnsolved) => {
+  writeFileSync(join(dir, "stderr.txt"), stderr)
   return fakeYtDlpDownloads(dir, "2025.11.20", `echo x >> '${dir}/runs'
 case "$*" in ${failing}) cat '${dir}/stderr.txt' >&2; exit 1;; esac
 ${fetchesPoem}`)
@@ -88,5 +88,21 @@ describe("a yt-dlp YouTube withholds its formats from", () => {
       expect(ended._tag).toBe("Success")
       expect(rows.map((row) => [row.id, row.state])).toEqual([[ids[0], "failed"], [ids[1], "accepted"], [ids[2], "accepted"], [ids[3], "accepted"]])
       expect(rows[0]).toMatchObject({ lastErrorTag: "YtDlpSetupOutdated", attempts: defaultConfig.maxAttempts, nextRetryAt: null })
+    }).pipe(Logger.withMinimumLogLevel(LogLevel.Error)), { timeout: 120_000 })
+})
+
+describe("a premiere or live event that has not started", () => {
+  it.scopedLive("is tried again when yt-dlp says it starts, spending no attempt, and the run does not wait for it", () =>
+    Effect.gen(function* () {
+      const dir = yield* scopedTempDir("upcoming")
+      const startedAt = Date.now()
+      const [ended, rows] = yield* runWith(dir, ytDlp(dir, `*${ids[1]}*`, `ERROR: [youtube] ${ids[1]}: This live event will begin in 3 hours.`), 1)
+      expect(ended._tag).toBe("Success")
+      expect(Date.now() - startedAt).toBeLessThan(60_000)
+      const upcoming = rows.find((row) => row.id === ids[1])!
+      expect(upcoming).toMatchObject({ state: "failed", attempts: 0, lastErrorTag: "VideoNotStarted" })
+      expect(upcoming.nextRetryAt! - startedAt).toBeGreaterThan(3 * 3600_000 - 60_000)
+      expect(upcoming.nextRetryAt! - startedAt).toBeLessThan(3 * 3600_000 + 60_000)
+      expect(rows.filter((row) => row.id !== ids[1]).map((row) => row.state)).toEqual(["accepted", "accepted", "accepted"])
     }).pipe(Logger.withMinimumLogLevel(LogLevel.Error)), { timeout: 120_000 })
 })
