@@ -33,6 +33,8 @@ export interface UrlListOptions {
 /**
  * One URL (or bare YouTube id, or local media file's path) a line; blank lines and `#` comments are skipped, junk
  * lines are reported with their line number rather than failing the whole list. Duplicates keep their first line.
+ * A line may carry more after its URL or id, as hand-written lists and spreadsheet exports do: a ` # note`, or
+ * further columns after a tab, a space or a comma; the first column is the entry.
  */
 export const parseUrlList = (text: string, options: UrlListOptions = { allowFileUrls: false }): ParsedUrlList => {
   const candidates = new Map<string, Candidate>()
@@ -41,21 +43,32 @@ export const parseUrlList = (text: string, options: UrlListOptions = { allowFile
   const localFiles: Array<LocalFileLine> = []
   text.split(/\r?\n/).forEach((raw, index) => {
     const line = index + 1
-    const entry = raw.replace(/^\uFEFF/, "").trim()
+    const entry = raw.replace(/^\uFEFF/, "").replace(/\s+#.*$/, "").trim()
     if (entry === "" || entry.startsWith("#")) return
-    const target = youTubeTargetOfUrl(entry)
+    // A path without a scheme, with a media file's name ending (`find … -name '*.mp4' > list.txt`): spaces and all.
+    if (!URL.canParse(entry) && isMediaFile(entry)) return void localFiles.push({ line, path: entry })
+    const first = firstColumn(entry)
+    const target = youTubeTargetOfUrl(first)
     if (target) {
       const key = JSON.stringify(target)
       if (!targets.has(key)) targets.set(key, { line, text: entry.slice(0, 200), target })
       return
     }
-    // A path without a scheme, with a media file's name ending (`find … -name '*.mp4' > list.txt`).
-    if (!URL.canParse(entry) && isMediaFile(entry)) return void localFiles.push({ line, path: entry })
-    const candidate = candidateOfEntry(entry, options)
+    const candidate = candidateOfEntry(first, options)
     if (typeof candidate === "string") rejected.push({ line, text: entry.slice(0, 200), reason: candidate })
     else if (!candidates.has(candidate.id)) candidates.set(candidate.id, candidate)
   })
   return { candidates: [...candidates.values()], localFiles, targets: [...targets.values()], rejected }
+}
+
+/**
+ * The URL or id a line starts with: up to the first whitespace (a URL holds none), and before a comma when the text
+ * up to it is an id or a URL on its own (a URL may hold commas, so a comma only ends a column that already parses).
+ */
+const firstColumn = (entry: string) => {
+  const token = entry.split(/\s/, 1)[0]!
+  const beforeComma = token.split(",", 1)[0]!
+  return beforeComma !== token && (bareYouTubeId.test(beforeComma) || youTubeIdOfUrl(beforeComma) !== undefined) ? beforeComma : token
 }
 
 const candidateOfEntry = (entry: string, options: UrlListOptions): Candidate | string => {

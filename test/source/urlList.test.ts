@@ -30,6 +30,29 @@ describe("parseUrlList", () => {
     expect(rejected).toEqual([{ line: 5, text: "notes/todo.txt", reason: "not a URL, an 11-character YouTube id or a media file's path" }])
   })
 
+  it("takes a line's first column: a trailing # note, a tab, a space or a comma after a URL or id ends it", () => {
+    const text = [
+      "https://www.youtube.com/watch?v=dQw4w9WgXcQ  # the song her class sang",
+      "https://youtu.be/Xy_9-kLmN0p\tBé hát\t95",
+      "vB4nM5kL6jH,Kids reading,120",
+      "https://www.youtube.com/watch?v=cD7eF8gH9iJ,\"a title, with a comma\"",
+      "https://example.com/a,b.mp4", // a comma inside another site's URL is its own
+      "https://example.com/talk.mp4 from the archive",
+      "/data/kids/party 2019.MTS  # birthday" // a path keeps its spaces
+    ].join("\n")
+    const { candidates, localFiles, rejected } = parseUrlList(text)
+    expect(rejected).toEqual([])
+    expect(candidates.map((c) => c.sourceUrl)).toEqual([
+      "https://www.youtube.com/watch?v=dQw4w9WgXcQ",
+      "https://www.youtube.com/watch?v=Xy_9-kLmN0p",
+      "https://www.youtube.com/watch?v=vB4nM5kL6jH",
+      "https://www.youtube.com/watch?v=cD7eF8gH9iJ",
+      "https://example.com/a,b.mp4",
+      "https://example.com/talk.mp4"
+    ])
+    expect(localFiles).toEqual([{ line: 7, path: "/data/kids/party 2019.MTS" }])
+  })
+
   it("reads a YouTube URL whatever the case of its host", () => {
     const { candidates, rejected } = parseUrlList("HTTPS://WWW.YOUTUBE.COM/watch?v=dQw4w9WgXcQ")
     expect(rejected).toEqual([])
