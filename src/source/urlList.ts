@@ -43,10 +43,11 @@ export const parseUrlList = (text: string, options: UrlListOptions = { allowFile
   const localFiles: Array<LocalFileLine> = []
   text.split(/\r?\n/).forEach((raw, index) => {
     const line = index + 1
-    const entry = raw.replace(/^\uFEFF/, "").replace(/\s+#.*$/, "").trim()
-    if (entry === "" || entry.startsWith("#")) return
-    // A path without a scheme, with a media file's name ending (`find … -name '*.mp4' > list.txt`): spaces and all.
-    if (!URL.canParse(entry) && isMediaFile(entry)) return void localFiles.push({ line, path: entry })
+    const whole = raw.replace(/^\uFEFF/, "").trim()
+    if (whole === "" || whole.startsWith("#")) return
+    // A path without a scheme, with a media file's name ending (`find … -name '*.mp4' > list.txt`): spaces, `#` and all.
+    const entry = isLocalPath(whole) ? whole : whole.replace(/\s+#.*$/, "")
+    if (isLocalPath(entry)) return void localFiles.push({ line, path: entry })
     const first = firstColumn(entry)
     const target = youTubeTargetOfUrl(first)
     if (target) {
@@ -60,6 +61,8 @@ export const parseUrlList = (text: string, options: UrlListOptions = { allowFile
   })
   return { candidates: [...candidates.values()], localFiles, targets: [...targets.values()], rejected }
 }
+
+const isLocalPath = (entry: string) => !URL.canParse(entry) && isMediaFile(entry)
 
 /**
  * The URL or id a line starts with: up to the first whitespace (a URL holds none), and before a comma when the text

@@ -38,7 +38,8 @@ describe("parseUrlList", () => {
       "https://www.youtube.com/watch?v=cD7eF8gH9iJ,\"a title, with a comma\"",
       "https://example.com/a,b.mp4", // a comma inside another site's URL is its own
       "https://example.com/talk.mp4 from the archive",
-      "/data/kids/party 2019.MTS  # birthday" // a path keeps its spaces
+      "/data/kids/party 2019.MTS  # birthday", // a path keeps its spaces
+      "/data/kids/Track #1.mp3" // and a `#` in its name
     ].join("\n")
     const { candidates, localFiles, rejected } = parseUrlList(text)
     expect(rejected).toEqual([])
@@ -50,7 +51,7 @@ describe("parseUrlList", () => {
       "https://example.com/a,b.mp4",
       "https://example.com/talk.mp4"
     ])
-    expect(localFiles).toEqual([{ line: 7, path: "/data/kids/party 2019.MTS" }])
+    expect(localFiles).toEqual([{ line: 7, path: "/data/kids/party 2019.MTS" }, { line: 8, path: "/data/kids/Track #1.mp3" }])
   })
 
   it("reads a YouTube URL whatever the case of its host", () => {
