@@ -227,7 +227,7 @@ const notHumanVoices = new Set(["anubis_warrior", "mummy", "chicken", "bull", "t
 /**
  * MegaGlest's voiced units (megaglest-data, CC-BY-SA-3.0): the acknowledgement and selection lines ("yes, my lord",
  * well under a second each), of the units in each faction and of the voices the factions share (commondata). Each
- * unit counts as one speaker, sex by F0. The seventh round's fresh test speakers.
+ * unit counts as one speaker, sex by F0. The seventh round's fresh test speakers, trained on from the eighth.
  */
 const megaGlestUnits = () => {
   if (!existsSync(megaGlestTechs)) return []
@@ -271,7 +271,8 @@ export const telephonePrompts = [
 const promptFiles = (folder: string): Array<string> => {
   const dir = join(promptsRoot, folder)
   if (!existsSync(dir)) return []
-  const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))
+  // English collation named, not the machine's locale: the grouping into recordings (and so their ids) is the same everywhere.
+  const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name, "en"))
   return entries.flatMap((e) => (e.isDirectory() ? promptFiles(join(folder, e.name)) : e.name.endsWith(".gsm") ? [join(dir, e.name)] : []))
 }
 

@@ -466,13 +466,16 @@ const figuresOn = (side: ReadonlyArray<Item>, scoreOf: (s: Item) => number, at: 
 /** Why a `--setting` override ships instead of the nested pick: written into the card with both settings' figures. */
 const shippedOverride = "The nested rule's pick, scored once on the held-out speakers, had segment F1 below the F0 rule's and rejected the demo's real-child poem (krb, a test-side speaker) at its threshold; the setting shipped instead was kept by an earlier session after seeing held-out figures. So the shipped model's held-out figures are NOT independent of its choice: the held-out side has served to choose between these two settings. nestedPickHeldout gives the honest pick's figures."
 
+/** The segment thresholds an operating point is chosen among: 0.005 to 0.995, 0.005 apart. */
+const thresholdGrid = Array.from({ length: 199 }, (_, i) => round((i + 1) * 0.005))
+
 /**
  * The sixth round's operating point, chosen on the validation side with the final model's scores: the best recordings
  * F1 where recordings precision against real women's and against real men's recordings is each >= 0.98 (the issue's
  * bar), the lowest threshold on a tie; if no rule holds it, the rule with the highest of the two precisions' minimum.
  */
 const validationPoint = (items: ReadonlyArray<Item>, score: (s: Item) => number) => {
-  const rules = Array.from({ length: 199 }, (_, i) => round((i + 1) * 0.005)).flatMap((threshold) => curateRulesAt(perFile(items, score, threshold), threshold))
+  const rules = thresholdGrid.flatMap((threshold) => curateRulesAt(perFile(items, score, threshold), threshold))
   const lower = (r: (typeof rules)[number]) => Math.min(r.files.realWomen.precision, r.files.realMen.precision)
   const holding = rules.filter((r) => lower(r) >= 0.98)
   const best = holding.length > 0
@@ -503,9 +506,9 @@ const shippingRule = (test: ReadonlyArray<Item>, candidate: ScoredAt, shipped: S
   const met = (b: ReturnType<typeof bars>) => Object.values(b).filter((v) => v === true).length
   // (c): the candidate's threshold moved (for this comparison only) to the highest one that finds at least the shipped
   // model's share of children's recordings, its curate minimums unchanged.
-  const matched = Array.from({ length: 199 }, (_, i) => round(0.995 - i * 0.005))
-    .map((threshold) => ({ threshold, files: fileFigures(perFile(test, candidate.score, threshold), candidate.at.seconds, candidate.at.share) }))
-    .find((t) => t.files.recall >= p.files.recall) ?? null
+  const figuresAt = (threshold: number) => ({ threshold, files: fileFigures(perFile(test, candidate.score, threshold), candidate.at.seconds, candidate.at.share) })
+  const highest = [...thresholdGrid].reverse().find((threshold) => figuresAt(threshold).files.recall >= p.files.recall)
+  const matched = highest === undefined ? null : figuresAt(highest)
   const noLoss = (sex: "realWomen" | "realMen") => !measurable(sex) || (matched !== null && matched.files[sex].precision >= p.files[sex].precision)
   const verdict = {
     a: met(bars(c)) >= met(bars(p)),
